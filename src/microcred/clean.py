@@ -1,0 +1,197 @@
+"""The validity rules of instrument.md section 2, one small function each, and the step that turns
+the kept records into typed, pseudonymous analysis data.
+
+Each rule takes the records still kept and returns the reason each one must go (empty string when
+it stays). `apply_rules` runs them in order and accounts for every record: the kept ones, the
+rejected ones with their reason, and a disposition row per rule."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import countries
+from .codebook import Codebook
+
+Rule = Callable[[pd.DataFrame], pd.Series]
+
+
+def live_responses(records: pd.DataFrame) -> pd.Series:
+    """Rule 1: only real responses count; previews, tests and spam go."""
+    live = records["Status"].eq("IP Address")
+    return pd.Series(np.where(live, "", "status is " + records["Status"].astype(str)),
+                     index=records.index)
+
+
+def complete_responses(records: pd.DataFrame) -> pd.Series:
+    """Rule 2: finished, with progress 100; partial responses go."""
+    if "Progress" in records:
+        complete = records["Finished"] & records["Progress"].eq(100)
+        why = "unfinished (progress " + records["Progress"].astype("Int64").astype(str) + "%)"
+    else:
+        complete, why = records["Finished"], pd.Series("unfinished", index=records.index)
+    return why.where(~complete, "")
+
+
+def email_key(emails: pd.Series) -> pd.Series:
+    """E-mails compared without case or surrounding spaces; empty ones never match."""
+    key = emails.fillna("").str.strip().str.casefold()
+    return key.where(key.ne(""))
+
+
+def latest_submission_per_person(records: pd.DataFrame, window: str = "1D") -> pd.Series:
+    """Rule 3: of repeat submissions by one person, keep only the latest by RecordedDate.
+
+    The same person is the same non-empty e-mail, or the same IP address and institution with
+    submissions within `window` of each other. Several leaders of one institution are not
+    repeats: they differ in e-mail or IP address."""
+    order = records.sort_values("RecordedDate", kind="stable")
+    reason = pd.Series("", index=records.index)
+    by_email = email_key(order["RecipientEmail"])
+    later_email = by_email.notna() & by_email.duplicated(keep="last")
+    reason[later_email[later_email].index] = "repeat submission (same e-mail); a later one is kept"
+    institution = order["institution"].fillna("").map(countries.fold)
+    same = order.assign(_inst=institution).groupby(["IPAddress", "_inst"], sort=False)["RecordedDate"]
+    gap_to_next = same.shift(-1) - order["RecordedDate"]
+    repeat_ip = order["IPAddress"].notna() & (gap_to_next <= pd.Timedelta(window))
+    repeat_ip &= reason[order.index].eq("")
+    reason[repeat_ip[repeat_ip].index] = ("repeat submission (same IP address and institution "
+                                          f"within {window}); a later one is kept")
+    return reason
+
+
+def speeders(records: pd.DataFrame, fraction: float) -> pd.Series:
+    """Rule 4: faster than `fraction` of the median duration of the records kept so far."""
+    duration = records["Duration (in seconds)"]
+    threshold = duration.median() * fraction
+    fast = duration < threshold
+    return pd.Series(np.where(fast, f"speeder (under {threshold:.0f} s, {fraction:g} of the "
+                              "median duration)", ""), index=records.index)
+
+
+def identifiable_country(records: pd.DataFrame, resolved: pd.DataFrame) -> pd.Series:
+    """Rule 5: the country must resolve to one ISO code (see countries.resolve_spellings)."""
+    lookup = resolved.set_index("spelling")
+    iso3 = records["country"].map(lookup["iso3"]).fillna("")
+    why = records["country"].map(lookup["reason"]).fillna("no country given")
+    text = "country not identified: " + why + " (" + records["country"].fillna("").map(repr) + ")"
+    return text.where(iso3.eq(""), "")
+
+
+@dataclass
+class Cleaned:
+    kept: pd.DataFrame
+    rejected: pd.DataFrame  # ResponseId, step, rule, reason
+    dispositions: pd.DataFrame  # step, rule, rows_in, removed, rows_out
+
+
+def apply_rules(records: pd.DataFrame, rules: list[tuple[str, Rule]]) -> Cleaned:
+    kept = records
+    rejected, flow = [], []
+    for step, (name, rule) in enumerate(rules, start=1):
+        reason = rule(kept)
+        out = reason.ne("")
+        rejected.append(pd.DataFrame({"ResponseId": kept.loc[out, "ResponseId"], "step": step,
+                                      "rule": name, "reason": reason[out]}))
+        flow.append({"step": step, "rule": name, "rows_in": len(kept), "removed": int(out.sum()),
+                     "rows_out": int((~out).sum())})
+        kept = kept[~out]
+    rejected = pd.concat(rejected, ignore_index=True)
+    if len(kept) + len(rejected) != len(records):
+        raise AssertionError("records lost: clean + rejected != raw")
+    return Cleaned(kept, rejected, pd.DataFrame(flow))
+
+
+def leader_rules(resolved: pd.DataFrame, speeder_fraction: float) -> list[tuple[str, Rule]]:
+    """The rules of instrument.md section 2, in their order."""
+    return [
+        ("previews and spam", live_responses),
+        ("unfinished or partial", complete_responses),
+        ("repeat submissions of one person", latest_submission_per_person),
+        ("speeders", lambda r: speeders(r, speeder_fraction)),
+        ("country not identified", lambda r: identifiable_country(r, resolved)),
+    ]
+
+
+def employer_rules(resolved: pd.DataFrame) -> list[tuple[str, Rule]]:
+    return [
+        ("previews and spam", live_responses),
+        ("unfinished or partial", complete_responses),
+        ("country not identified", lambda r: identifiable_country(r, resolved)),
+    ]
+
+
+# --------------------------------------------------------------------------- analysis data
+
+def institution_id(names: pd.Series, key: str) -> pd.Series:
+    """A stable pseudonym for each institution: keyed hash of its folded name."""
+    folded = names.fillna("").map(countries.fold)
+    digest = {n: hmac.new(key.encode(), n.encode(), hashlib.sha256).hexdigest()[:16]
+              for n in folded.unique()}
+    return folded.map(digest)
+
+
+def analysis_frame(kept: pd.DataFrame, cb: Codebook, resolved: pd.DataFrame, scheme: str,
+                   key: str) -> pd.DataFrame:
+    """Typed, pseudonymous respondent data: no personal column survives this function."""
+    iso3 = kept["country"].map(resolved.set_index("spelling")["iso3"])
+    out = pd.DataFrame({"response_id": kept["ResponseId"]}, index=kept.index)
+    if "institution" in kept:
+        out["inst_id"] = institution_id(kept["institution"], key)
+    out["iso3"] = iso3
+    out[["country", "region"]] = countries.attach_regions(iso3, scheme)
+    for q in cb.questions:
+        if q.get("personal") or q["id"] == "country":
+            continue
+        if q["kind"] == "choice":
+            ordered = q["scale"] in ("agreement", "likelihood", "role")
+            out[q["id"]] = pd.Categorical(kept[q["id"]], categories=cb.labels(q["id"]),
+                                          ordered=ordered)
+        elif q["kind"] == "multi":
+            out = out.join(multi_select_columns(kept[q["id"]], cb, q["id"]))
+    return out.reset_index(drop=True)
+
+
+def multi_select_columns(answers: pd.Series, cb: Codebook, question: str) -> pd.DataFrame:
+    """One nullable boolean per option (NA where the question was not answered), the answered
+    flag, and the number of options chosen. Works on distinct answers, then maps back."""
+    answered = answers.notna()
+    distinct = pd.Series(answers.dropna().unique())
+    chosen = distinct.str.split(",").map(lambda parts: {p.strip() for p in parts})
+    cols = {f"{question}_answered": answered}
+    metrics = cb.metrics_of(question)
+    for metric in metrics:
+        table = pd.Series(chosen.map(lambda s, lab=metric.label: lab in s).to_numpy(),
+                          index=distinct.to_numpy())
+        cols[metric.id] = answers.map(table).astype("boolean")
+    frame = pd.DataFrame(cols, index=answers.index)
+    substantive = [m.id for m in metrics if m.label != cb.question(question).get("exclusive")]
+    frame[f"{question}_count"] = frame[substantive].sum(axis=1).astype("Int64").where(answered)
+    return frame
+
+
+def institution_facts(clean: pd.DataFrame, cb: Codebook, facts=("offers_mc", "offers_credit")):
+    """One row per institution: each fact resolved once by majority of its leaders' answers,
+    ties going to the most senior role answering; and whether its leaders disagreed."""
+    rank = {label: i for i, label in enumerate(cb.labels("role"))}
+    by_seniority = clean.assign(_rank=clean["role"].map(rank).astype(float)).sort_values(
+        ["inst_id", "_rank", "response_id"], kind="stable")
+    base = by_seniority.groupby("inst_id", sort=True).agg(
+        iso3=("iso3", "first"), country=("country", "first"), region=("region", "first"),
+        n_leaders=("response_id", "size"))
+    for fact in facts:
+        answered = by_seniority.dropna(subset=[fact])
+        counts = answered.groupby(["inst_id", fact], observed=True).size().rename("votes").reset_index()
+        first_rank = answered.groupby(["inst_id", fact], observed=True)["_rank"].min().to_numpy()
+        counts["seniority"] = -first_rank
+        winner = counts.sort_values(["inst_id", "votes", "seniority"], ascending=[True, False, False],
+                                    kind="stable").drop_duplicates("inst_id").set_index("inst_id")
+        base[fact] = pd.Categorical(winner[fact].reindex(base.index),
+                                    categories=cb.labels(fact))
+        base[f"{fact}_disagree"] = counts.groupby("inst_id").size().reindex(base.index).gt(1)
+    return base.reset_index()

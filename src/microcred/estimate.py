@@ -1,0 +1,181 @@
+"""Estimators: shares with Wilson intervals for any metric over any grouping, a group compared with
+the rest of the sample (never with a total that contains it), multiplicity corrections, and a
+region-balanced global share. Every function returns a tidy frame; nothing here prints.
+
+Intervals describe sampling precision under simple random sampling only; the sample is opt-in."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import (
+    confint_proportions_2indep,
+    proportion_confint,
+    proportion_effectsize,
+    test_proportions_2indep,
+)
+
+from .codebook import Codebook, Metric
+
+ESTIMATE_COLUMNS = ["metric", "base", "group_type", "group", "n", "count", "pct", "ci_low",
+                    "ci_high", "suppressed"]
+
+
+def indicator(frame: pd.DataFrame, metric: Metric) -> pd.Series:
+    """1.0 where a respondent is in the metric's numerator, 0.0 where only in its base, NaN
+    outside the base. "Not sure" is in the base and not in the numerator."""
+    in_base = pd.Series(True, index=frame.index)
+    for column, value in metric.among:
+        in_base &= frame[column].eq(value).fillna(False).astype(bool)
+    if metric.multi:
+        in_base &= frame[f"{metric.multi}_answered"].astype(bool)
+        hit = frame[metric.column].fillna(False).astype(bool)
+    else:
+        in_base &= frame[metric.column].notna()
+        hit = frame[metric.column].isin(metric.numerator)
+    return hit.astype(float).where(in_base)
+
+
+def wilson_interval(count, n, level: float = 0.95):
+    """Wilson score interval (as shares); statsmodels' default is Wald, so the method is named."""
+    return proportion_confint(count, n, alpha=1 - level, method="wilson")
+
+
+def shares(frame: pd.DataFrame, metrics: list[Metric], by: str | None = None,
+           group_type: str = "all", level: float = 0.95, min_n: int = 30,
+           min_institutions: int = 5, groups: list[str] | None = None) -> pd.DataFrame:
+    """One row per metric x group, with n, count, percent and Wilson interval; groups below the
+    disclosure thresholds keep their n and lose every value."""
+    rows = []
+    keys = frame[by] if by else pd.Series("All", index=frame.index)
+    institutions = frame["inst_id"] if "inst_id" in frame else frame.index.to_series()
+    for metric in metrics:
+        y = indicator(frame, metric)
+        base = y.notna()
+        table = pd.DataFrame({"group": keys[base], "y": y[base], "inst": institutions[base]})
+        agg = table.groupby("group", observed=True, sort=False).agg(
+            n=("y", "size"), count=("y", "sum"), institutions=("inst", "nunique"))
+        wanted = groups if groups is not None else _ordered(keys, agg.index)
+        agg = agg.reindex(wanted).fillna({"n": 0, "count": 0, "institutions": 0})
+        for group, row in agg.iterrows():
+            rows.append(_row(metric, group_type, group, int(row["n"]), int(row["count"]),
+                             int(row["institutions"]), level, min_n, min_institutions))
+    return pd.DataFrame(rows, columns=ESTIMATE_COLUMNS)
+
+
+def _ordered(keys: pd.Series, present) -> list:
+    if isinstance(keys.dtype, pd.CategoricalDtype):
+        return [c for c in keys.cat.categories if c in set(present)]
+    return sorted(present)
+
+
+def _row(metric, group_type, group, n, count, n_inst, level, min_n, min_inst) -> dict:
+    suppressed = n < min_n or n_inst < min_inst
+    row = {"metric": metric.id, "base": metric.base, "group_type": group_type, "group": group,
+           "n": n, "count": np.nan, "pct": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+           "suppressed": suppressed}
+    if not suppressed:
+        low, high = wilson_interval(count, n, level)
+        row.update(count=count, pct=100 * count / n, ci_low=100 * low, ci_high=100 * high)
+    return row
+
+
+def estimates_table(frame: pd.DataFrame, cb: Codebook, region_order: list[str],
+                    level: float = 0.95, min_n: int = 30, min_institutions: int = 5) -> pd.DataFrame:
+    """tables/estimates.csv: every metric, for all, by region, by country (countries with at
+    least `min_n` respondents) and by the institution's offer (where the base allows)."""
+    kw = dict(level=level, min_n=min_n, min_institutions=min_institutions)
+    metrics = cb.metrics
+    large = frame["country"].value_counts()
+    countries = sorted(large[large >= min_n].index)
+    open_base = [m for m in metrics if "offers_mc" not in dict(m.among) and m.id != "offers_mc"]
+    parts = [
+        shares(frame, metrics, **kw),
+        shares(frame, metrics, "region", "region", groups=region_order, **kw),
+        shares(frame, metrics, "country", "country", groups=countries, **kw),
+        shares(frame, open_base, "offers_mc", "offers_mc", groups=cb.labels("offers_mc"), **kw),
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+# --------------------------------------------------------------------------- comparisons
+
+def compare_with_rest(frame: pd.DataFrame, metric: Metric, in_group: pd.Series,
+                      level: float = 0.95) -> dict:
+    """A group against everyone else in the metric's base: difference in percentage points with
+    a Newcombe interval, a score test and Cohen's h."""
+    y = indicator(frame, metric)
+    g, r = y[in_group & y.notna()], y[~in_group & y.notna()]
+    n1, c1, n2, c2 = len(g), int(g.sum()), len(r), int(r.sum())
+    out = {"metric": metric.id, "n_group": n1, "pct_group": np.nan, "n_rest": n2,
+           "pct_rest": np.nan, "diff_pp": np.nan, "diff_low": np.nan, "diff_high": np.nan,
+           "p_value": np.nan, "cohens_h": np.nan}
+    if n1 == 0 or n2 == 0:
+        return out
+    p1, p2 = c1 / n1, c2 / n2
+    low, high = confint_proportions_2indep(c1, n1, c2, n2, method="newcomb", compare="diff",
+                                           alpha=1 - level)
+    out.update(pct_group=100 * p1, pct_rest=100 * p2, diff_pp=100 * (p1 - p2),
+               diff_low=100 * low, diff_high=100 * high, p_value=score_test(c1, n1, c2, n2),
+               cohens_h=float(proportion_effectsize(p1, p2)))
+    return out
+
+
+def score_test(c1: int, n1: int, c2: int, n2: int) -> float:
+    """Two-sided score test of equal proportions; 1.0 when both groups are unanimous alike."""
+    if (c1 + c2) in (0, n1 + n2):
+        return 1.0
+    return float(test_proportions_2indep(c1, n1, c2, n2, method="score", compare="diff").pvalue)
+
+
+def compare_family(frame: pd.DataFrame, metrics: list[Metric], in_group: pd.Series,
+                   group_label: str, level: float = 0.95, correction: str = "holm") -> pd.DataFrame:
+    """One group against the rest on a family of metrics, with corrected p-values."""
+    table = pd.DataFrame([compare_with_rest(frame, m, in_group, level) for m in metrics])
+    table.insert(0, "group", group_label)
+    table["p_adjusted"] = adjust(table["p_value"], correction)
+    table["correction"] = correction
+    return table
+
+
+def adjust(p_values: pd.Series, method: str = "holm") -> pd.Series:
+    """Holm (family-wise) or Benjamini-Hochberg ('fdr_bh', false discovery rate) adjustment."""
+    p = pd.Series(p_values, dtype=float)
+    out = pd.Series(np.nan, index=p.index)
+    ok = p.notna()
+    if ok.any():
+        out[ok] = multipletests(p[ok], method=method)[1]
+    return out
+
+
+def mean_with_interval(values: pd.Series, level: float = 0.95) -> dict:
+    """Mean with a t interval (for counts such as barriers named per respondent)."""
+    from scipy import stats
+
+    v = values.dropna().astype(float)
+    n, mean = len(v), v.mean()
+    half = stats.t.ppf(0.5 + level / 2, n - 1) * v.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
+    return {"n": n, "mean": mean, "ci_low": mean - half, "ci_high": mean + half}
+
+
+def compare_means(values: pd.Series, in_group: pd.Series) -> dict:
+    """Welch's t-test of a group's mean against the rest's."""
+    from scipy import stats
+
+    g, r = values[in_group].dropna().astype(float), values[~in_group].dropna().astype(float)
+    test = stats.ttest_ind(g, r, equal_var=False)
+    return {"n_group": len(g), "mean_group": g.mean(), "n_rest": len(r), "mean_rest": r.mean(),
+            "diff": g.mean() - r.mean(), "p_value": float(test.pvalue)}
+
+
+# --------------------------------------------------------------------------- composition
+
+def region_balanced(frame: pd.DataFrame, metric: Metric, regions: list[str]) -> dict:
+    """The global share with every region weighted equally, beside the raw (sample-weighted)
+    share: how much the U.S./India-heavy sample shapes a headline number."""
+    y = indicator(frame, metric)
+    by_region = y.groupby(frame["region"]).mean().reindex(regions)
+    present = by_region.dropna()
+    return {"metric": metric.id, "raw_pct": 100 * y.mean(),
+            "region_balanced_pct": 100 * present.mean(), "regions": len(present)}

@@ -1,0 +1,595 @@
+"""The synthetic reconstruction: raw survey exports whose cleaned analysis reproduces the
+published figures.
+
+The respondent-level data of the real survey is not public. This module writes exports in the
+shape a survey platform writes them, deterministic from a seed, from three data files:
+`synthetic_design.yaml` (sample shape and noise), `reconstruction_targets.csv` (which shares each
+group should show: published ones by figure id, assumed ones by value) and `published_figures.csv`
+(the published values). No published number is written here.
+
+How answers are allocated: for each metric, the published shares are hard constraints, solved
+from the smallest group to the largest (India before Asia Pacific before the whole sample). Each
+constraint fixes exact counts for the respondents it covers that are not yet fixed; within them,
+counts follow the assumed shares (the prior) and go to the respondents with the highest latent
+score, so that answers of one person hang together. Assumed shares therefore move a little so
+that every published share holds.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import string
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from . import codebook as codebook_mod
+from . import countries, paths
+
+MARKER = "synthetic-reconstruction"  # written to ExternalReference on every synthetic record
+TOLERANCE = 0.0045  # a published share counts as reproduced when within this (below 0.5 pp)
+
+
+# --------------------------------------------------------------------------- inputs
+
+def load_design(path: Path = paths.SYNTHETIC_DESIGN) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def load_targets(targets: Path = paths.RECONSTRUCTION_TARGETS,
+                 published: Path = paths.PUBLISHED_FIGURES) -> pd.DataFrame:
+    """Reconstruction targets with the published values joined in by figure id (as shares)."""
+    table = pd.read_csv(targets, dtype={"figure_id": str}, keep_default_na=False)
+    figures = pd.read_csv(published, dtype=str, keep_default_na=False).set_index("figure_id")
+    from_figures = table["figure_id"].map(figures["value"])
+    value = pd.to_numeric(table["value"].where(table["flag"].eq("assumed"), from_figures))
+    if value.isna().any():
+        raise ValueError(f"{targets}: rows without a value: {table[value.isna()].index.tolist()}")
+    return table.assign(share=value / 100)
+
+
+# --------------------------------------------------------------------------- allocation
+
+@dataclass
+class Constraint:
+    mask: np.ndarray
+    share: float
+
+
+def _group_mask(people: pd.DataFrame, group_type: str, group: str) -> np.ndarray:
+    if group_type == "all":
+        return np.ones(len(people), dtype=bool)
+    if group_type == "country_offers_mc":
+        country, offers = group.split("|")
+        return (people["country"].eq(country) & people["offers_mc"].eq(offers)).to_numpy()
+    column = {"region": "region", "country": "country", "offers_mc": "offers_mc"}[group_type]
+    return people[column].eq(group).to_numpy()
+
+
+def _priors(people: pd.DataFrame, rows: pd.DataFrame) -> np.ndarray:
+    """Each respondent's assumed share: the most specific target row that covers them."""
+    prior = np.full(len(people), np.nan)
+    for level in ("all", "region", "country"):  # later levels are more specific and win
+        for row in rows[rows["group_type"] == level].itertuples():
+            prior[_group_mask(people, level, row.group)] = row.share
+    if np.isnan(prior).any():
+        raise ValueError(f"metric {rows['metric'].iat[0]} has no global target")
+    return prior
+
+
+def _cell_quotas(sizes: np.ndarray, priors: np.ndarray, need: int) -> np.ndarray:
+    """Integer counts per cell summing to `need`, proportional to prior, capped at cell size."""
+    lo, hi = 0.0, 1e6
+    for _ in range(200):  # bisection on the common scale factor
+        mid = (lo + hi) / 2
+        if (sizes * np.minimum(1, mid * priors)).sum() < need:
+            lo = mid
+        else:
+            hi = mid
+    exact = sizes * np.minimum(1, hi * priors)
+    counts = np.floor(exact).astype(int)
+    order = np.argsort(-(exact - counts), kind="stable")
+    for i in order[: need - counts.sum()]:
+        counts[i] += 1
+    return counts
+
+
+def _best_count(share: float, base: int, max_skips: int) -> tuple[int, int]:
+    """(skips, count): the fewest extra skips that make `share` reachable on the base."""
+    best = None
+    for skips in range(max_skips + 1):
+        b = base - skips
+        if b <= 0:
+            break
+        k = round(share * b)
+        err = abs(k / b - share)
+        if best is None or err < best[0] - 1e-12:
+            best = (err, skips, k)
+        if err <= TOLERANCE:
+            break
+    return best[1], best[2]
+
+
+def allocate(answered: np.ndarray, constraints: list[Constraint], prior: np.ndarray,
+             cells: np.ndarray, score: np.ndarray, rng: np.random.Generator,
+             max_skips: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Who answered and who is counted in the numerator, meeting every constraint exactly."""
+    answered = answered.copy()
+    selected = np.zeros(len(answered), dtype=bool)
+    decided = np.zeros(len(answered), dtype=bool)
+    for c in sorted(constraints, key=lambda c: int((c.mask & answered).sum())):
+        group = answered & c.mask
+        free = group & ~decided
+        skips, k = _best_count(c.share, int(group.sum()), min(max_skips, int(free.sum())))
+        if skips:
+            answered[rng.choice(np.flatnonzero(free), skips, replace=False)] = False
+            group, free = answered & c.mask, answered & c.mask & ~decided
+        need = k - int((selected & group).sum())
+        if not 0 <= need <= free.sum():
+            raise ValueError(f"targets cannot all hold: need {need} of {free.sum()} free respondents")
+        selected |= _pick(free, need, prior, cells, score)
+        decided |= free
+    rest = answered & ~decided
+    if rest.any():
+        selected |= _pick(rest, int(round((prior[rest]).sum())), prior, cells, score)
+    return answered, selected
+
+
+def _pick(free: np.ndarray, need: int, prior: np.ndarray, cells: np.ndarray,
+          score: np.ndarray) -> np.ndarray:
+    chosen = np.zeros(len(free), dtype=bool)
+    idx = np.flatnonzero(free)
+    cell_ids, inverse = np.unique(cells[idx], return_inverse=True)
+    sizes = np.bincount(inverse, minlength=len(cell_ids))
+    cell_prior = np.bincount(inverse, weights=prior[idx], minlength=len(cell_ids)) / sizes
+    quotas = _cell_quotas(sizes, np.maximum(cell_prior, 1e-6), need)
+    for c, quota in enumerate(quotas):
+        members = idx[inverse == c]
+        top = members[np.argsort(-score[members], kind="stable")[:quota]]
+        chosen[top] = True
+    return chosen
+
+
+# --------------------------------------------------------------------------- the sample
+
+def _syllable_names(rng: np.random.Generator, count: int) -> list[str]:
+    """Distinct made-up place names, so no synthetic institution is a real one."""
+    onsets = ["B", "C", "D", "F", "G", "K", "L", "M", "N", "P", "R", "S", "T", "V", "Z", "Br",
+              "Cr", "Gr", "Tr", "St", "Vel", "Mar", "Sol", "Al"]
+    nuclei = ["a", "e", "i", "o", "u", "ia", "ei", "ou"]
+    codas = ["", "n", "r", "l", "s", "nd", "rt", "ville", "mont", "dale", "ford", "haven"]
+    names: list[str] = []
+    seen: set[str] = set()
+    while len(names) < count:
+        parts = [rng.choice(onsets), rng.choice(nuclei), rng.choice(onsets).lower(),
+                 rng.choice(nuclei), rng.choice(codas)]
+        name = "".join(parts)
+        if name.lower() not in seen:
+            seen.add(name.lower())
+            names.append(name)
+    return names
+
+
+INSTITUTION_PATTERNS = {
+    "ES": ["Universidad Autónoma de {}", "Universidad de {}", "Instituto Tecnológico de {}"],
+    "PT-BR": ["Universidade Federal de {}", "Centro Universitário {}"],
+    "FR": ["Université de {}", "École Supérieure de {}"],
+    "EN": ["University of {}", "{} State University", "St. {} College", "{} Institute of Technology",
+           "{} Community College"],
+}
+
+
+def _institutions(rng, design) -> pd.DataFrame:
+    """The institutions, spread over countries in proportion to their respondents."""
+    spec = design["countries"]
+    n = pd.Series({iso: c["n"] for iso, c in spec.items()})
+    k = (n * design["institutions"] / n.sum()).round().clip(lower=1).astype(int)
+    k = k.clip(upper=n)
+    while k.sum() != design["institutions"]:  # settle rounding on the largest countries
+        step = 1 if k.sum() < design["institutions"] else -1
+        room = (n - k > 0) if step > 0 else (k > 1)
+        k[(n * room).idxmax()] += step
+    stems = _syllable_names(rng, int(k.sum()))
+    rows, i = [], 0
+    for iso, count in k.items():
+        patterns = INSTITUTION_PATTERNS[spec[iso]["language"]]
+        for _ in range(count):
+            rows.append((iso, patterns[i % len(patterns)].format(stems[i])))
+            i += 1
+    return pd.DataFrame(rows, columns=["iso3", "institution"])
+
+
+def build_people(design: dict, rng: np.random.Generator) -> pd.DataFrame:
+    """The valid respondents: country, region, institution, role, type and latent traits."""
+    insts = _institutions(rng, design)
+    frames = []
+    for iso, spec in design["countries"].items():
+        own = insts.index[insts["iso3"] == iso].to_numpy()
+        extra = rng.choice(own, spec["n"] - len(own), replace=True)  # every institution has one
+        frames.append(pd.DataFrame({"iso3": iso, "inst": np.concatenate([own, extra])}))
+    people = pd.concat(frames, ignore_index=True)
+    people["institution"] = insts.loc[people["inst"], "institution"].to_numpy()
+    people[["country", "region"]] = countries.attach_regions(people["iso3"]).to_numpy()
+    people["area"] = np.where(people["iso3"].isin(["USA", "IND"]), people["iso3"], people["region"])
+    for column, key in (("role", "roles"), ("inst_type", "inst_types")):
+        labels, weights = zip(*design[key].items())
+        people[column] = rng.choice(labels, len(people), p=np.array(weights) / sum(weights))
+    inst_view = rng.normal(size=len(insts))[people["inst"]]
+    noisy = rng.random(len(people)) < design["institution_disagreement"]
+    people["offer_score"] = inst_view + rng.normal(scale=np.where(noisy, 2.0, 0.05))
+    people["enthusiasm"] = rng.normal(size=len(people))
+    people["barrier_load"] = rng.normal(size=len(people))
+    return people
+
+
+# --------------------------------------------------------------------------- answers
+
+def _answer_question(people, cb, targets, question_metrics, eligible, rng, design, latent,
+                     max_skips=0):
+    """(answered, {metric: selected}) for the metrics of one question."""
+    answered = eligible & (rng.random(len(people)) >= design["item_nonresponse"])
+    selections = {}
+    for metric in question_metrics:
+        rows = targets[targets["metric"] == metric]
+        hard = rows[rows["flag"].eq("published") | rows["group_type"].eq("all")]
+        constraints = [Constraint(_group_mask(people, r.group_type, r.group), r.share)
+                       for r in hard.itertuples()]
+        score = 0.8 * people[latent].to_numpy() + rng.normal(size=len(people))
+        answered, selections[metric] = allocate(
+            answered, constraints, _priors(people, rows), people["area"].to_numpy(), score, rng,
+            max_skips)
+    return answered, selections
+
+
+def _labels_for(selected, answered, yes_labels, no_labels, rng):
+    """Answer labels: one of `yes_labels` for the numerator, of `no_labels` otherwise."""
+    out = np.full(len(selected), "", dtype=object)
+    for mask, (labels, probs) in ((answered & selected, yes_labels), (answered & ~selected, no_labels)):
+        out[mask] = rng.choice(labels, int(mask.sum()), p=probs)
+    return out
+
+
+def answer_leaders(people: pd.DataFrame, cb, targets: pd.DataFrame, design: dict,
+                   rng: np.random.Generator) -> pd.DataFrame:
+    answers = pd.DataFrame(index=people.index)
+    agree = cb.scales["agreement"]
+    strongly = design["agree_strongly"]
+    agree_yes = ([agree[4], agree[3]], [strongly, 1 - strongly])
+    agree_no = (list(design["disagree_split"]), list(design["disagree_split"].values()))
+    likely = cb.scales["likelihood"]
+    likely_yes = ([likely[4], likely[3]], [design["likely_very"], 1 - design["likely_very"]])
+    likely_no = (list(design["unlikely_split"]), list(design["unlikely_split"].values()))
+    everyone = np.ones(len(people), dtype=bool)
+    max_skips = design["max_feasibility_skips"]
+
+    def single(metric, eligible, yes, no, latent="enthusiasm"):
+        answered, sel = _answer_question(people, cb, targets, [metric], eligible, rng, design,
+                                         latent, max_skips)
+        answers[cb.metric(metric).column] = _labels_for(sel[metric], answered, yes, no, rng)
+
+    not_sure = design["offers_mc_not_sure"]
+    single("offers_mc", everyone, (["Yes"], [1]), (["No", "Not sure"], [1 - not_sure, not_sure]),
+           latent="offer_score")
+    people["offers_mc"] = answers["offers_mc"]  # routing and group masks read it from here
+    offering = answers["offers_mc"].eq("Yes").to_numpy()
+    not_offering = answers["offers_mc"].eq("No").to_numpy()
+    for metric in ("offers_credit", "expanded"):
+        single(metric, offering, (["Yes"], [1]), (["No"], [1]), latent="offer_score")
+    for metric in [m.id for m in cb.metrics if m.id.startswith("benefit_")]:
+        single(metric, offering, agree_yes, agree_no)
+    single("career_outcomes", everyone, agree_yes, agree_no)
+    plan_ns = design["plan_not_sure"]
+    single("plan_credit_5y", everyone, (["Yes"], [1]), (["No", "Not sure"], [1 - plan_ns, plan_ns]))
+    single("adopt_5y", not_offering, likely_yes, likely_no)
+
+    answers["barriers"] = _multi_select(people, cb, targets, "barriers", everyone, rng, design,
+                                        "barrier_load")
+    answers["growth_priorities"] = _multi_select(people, cb, targets, "growth_priorities",
+                                                 not_offering, rng, design, "enthusiasm")
+    return answers
+
+
+def _multi_select(people, cb, targets, question, eligible, rng, design, latent):
+    """Joined labels of a multi-select question (empty when skipped or not shown)."""
+    q = cb.question(question)
+    options = [o for o in q["options"] if o["label"] != q.get("exclusive")]
+    metrics = [o["metric"] for o in options]
+    answered, sel = _answer_question(people, cb, targets, metrics, eligible, rng, design, latent)
+    chosen = np.column_stack([sel[m] & answered for m in metrics])
+    if q.get("max_selected"):
+        chosen = _cap_selections(chosen, q["max_selected"], rng)
+    labels = [o["label"] for o in options]
+    joined = np.array([",".join(lab for lab, c in zip(labels, row) if c) for row in chosen],
+                      dtype=object)
+    empty = answered & (chosen.sum(axis=1) == 0)
+    joined[empty] = q.get("exclusive") or labels[-1]  # a respondent who answered chose something
+    joined[~answered] = ""
+    return joined
+
+
+def _cap_selections(chosen: np.ndarray, cap: int, rng) -> np.ndarray:
+    """Keep at most `cap` selections each; the first option (the published one) is never dropped."""
+    chosen = chosen.copy()
+    for i in np.flatnonzero(chosen.sum(axis=1) > cap):
+        others = np.flatnonzero(chosen[i, 1:]) + 1
+        keep = cap - int(chosen[i, 0])
+        chosen[i, rng.permutation(others)[keep:]] = False
+    return chosen
+
+
+# --------------------------------------------------------------------------- the export
+
+def _response_ids(rng, count: int) -> list[str]:
+    alphabet = np.array(list(string.ascii_letters + string.digits))
+    ids = set()
+    while len(ids) < count:
+        ids.add("R_" + "".join(rng.choice(alphabet, 15)))
+    return sorted(ids, key=lambda _: rng.random())
+
+
+def _type_like_a_person(text: str, rng, typing: dict) -> str:
+    style = rng.choice(list(typing), p=np.array(list(typing.values())) / sum(typing.values()))
+    return {"as_listed": text, "lower": text.lower(), "upper": text.upper(),
+            "spaces": f" {text}  "}[style]
+
+
+def _retype_institution(name: str, rng) -> str:
+    """Another way the same person types the same name: case, accents, stops, spacing."""
+    import unicodedata
+
+    variant = rng.integers(4)
+    if variant == 0:
+        return name.lower()
+    if variant == 1:
+        return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    if variant == 2:
+        return name.replace(".", "").replace(" of ", " Of ")
+    return "  ".join(name.split(" "))
+
+
+FIRST = ["Ana", "Luis", "Priya", "Rahul", "Maria", "John", "Grace", "Chen", "Amina", "Tunde",
+         "Sofia", "Diego", "Aisha", "Omar", "Emma", "Kofi", "Mei", "Carlos", "Nora", "Ravi"]
+LAST = ["Garcia", "Sharma", "Smith", "Okafor", "Santos", "Lee", "Haddad", "Khan", "Muller",
+        "Reyes", "Patel", "Mensah", "Tan", "Lopez", "Nguyen", "Cruz", "Ali", "Brown", "Silva"]
+COMMENTS = [
+    'We piloted stackable credentials, but "credit" means different things to each faculty.',
+    "Contact me at {email} if you want our policy document, it has the details.",
+    "Our provost, Dr. {last}, leads this; accreditation is the real bottleneck.\nHappy to talk.",
+    "Budget, budget, budget.",
+    'Students ask for them; employers ask "are they real?"',
+    "Please share results with {first} {last} ({email}).",
+    "Line one of a longer note,\nline two, with a comma, and a \"quote\".",
+]
+
+
+def _fieldwork_times(rng, design, count: int) -> pd.Series:
+    start = pd.Timestamp(design["fieldwork"]["start"])
+    span = (pd.Timestamp(design["fieldwork"]["end"]) - start).total_seconds()
+    return start + pd.to_timedelta(np.sort(rng.random(count)) * span, unit="s").round("s")
+
+
+def _metadata(people, answers, design, rng) -> pd.DataFrame:
+    """Platform columns of the valid records, personal data included (it is synthetic)."""
+    n = len(people)
+    meta = pd.DataFrame(index=people.index)
+    duration = np.exp(rng.normal(np.log(design["duration_median_seconds"]), 0.35, n))
+    duration = np.clip(duration, design["duration_median_seconds"] * 0.5, None).round().astype(int)
+    start = _fieldwork_times(rng, design, n).to_numpy()[rng.permutation(n)]
+    meta["start"] = pd.to_datetime(start)
+    meta["Duration (in seconds)"] = duration
+    meta["Status"] = "IP Address"
+    meta["Progress"] = 100
+    meta["Finished"] = "True"
+    octets = rng.integers(1, 255, size=(n, 4))
+    meta["IPAddress"] = [".".join(map(str, row)) for row in octets]
+    email = rng.random(n) < design["email_channel"]
+    meta["DistributionChannel"] = np.where(email, "email", "anonymous")
+    first = rng.choice(FIRST, n)
+    last = rng.choice(LAST, n)
+    meta["RecipientFirstName"] = np.where(email, first, "")
+    meta["RecipientLastName"] = np.where(email, last, "")
+    domains = people["institution"].str.lower().str.replace(r"[^a-z]+", "", regex=True).str[:14]
+    addresses = [f"{f.lower()}.{la.lower()}{i}@{d}.edu" for i, (f, la, d)
+                 in enumerate(zip(first, last, domains))]
+    meta["RecipientEmail"] = np.where(email, addresses, "")
+    meta["ExternalReference"] = MARKER
+    meta["LocationLatitude"] = rng.uniform(-40, 60, n).round(4).astype(str)
+    meta["LocationLongitude"] = rng.uniform(-120, 140, n).round(4).astype(str)
+    language = {iso: spec["language"] for iso, spec in design["countries"].items()}
+    meta["UserLanguage"] = people["iso3"].map(language)
+    with_comment = rng.random(n) < design["comment_rate"]
+    templates = rng.choice(COMMENTS, n)
+    meta["comments"] = [t.format(email=a, first=f, last=la) if c else ""
+                        for t, a, f, la, c in zip(templates, addresses, first, last, with_comment)]
+    other = answers["barriers"].str.contains("Other")
+    meta["barriers_8_TEXT"] = np.where(other, "Union agreements, and timetabling; \"seat time\" rules", "")
+    spellings = [rng.choice(design["countries"][iso]["names"]) for iso in people["iso3"]]
+    meta["country"] = [_type_like_a_person(s, rng, design["country_typing"]) for s in spellings]
+    meta["institution"] = people["institution"]
+    return meta
+
+
+def _noise(valid: pd.DataFrame, design: dict, rng) -> pd.DataFrame:
+    """Records that cleaning must remove, each built from a valid record it imitates."""
+    spec = design["noise"]
+    pieces = []
+
+    def take(count, pool=None, same_person=False):
+        pool = valid.index if pool is None else pool
+        copies = valid.loc[rng.choice(pool, count, replace=False)].copy()
+        if not same_person:  # another leader of the same institution, not a repeat
+            has_email = copies["RecipientEmail"].ne("")
+            copies.loc[has_email, "RecipientEmail"] = [
+                f"colleague{i}.{e}" for i, e in enumerate(copies.loc[has_email, "RecipientEmail"])]
+            octets = rng.integers(1, 255, size=(count, 4))
+            copies["IPAddress"] = [".".join(map(str, r)) for r in octets]
+        return copies
+
+    previews = take(spec["previews"])
+    previews["Status"], previews["DistributionChannel"] = "Survey Preview", "preview"
+    pieces.append(previews)
+    spam = take(spec["spam"])
+    spam["Status"], spam["comments"] = "Spam", "Great offer!!! visit cheap-essays dot example"
+    pieces.append(spam)
+    partial = take(spec["partial"])
+    partial["Finished"] = "False"
+    partial["Progress"] = rng.integers(5, 96, len(partial))
+    later = ["benefit_", "career_outcomes", "plan_credit_5y", "adopt_5y", "barriers", "growth", "comments"]
+    for column in [c for c in partial.columns if c.startswith(tuple(later))]:
+        partial[column] = np.where(partial["Progress"] < 70, "", partial[column])
+    pieces.append(partial)
+    by_email = take(spec["repeat_by_email"], valid.index[valid["RecipientEmail"] != ""], True)
+    by_email["RecipientEmail"] = [f"  {e.upper()} " if i % 2 else e.title()
+                                  for i, e in enumerate(by_email["RecipientEmail"])]
+    by_email["start"] -= pd.to_timedelta(rng.integers(1, 10, len(by_email)), unit="D")
+    pieces.append(by_email)
+    by_ip = take(spec["repeat_by_ip"], valid.index[valid["RecipientEmail"] == ""], True)
+    by_ip["start"] -= pd.to_timedelta(rng.integers(1, 20, len(by_ip)), unit="h")
+    by_ip["institution"] = [_retype_institution(s, rng) for s in by_ip["institution"]]
+    pieces.append(by_ip)
+    speeders = take(spec["speeders"])
+    speeders["Duration (in seconds)"] = rng.integers(45, 200, len(speeders))
+    pieces.append(speeders)
+    unknown = take(len(spec["unknown_country"]))
+    unknown["country"] = spec["unknown_country"]
+    pieces.append(unknown)
+    return pd.concat(pieces)
+
+
+def _finish_times(frame: pd.DataFrame) -> pd.DataFrame:
+    fmt = "%Y-%m-%d %H:%M:%S"
+    end = frame["start"] + pd.to_timedelta(frame["Duration (in seconds)"], unit="s")
+    frame["StartDate"] = frame["start"].dt.strftime(fmt)
+    frame["EndDate"] = end.dt.strftime(fmt)
+    frame["RecordedDate"] = (end + pd.Timedelta(seconds=1)).dt.strftime(fmt)
+    return frame.drop(columns="start")
+
+
+def leaders_export(seed: int | None = None, design: dict | None = None,
+                   size: int | None = None) -> pd.DataFrame:
+    """The raw leaders export as a frame of strings (export order, columns of the codebook).
+
+    `size` scales the valid sample (every country in proportion) for benchmarks; the published
+    figures are only guaranteed at the design's own size."""
+    design = design or load_design()
+    if size is not None:
+        design = _scaled(design, size)
+    rng = np.random.default_rng(design["seed"] if seed is None else seed)
+    cb = codebook_mod.load("leaders")
+    people = build_people(design, rng)
+    answers = answer_leaders(people, cb, load_targets(), design, rng)
+    valid = pd.concat([people[["role", "inst_type"]], answers, _metadata(people, answers, design, rng)],
+                      axis=1)
+    records = pd.concat([valid, _noise(valid, design, rng)], ignore_index=True)
+    records = _finish_times(records).sort_values("RecordedDate", kind="stable")
+    records["ResponseId"] = _response_ids(rng, len(records))
+    return records[cb.columns].astype(str).reset_index(drop=True)
+
+
+def _scaled(design: dict, size: int) -> dict:
+    factor = size / sum(c["n"] for c in design["countries"].values())
+    scaled = yaml.safe_load(yaml.safe_dump(design))
+    for spec in scaled["countries"].values():
+        spec["n"] = max(1, round(spec["n"] * factor))
+    scaled["institutions"] = max(len(scaled["countries"]), round(design["institutions"] * factor))
+    scaled["noise"] = {k: (max(1, round(v * factor)) if isinstance(v, int) else v)
+                       for k, v in design["noise"].items()}
+    return scaled
+
+
+def employers_export(seed: int | None = None, design: dict | None = None) -> pd.DataFrame:
+    design = design or load_design()
+    spec = design["employers"]
+    rng = np.random.default_rng(spec["seed"] if seed is None else seed)
+    cb = codebook_mod.load("employers")
+    iso = np.repeat(list(spec["countries"]), [c["n"] for c in spec["countries"].values()])
+    people = pd.DataFrame({"iso3": iso})
+    people[["country", "region"]] = countries.attach_regions(people["iso3"]).to_numpy()
+    people["area"] = people["iso3"]
+    people["enthusiasm"] = rng.normal(size=len(people))
+    targets = load_targets()
+    everyone = np.ones(len(people), dtype=bool)
+    answers = pd.DataFrame(index=people.index)
+    agree = cb.scales["agreement"]
+    for metric, yes, no in (
+        ("employer_distinguishes", ([agree[4], agree[3]], [0.5, 0.5]), (agree[:3], [0.2, 0.3, 0.5])),
+        ("employer_hire_degree_plus_mc", (["Yes"], [1]), (["No", "Not sure"], [0.5, 0.5])),
+    ):
+        answered, sel = _answer_question(people, cb, targets, [metric], everyone, rng,
+                                         {**design, "item_nonresponse": 0}, "enthusiasm")
+        answers[cb.metric(metric).column] = _labels_for(sel[metric], answered, yes, no, rng)
+    answers["country"] = [rng.choice(spec["countries"][i]["names"]) for i in people["iso3"]]
+    answers["Status"], answers["Progress"], answers["Finished"] = "IP Address", 100, "True"
+    previews = answers.sample(spec["noise"]["previews"], random_state=rng.integers(2**31))
+    previews["Status"] = "Survey Preview"
+    partial = answers.sample(spec["noise"]["partial"], random_state=rng.integers(2**31))
+    partial["Finished"], partial["Progress"] = "False", rng.integers(10, 90, len(partial))
+    partial["hire_degree_plus_mc"] = ""
+    records = pd.concat([answers, previews, partial], ignore_index=True)
+    records = records.loc[rng.permutation(len(records))].reset_index(drop=True)
+    records["ResponseId"] = _response_ids(rng, len(records))
+    records["ExternalReference"] = MARKER
+    return records[cb.columns].astype(str)
+
+
+# --------------------------------------------------------------------------- writing
+
+PLATFORM_TEXT = {"StartDate": "Start Date", "EndDate": "End Date", "Status": "Response Type",
+                 "IPAddress": "IP Address", "Duration (in seconds)": "Duration (in seconds)",
+                 "RecordedDate": "Recorded Date", "ResponseId": "Response ID",
+                 "RecipientLastName": "Recipient Last Name",
+                 "RecipientFirstName": "Recipient First Name", "RecipientEmail": "Recipient Email",
+                 "ExternalReference": "External Data Reference",
+                 "LocationLatitude": "Location Latitude", "LocationLongitude": "Location Longitude",
+                 "DistributionChannel": "Distribution Channel", "UserLanguage": "User Language"}
+
+
+def header_rows(cb) -> tuple[list[str], list[str]]:
+    """Question text and JSON import ids, as a survey platform writes rows 2 and 3."""
+    texts, imports = [], []
+    for m in cb.export_metadata:
+        texts.append(PLATFORM_TEXT.get(m["id"], m["id"]))
+        key = {"ImportId": m["id"][0].lower() + m["id"][1:].replace(" (in seconds)", "")}
+        if m["kind"] == "datetime":
+            key["timeZone"] = "UTC"
+        imports.append(json.dumps(key, separators=(",", ":")))
+    qid = 0
+    for q in cb.questions:
+        texts.append(q["text"])
+        if q["id"].endswith("_TEXT"):
+            imports.append(json.dumps({"ImportId": f"QID{qid}_8_TEXT"}, separators=(",", ":")))
+            continue
+        qid += 1
+        imports.append(json.dumps({"ImportId": f"QID{qid}"}, separators=(",", ":")))
+    return texts, imports
+
+
+def to_csv_bytes(frame: pd.DataFrame, header: list[list[str]] | None = None) -> bytes:
+    """The export as bytes: UTF-8 with a byte-order mark, quoted where needed, LF line ends."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(frame.columns)
+    for row in header or []:
+        writer.writerow(row)
+    writer.writerows(frame.itertuples(index=False))
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def write_exports(leaders: Path = paths.LEADERS_EXPORT, employers: Path = paths.EMPLOYERS_EXPORT,
+                  seed: int | None = None, size: int | None = None) -> None:
+    cb = codebook_mod.load("leaders")
+    _write_atomic(leaders, to_csv_bytes(leaders_export(seed, size=size), list(header_rows(cb))))
+    if employers is not None:
+        _write_atomic(employers, to_csv_bytes(employers_export(seed)))
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
