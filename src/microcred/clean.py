@@ -44,7 +44,7 @@ def email_key(emails: pd.Series) -> pd.Series:
     return key.where(key.ne(""))
 
 
-def latest_submission_per_person(records: pd.DataFrame, window: str = "1D") -> pd.Series:
+def latest_submission_per_person(records: pd.DataFrame, window: str = "24h") -> pd.Series:
     """Rule 3: of repeat submissions by one person, keep only the latest by RecordedDate.
 
     The same person is the same non-empty e-mail, or the same IP address and institution with
@@ -107,12 +107,13 @@ def apply_rules(records: pd.DataFrame, rules: list[tuple[str, Rule]]) -> Cleaned
     return Cleaned(kept, rejected, pd.DataFrame(flow))
 
 
-def leader_rules(resolved: pd.DataFrame, speeder_fraction: float) -> list[tuple[str, Rule]]:
+def leader_rules(resolved: pd.DataFrame, speeder_fraction: float,
+                 repeat_window: str = "24h") -> list[tuple[str, Rule]]:
     """The rules of instrument.md section 2, in their order."""
     return [
         ("previews and spam", live_responses),
         ("unfinished or partial", complete_responses),
-        ("repeat submissions of one person", latest_submission_per_person),
+        ("repeat submissions of one person", lambda r: latest_submission_per_person(r, repeat_window)),
         ("speeders", lambda r: speeders(r, speeder_fraction)),
         ("country not identified", lambda r: identifiable_country(r, resolved)),
     ]
@@ -124,6 +125,29 @@ def employer_rules(resolved: pd.DataFrame) -> list[tuple[str, Rule]]:
         ("unfinished or partial", complete_responses),
         ("country not identified", lambda r: identifiable_country(r, resolved)),
     ]
+
+
+def is_synthetic(records: pd.DataFrame) -> bool:
+    """The synthetic reconstruction marks every record it writes (see synth.MARKER)."""
+    from .synth import MARKER
+
+    return bool(len(records)) and bool(records["ExternalReference"].eq(MARKER).all())
+
+
+def provenance(leaders_export, employers_export, synthetic: bool, n_leaders: int,
+               n_employers: int, settings: dict) -> dict:
+    """What the clean data came from: read by every later notebook and by the report."""
+    import hashlib
+
+    from .paths import relative
+
+    def describe(export):
+        return {"file": relative(export.path), "records": len(export.data),
+                "sha256": hashlib.sha256(export.path.read_bytes()).hexdigest()}
+
+    return {"synthetic": synthetic, "leaders": describe(leaders_export),
+            "employers": describe(employers_export), "valid_leaders": n_leaders,
+            "valid_employers": n_employers, **settings}
 
 
 # --------------------------------------------------------------------------- analysis data

@@ -14,8 +14,7 @@ from functools import cache
 import pandas as pd
 
 from . import paths
-
-REGION_SCHEMES = ("m49", "continent")
+from .params import REGION_SCHEMES
 
 
 def fold(text: str) -> str:

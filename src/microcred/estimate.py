@@ -114,8 +114,9 @@ def compare_with_rest(frame: pd.DataFrame, metric: Metric, in_group: pd.Series,
     if n1 == 0 or n2 == 0:
         return out
     p1, p2 = c1 / n1, c2 / n2
-    low, high = confint_proportions_2indep(c1, n1, c2, n2, method="newcomb", compare="diff",
-                                           alpha=1 - level)
+    with np.errstate(divide="ignore", invalid="ignore"):  # unanimous groups: odds are infinite
+        low, high = confint_proportions_2indep(c1, n1, c2, n2, method="newcomb", compare="diff",
+                                               alpha=1 - level)
     out.update(pct_group=100 * p1, pct_rest=100 * p2, diff_pp=100 * (p1 - p2),
                diff_low=100 * low, diff_high=100 * high, p_value=score_test(c1, n1, c2, n2),
                cohens_h=float(proportion_effectsize(p1, p2)))
@@ -126,14 +127,25 @@ def score_test(c1: int, n1: int, c2: int, n2: int) -> float:
     """Two-sided score test of equal proportions; 1.0 when both groups are unanimous alike."""
     if (c1 + c2) in (0, n1 + n2):
         return 1.0
-    return float(test_proportions_2indep(c1, n1, c2, n2, method="score", compare="diff").pvalue)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        test = test_proportions_2indep(c1, n1, c2, n2, method="score", compare="diff")
+    return float(test.pvalue)
 
 
 def compare_family(frame: pd.DataFrame, metrics: list[Metric], in_group: pd.Series,
-                   group_label: str, level: float = 0.95, correction: str = "holm") -> pd.DataFrame:
-    """One group against the rest on a family of metrics, with corrected p-values."""
-    table = pd.DataFrame([compare_with_rest(frame, m, in_group, level) for m in metrics])
+                   group_label: str, level: float = 0.95, correction: str = "holm",
+                   min_n: int = 0) -> pd.DataFrame:
+    """One group against the rest on a family of metrics, with corrected p-values. Comparisons
+    where either side has fewer than `min_n` respondents in the base are left empty."""
+    rows = []
+    for m in metrics:
+        row = compare_with_rest(frame, m, in_group, level)
+        if min(row["n_group"], row["n_rest"]) < min_n:
+            row = {k: (v if k in ("metric", "n_group", "n_rest") else np.nan) for k, v in row.items()}
+        rows.append(row)
+    table = pd.DataFrame(rows)
     table.insert(0, "group", group_label)
+    table.insert(2, "label", [m.label for m in metrics])
     table["p_adjusted"] = adjust(table["p_value"], correction)
     table["correction"] = correction
     return table
@@ -167,6 +179,15 @@ def compare_means(values: pd.Series, in_group: pd.Series) -> dict:
     test = stats.ttest_ind(g, r, equal_var=False)
     return {"n_group": len(g), "mean_group": g.mean(), "n_rest": len(r), "mean_rest": r.mean(),
             "diff": g.mean() - r.mean(), "p_value": float(test.pvalue)}
+
+
+def answer_distribution(frame: pd.DataFrame, metric: Metric, labels: list[str],
+                        by: str | None = None) -> pd.DataFrame:
+    """Counts of every answer label among the metric's base, per group (rows) and label."""
+    base = indicator(frame, metric).notna()
+    keys = frame.loc[base, by] if by else pd.Series("All", index=frame.index[base])
+    table = pd.crosstab(keys, frame.loc[base, metric.column])
+    return table.reindex(columns=labels, fill_value=0)
 
 
 # --------------------------------------------------------------------------- composition

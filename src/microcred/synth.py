@@ -593,3 +593,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_bytes(data)
     tmp.replace(path)
+
+
+if __name__ == "__main__":  # `make data`
+    write_exports()

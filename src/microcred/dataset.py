@@ -1,0 +1,51 @@
+"""The clean data as the analysis notebooks read it: typed again from the codebook (categories
+in their order, nullable booleans), whatever notebook or test asks."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from . import codebook as codebook_mod
+from . import outputs, paths
+
+
+BOOLEAN = {"True": True, "False": False}
+
+
+def _typed(frame: pd.DataFrame, cb) -> pd.DataFrame:
+    for q in cb.questions:
+        if q["kind"] == "choice" and q["id"] in frame:
+            ordered = q["scale"] in ("agreement", "likelihood", "role")
+            frame[q["id"]] = pd.Categorical(frame[q["id"]], categories=cb.labels(q["id"]),
+                                            ordered=ordered)
+        elif q["kind"] == "multi" and f"{q['id']}_answered" in frame:
+            frame[f"{q['id']}_answered"] = frame[f"{q['id']}_answered"].map(BOOLEAN).astype(bool)
+            frame[f"{q['id']}_count"] = pd.to_numeric(frame[f"{q['id']}_count"]).astype("Int64")
+            for m in cb.metrics_of(q["id"]):
+                frame[m.id] = frame[m.id].map(BOOLEAN).astype("boolean")
+    return frame
+
+
+def read_clean(survey: str = "leaders") -> pd.DataFrame:
+    path = {"leaders": paths.CLEAN_LEADERS, "employers": paths.CLEAN_EMPLOYERS}[survey]
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    return _typed(frame, codebook_mod.load(survey))
+
+
+def read_institutions() -> pd.DataFrame:
+    frame = pd.read_csv(paths.CLEAN_INSTITUTIONS, dtype={"n_leaders": int}, keep_default_na=False,
+                        na_values=[""])
+    cb = codebook_mod.load()
+    for fact in ("offers_mc", "offers_credit"):
+        frame[fact] = pd.Categorical(frame[fact], categories=cb.labels(fact))
+    return frame
+
+
+def write_provenance(info: dict) -> None:
+    outputs.write_json(info, paths.PROVENANCE)
+
+
+def provenance() -> dict:
+    return json.loads(paths.PROVENANCE.read_text(encoding="utf-8"))

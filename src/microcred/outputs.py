@@ -1,0 +1,57 @@
+"""Writing outputs: atomically (a temporary file renamed into place, so an interrupted run never
+leaves half a file) and only when the bytes change (so Make and nbval re-runs leave untouched
+files untouched). Tables are tidy CSV with fixed float formatting, plus Markdown for papers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from . import paths
+
+FLOAT_FORMAT = "%.3f"
+
+
+def write_bytes(path: Path, data: bytes) -> Path:
+    path = Path(path)
+    if path.exists() and path.read_bytes() == data:
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return path
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n").encode("utf-8")
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    return write_bytes(path, csv_bytes(frame))
+
+
+def write_json(data, path: Path) -> Path:
+    return write_bytes(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+
+
+def write_table(frame: pd.DataFrame, name: str, title: str = "") -> Path:
+    """tables/<name>.csv, and report/tables/<name>.md with the same rows."""
+    path = write_csv(frame, paths.TABLES / f"{name}.csv")
+    write_bytes(paths.REPORT / "tables" / f"{name}.md", markdown(frame, title).encode("utf-8"))
+    return path
+
+
+def markdown(frame: pd.DataFrame, title: str = "") -> str:
+    def cell(v):
+        if isinstance(v, float):
+            return "" if pd.isna(v) else f"{v:.1f}"
+        return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v).replace("|", "\\|")
+
+    lines = [f"**{title}**", ""] if title else []
+    lines.append("| " + " | ".join(map(str, frame.columns)) + " |")
+    lines.append("|" + "---|" * len(frame.columns))
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,183 @@
+"""The report: one self-contained HTML page (images and styles inside, no network requests, no
+code) assembled from the tables, figures and provenance that the notebooks wrote."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader
+
+from . import outputs, paths
+
+SECTIONS = {
+    "cleaning": (["dispositions"], ["dispositions"]),
+    "regional": (["adoption_by_region", "benefits_likert", "focus_region_forest", "countries_vs_rest",
+                  "region_balanced"],
+                 ["estimates", "focus_region_vs_rest", "countries_vs_rest", "employers_us_vs_rest",
+                  "institution_vs_respondent", "region_balanced"]),
+    "barriers": (["barriers_ranked", "barriers_heatmap", "barriers_focus_forest",
+                  "barriers_by_situation", "barrier_lift", "growth_considerations"],
+                 ["barrier_findings", "barriers_by_region", "barriers_focus_vs_rest",
+                  "barriers_named_per_respondent", "barriers_by_situation", "barrier_lift",
+                  "barrier_combinations", "non_offering"]),
+    "published": (["published_vs_reproduced"], ["published_vs_reproduced"]),
+}
+OPEN_TABLES = {"dispositions", "focus_region_vs_rest", "barrier_findings", "published_vs_reproduced"}
+INTERVALS = [("pct", "ci_low", "ci_high"), ("diff_pp", "diff_low", "diff_high"),
+             ("mean", "ci_low", "ci_high"), ("reproduced", "ci_low", "ci_high")]
+
+
+def figure_html(name: str) -> str:
+    png = (paths.FIGURES / f"{name}.png").read_bytes()
+    meta = json.loads((paths.FIGURES / f"{name}.json").read_text(encoding="utf-8"))
+    data = base64.b64encode(png).decode("ascii")
+    return (f'<figure id="fig-{name}"><img src="data:image/png;base64,{data}" '
+            f'alt="{html.escape(meta["title"])}"><figcaption><strong>{html.escape(meta["title"])}.'
+            f'</strong> {html.escape(meta["caption"])} <code>figures/{name}.png</code>'
+            "</figcaption></figure>")
+
+
+def readable(table: pd.DataFrame) -> pd.DataFrame:
+    """Percent with one decimal and its interval in one cell; p-values to three digits."""
+    out = table.copy()
+    for center, low, high in INTERVALS:
+        if {center, low, high} <= set(out.columns):
+            c, lo, hi = (pd.to_numeric(out[k], errors="coerce") for k in (center, low, high))
+            out[center] = [("" if pd.isna(a) else f"{a:.1f} [{b:.1f}, {d:.1f}]")
+                           for a, b, d in zip(c, lo, hi)]
+            out = out.drop(columns=[low, high])
+    for column in out.columns:
+        if column.startswith("p_"):
+            p = pd.to_numeric(out[column], errors="coerce")
+            out[column] = ["" if pd.isna(v) else ("<0.001" if v < 0.001 else f"{v:.3f}") for v in p]
+        elif pd.api.types.is_float_dtype(out[column]):
+            out[column] = out[column].map(lambda v: "" if pd.isna(v) else f"{v:.1f}")
+    return out
+
+
+def table_html(name: str) -> str:
+    table = pd.read_csv(paths.TABLES / f"{name}.csv", keep_default_na=False, na_values=[""])
+    shown = readable(table)
+    body = shown.to_html(index=False, border=0, escape=True, na_rep="")
+    opened = " open" if name in OPEN_TABLES else ""
+    return (f'<details id="tab-{name}"{opened}><summary>Table <code>tables/{name}.csv</code> '
+            f"({len(table):,} rows)</summary><div class=\"table-wrap\">{body}</div></details>")
+
+
+def _section(figures: list[str], tables: list[str]) -> str:
+    return "\n".join([figure_html(f) for f in figures] + [table_html(t) for t in tables])
+
+
+def summary(provenance: dict) -> list[str]:
+    """Headline findings, each with its numbers, read from the tables."""
+    est = pd.read_csv(paths.TABLES / "estimates.csv")
+    overall = est[est["group_type"].eq("all")].set_index("metric")
+    focus = pd.read_csv(paths.TABLES / "focus_region_vs_rest.csv").set_index("metric")
+    findings = pd.read_csv(paths.TABLES / "barrier_findings.csv")
+    comparison = pd.read_csv(paths.TABLES / "published_vs_reproduced.csv")
+    balanced = pd.read_csv(paths.TABLES / "region_balanced.csv")
+
+    def share(metric):
+        r = overall.loc[metric]
+        return f"{r.pct:.1f}% [{r.ci_low:.1f}, {r.ci_high:.1f}] of {int(r.n):,}"
+
+    f = focus.loc["offers_mc"]
+    primary = comparison[comparison["role"].isin(["primary", "qualitative"])]
+    gap = balanced.loc[balanced["difference"].abs().idxmax()]
+    items = [
+        f"{provenance['valid_leaders']:,} valid leader responses from "
+        f"{provenance['leaders']['records']:,} records; {provenance['valid_employers']:,} employers.",
+        f"Offer micro-credentials today: {share('offers_mc')}. Of offering institutions, award credit: "
+        f"{share('offers_credit')}.",
+        f"Plan for-credit micro-credentials within five years: {share('plan_credit_5y')}; among "
+        f"non-offering institutions, likely to adopt: {share('adopt_5y')}.",
+        f"{f.group} against the rest of the sample (not against a total that contains it): offer "
+        f"micro-credentials {f.pct_group:.1f}% vs {f.pct_rest:.1f}%, a gap of {f.diff_pp:.1f} points "
+        f"[{f.diff_low:.1f}, {f.diff_high:.1f}], Holm-adjusted p = {f.p_adjusted:.3f}.",
+        *[f"{r.claim}: {r.evidence} ({'holds' if r.holds else 'does not hold'})."
+          for r in findings.itertuples()],
+        f"Weighting each region equally moves headline shares by up to {abs(gap.difference):.1f} "
+        f"points ({gap.label}).",
+        f"{int(primary['within_rounding'].sum())} of {len(primary)} published figures and claims "
+        "in scope are reproduced within rounding.",
+    ]
+    return items
+
+
+def build(params: dict) -> str:
+    provenance = json.loads(paths.PROVENANCE.read_text(encoding="utf-8"))
+    figures = sorted(p.stem for p in paths.FIGURES.glob("*.png"))
+    tables = sorted(p.stem for p in paths.TABLES.glob("*.csv"))
+    placed_f = {f for fs, _ in SECTIONS.values() for f in fs}
+    placed_t = {t for _, ts in SECTIONS.values() for t in ts}
+    sections = {k: _section([f for f in fs if f in figures], [t for t in ts if t in tables])
+                for k, (fs, ts) in SECTIONS.items()}
+    sections["other"] = _section([f for f in figures if f not in placed_f],
+                                 [t for t in tables if t not in placed_t])
+    env = Environment(loader=FileSystemLoader(paths.ROOT / "src" / "microcred" / "templates"),
+                      autoescape=False)
+    page = env.get_template("report.html").render(
+        title="For-credit micro-credentials: a re-analysis of the 2024 global survey of "
+              "higher-education leaders",
+        subtitle=(f"Leaders export {provenance['leaders']['file']} (sha256 "
+                  f"{provenance['leaders']['sha256'][:12]}); region scheme "
+                  f"{provenance['region_scheme']}; {params['confidence_level']:.0%} intervals."),
+        synthetic=provenance["synthetic"], summary=[html.escape(s) for s in summary(provenance)],
+        methods=[html.escape(p) for p in methods(provenance, params)],
+        limitations=[html.escape(s) for s in LIMITATIONS], sections=sections,
+        files=[f"figures/{f}.png" for f in figures] + [f"tables/{t}.csv" for t in tables])
+    outputs.write_bytes(paths.REPORT / "report.html", page.encode("utf-8"))
+    return page
+
+
+def methods(provenance: dict, params: dict) -> list[str]:
+    text = []
+    if provenance["synthetic"]:  # the reconstruction's own targets describe how it was made
+        targets = pd.read_csv(paths.RECONSTRUCTION_TARGETS, keep_default_na=False)
+        counts = targets["flag"].value_counts()
+        text.append(
+            "The survey's respondent-level data is not public. The default data is a synthetic "
+            "reconstruction (src/microcred/synth.py): raw exports in a survey platform's format, "
+            "generated from a seed, whose cleaned analysis reproduces every published figure with a "
+            f"base the instrument defines. It meets {counts.get('published', 0)} published targets "
+            f"and {counts.get('assumed', 0)} assumed ones (values the report does not publish, such "
+            "as North America on the enrollment item or the cost barrier), listed with their flag "
+            "in data/external/reconstruction_targets.csv. Assumed shares move a little so that the "
+            "published ones hold. The raw exports carry realistic noise that cleaning removes: "
+            "previews, spam, partial responses, repeat submissions, speeders and unidentifiable "
+            "countries.")
+    text += [
+        "Cleaning applies the instrument's validity rules in order (previews and spam; unfinished "
+        "responses; repeat submissions of one person, keeping the latest; speeders under "
+        f"{provenance['speeder_fraction']:.2f} of the median duration; countries that cannot "
+        "be identified). Every removed record is kept with its reason; clean plus rejected equals "
+        "raw. Names, e-mails, IP addresses, coordinates, institution names and free text never "
+        "leave the cleaning step; institutions are identified by a keyed hash.",
+        "Shares carry Wilson score intervals. A group is compared with the rest of the sample: a "
+        "difference in percentage points with a Newcombe interval, a score test and Cohen's h. "
+        "p-values are adjusted by Holm's method within confirmatory families and by "
+        "Benjamini-Hochberg across exploratory grids. Multi-select shares are of respondents who "
+        "answered the question.",
+        f"Disclosure control: no estimate is shown for a group with fewer than "
+        f"{params['min_group_size']} respondents or {params['min_institutions']} institutions; "
+        "countries appear only above that size; combinations of barriers named by fewer leaders "
+        "are not listed.",
+    ]
+    return text
+
+
+LIMITATIONS = [
+    "The survey is an opt-in sample of leaders close to one provider of micro-credentials; it is "
+    "not a probability sample of institutions and no weighting can remove that selection.",
+    "Intervals and tests describe sampling precision under simple random sampling only; they do "
+    "not cover selection, non-response or measurement error.",
+    "The United States and India supply a large part of the sample, so unweighted 'global' shares "
+    "lean toward them; the region-balanced shares show by how much.",
+    "Several leaders of one institution may answer; institution facts are resolved once per "
+    "institution, opinions are kept at the respondent level.",
+    "The question wording, answer scales and bases were inferred from press coverage; where "
+    "sources disagree, the reading used is documented in data/external/published_figures.csv.",
+]

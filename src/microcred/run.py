@@ -1,0 +1,102 @@
+"""Run one notebook with papermill, as `make` does: its effective parameters, the project kernel,
+the notebooks folder as working directory, an execution timeout. The executed notebook appears
+only when the run succeeded (it is written under a temporary name and renamed). When a cell fails,
+the run ends with one short message saying what was wrong and where, the failed notebook is kept
+for its traceback, and the executed notebooks of this step and the later ones are removed, so
+nothing downstream looks up to date."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+
+import nbformat
+
+from . import paths
+from .params import NOTEBOOKS, ParameterError, effective
+
+EXECUTED = paths.REPORT / "notebooks"
+KERNEL = "microcred"
+VOLATILE = ("papermill", "execution")  # timings and durations: they differ on every run
+
+
+def executed_path(notebook: str) -> Path:
+    return EXECUTED / f"{notebook}.ipynb"
+
+
+def invalidate_from(notebook: str) -> None:
+    """Remove the executed notebooks of this step and every later one, and the report."""
+    for later in NOTEBOOKS[NOTEBOOKS.index(notebook):]:
+        executed_path(later).unlink(missing_ok=True)
+    (paths.REPORT / "report.html").unlink(missing_ok=True)
+
+
+def scrub(path: Path) -> None:
+    """Drop run timings so an executed notebook changes only when its content does."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        for key in VOLATILE:
+            cell.metadata.pop(key, None)
+    meta = nb.metadata.get("papermill", {})
+    for key in ("start_time", "end_time", "duration", "environment_variables", "input_path",
+                "output_path", "version"):
+        meta.pop(key, None)
+    nbformat.write(nb, path)
+
+
+def _raise_on_sigterm(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def run(notebook: str, params_file: Path, raw: str | None, timeout: int) -> int:
+    import papermill as pm
+
+    signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    out = executed_path(notebook)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    running = out.with_name(f".{notebook}.running.ipynb")
+    try:
+        values = effective(notebook, params_file, raw)
+        pm.execute_notebook(paths.NOTEBOOKS / f"{notebook}.ipynb", running, parameters=values,
+                            kernel_name=KERNEL, cwd=str(paths.NOTEBOOKS),
+                            execution_timeout=timeout, progress_bar=False, log_output=False)
+    except ParameterError as err:
+        invalidate_from(notebook)
+        return _fail(notebook, f"ParameterError: {err}")
+    except pm.PapermillExecutionError as err:
+        failed = out.with_name(f"{notebook}.failed.ipynb")
+        running.replace(failed)
+        invalidate_from(notebook)
+        return _fail(notebook, f"{err.ename}: {err.evalue}",
+                     f"the failed notebook, with its traceback: {paths.relative(failed)}")
+    except BaseException:
+        running.unlink(missing_ok=True)
+        invalidate_from(notebook)
+        raise
+    scrub(running)
+    running.replace(out)
+    return 0
+
+
+def _fail(notebook: str, message: str, detail: str = "") -> int:
+    lines = [f"\n*** {notebook} failed ***", message]
+    if detail:
+        lines.append(detail)
+    print("\n".join(lines) + "\n", file=sys.stderr)
+    return 1
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m microcred.run", description=__doc__)
+    parser.add_argument("notebook", choices=NOTEBOOKS)
+    parser.add_argument("--params", default="params.yaml")
+    parser.add_argument("--raw", default="")
+    parser.add_argument("--timeout", type=int, default=1200, help="seconds per cell")
+    args = parser.parse_args(argv)
+    return run(args.notebook, paths.resolve(args.params), args.raw or None, args.timeout)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
