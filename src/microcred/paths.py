@@ -1,9 +1,13 @@
 """Every path of the project, from its root, so that code behaves the same under papermill,
-nbval, JupyterLab and pytest whatever the working directory."""
+nbval, JupyterLab and pytest whatever the working directory.
 
+MICROCRED_ROOT points the whole project (inputs and outputs) at another folder laid out the same
+way; the end-to-end tests run the pipeline in a scratch copy with it."""
+
+import os
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(os.environ.get("MICROCRED_ROOT") or Path(__file__).resolve().parents[2]).resolve()
 
 DATA = ROOT / "data"
 RAW = DATA / "raw"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+from pathlib import Path
 
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader
@@ -117,7 +118,7 @@ def build(params: dict) -> str:
                 for k, (fs, ts) in SECTIONS.items()}
     sections["other"] = _section([f for f in figures if f not in placed_f],
                                  [t for t in tables if t not in placed_t])
-    env = Environment(loader=FileSystemLoader(paths.ROOT / "src" / "microcred" / "templates"),
+    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                       autoescape=False)
     page = env.get_template("report.html").render(
         title="For-credit micro-credentials: a re-analysis of the 2024 global survey of "

@@ -239,7 +239,8 @@ def _answer_question(people, cb, targets, question_metrics, eligible, rng, desig
         hard = rows[rows["flag"].eq("published") | rows["group_type"].eq("all")]
         constraints = [Constraint(_group_mask(people, r.group_type, r.group), r.share)
                        for r in hard.itertuples()]
-        score = 0.8 * people[latent].to_numpy() + rng.normal(size=len(people))
+        shared = 0.8 * people[latent].to_numpy() if latent else 0.0  # None: options independent
+        score = shared + rng.normal(size=len(people))
         answered, selections[metric] = allocate(
             answered, constraints, _priors(people, rows), people["area"].to_numpy(), score, rng,
             max_skips)
@@ -289,8 +290,9 @@ def answer_leaders(people: pd.DataFrame, cb, targets: pd.DataFrame, design: dict
 
     answers["barriers"] = _multi_select(people, cb, targets, "barriers", everyone, rng, design,
                                         "barrier_load")
+    # top-three choices compete with each other, so they share no latent trait
     answers["growth_priorities"] = _multi_select(people, cb, targets, "growth_priorities",
-                                                 not_offering, rng, design, "enthusiasm")
+                                                 not_offering, rng, design, None)
     return answers
 
 
@@ -307,7 +309,9 @@ def _multi_select(people, cb, targets, question, eligible, rng, design, latent):
     joined = np.array([",".join(lab for lab, c in zip(labels, row) if c) for row in chosen],
                       dtype=object)
     empty = answered & (chosen.sum(axis=1) == 0)
-    joined[empty] = q.get("exclusive") or labels[-1]  # a respondent who answered chose something
+    # a respondent who answered chose something: the exclusive option, or the likeliest one left
+    fallback = q.get("exclusive") or labels[1 + int(np.argmax(chosen[:, 1:].sum(axis=0)))]
+    joined[empty] = fallback
     joined[~answered] = ""
     return joined
 
@@ -326,10 +330,10 @@ def _cap_selections(chosen: np.ndarray, cap: int, rng) -> np.ndarray:
 
 def _response_ids(rng, count: int) -> list[str]:
     alphabet = np.array(list(string.ascii_letters + string.digits))
-    ids = set()
+    ids: dict[str, None] = {}  # insertion-ordered: a set's order would follow the hash seed
     while len(ids) < count:
-        ids.add("R_" + "".join(rng.choice(alphabet, 15)))
-    return sorted(ids, key=lambda _: rng.random())
+        ids["R_" + "".join(rng.choice(alphabet, 15))] = None
+    return list(ids)
 
 
 def _type_like_a_person(text: str, rng, typing: dict) -> str:

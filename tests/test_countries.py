@@ -1,0 +1,82 @@
+"""Countries: spellings to ISO codes through the reviewed aliases and the library, and codes to
+the instrument's regions, checked against an independent list for every country in the data."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from microcred import countries, dataset, paths, synth
+
+# The instrument's regions (instrument.md section 3) for the sample's countries, written out by
+# hand from the UN M49 sub-regions: an independent check of the region table and the library.
+EXPECTED_REGION = {
+    "North America": "USA CAN",
+    "Latin America and the Caribbean": "MEX COL BRA PER CHL ARG ECU GTM CRI DOM PAN URY BOL VEN "
+                                       "JAM PRY SLV TTO PRI",
+    "Europe": "GBR ESP DEU FRA ITA NLD PRT POL IRL GRC ROU UKR BEL CHE SWE AUT FIN DNK NOR CZE HUN SRB",
+    "Middle East and North Africa": "SAU EGY ARE TUR JOR MAR LBN QAT IRN KWT OMN TUN IRQ BHR DZA",
+    "Sub-Saharan Africa": "NGA KEN GHA ZAF ETH UGA TZA CMR RWA ZMB ZWE SEN",
+    "Asia Pacific": "IND PHL MYS IDN PAK AUS BGD VNM THA CHN SGP JPN KOR NPL LKA KAZ HKG NZL UZB",
+}
+EXPECTED = {iso: region for region, codes in EXPECTED_REGION.items() for iso in codes.split()}
+
+
+def test_fold_removes_case_accents_punctuation_and_spacing():
+    assert countries.fold("  Méx-ico. ") == "mex ico"
+    assert countries.fold("U.S.A.") == "u s a"
+
+
+@pytest.mark.parametrize("spelling,iso3", [
+    ("USA ", "USA"), ("México", "MEX"), ("Columbia", "COL"), ("Nigera", "NGA"), ("Bharat", "IND"),
+    ("Holland", "NLD"), ("Türkiye", "TUR"), ("Côte d'Ivoire", "CIV"), ("uk", "GBR"), ("KSA", "SAU"),
+])
+def test_spellings_resolve(spelling, iso3):
+    assert countries.resolve_spellings(pd.Series([spelling]))["iso3"].iat[0] == iso3
+
+
+@pytest.mark.parametrize("spelling,reason", [
+    ("Korea", "ambiguous"), ("Congo", "ambiguous"), ("NA", "ambiguous"), ("N/A", "not a country"),
+    ("Atlantis", "unknown country"), ("  ", "no country given"),
+])
+def test_ambiguous_and_unknown_are_never_guessed(spelling, reason):
+    row = countries.resolve_spellings(pd.Series([spelling])).iloc[0]
+    assert row["iso3"] == "" and reason in row["reason"]
+
+
+def test_every_alias_is_written_folded_and_resolves_to_a_real_code():
+    table = countries.aliases()
+    known = set(countries.country_table()["iso3"])
+    assert set(table.loc[table["status"].eq("resolved"), "iso3"]) <= known
+
+
+def test_region_of_every_sample_country_under_m49():
+    table = countries.country_table("m49").set_index("iso3")
+    wrong = {iso: table.at[iso, "region"] for iso, region in EXPECTED.items()
+             if table.at[iso, "region"] != region}
+    assert not wrong
+
+
+def test_continent_scheme_puts_mexico_in_north_america():
+    table = countries.country_table("continent").set_index("iso3")
+    assert table.at["MEX", "region"] == table.at["USA", "region"] == "North America"
+
+
+def test_every_synthetic_spelling_resolves_to_its_own_country():
+    design = synth.load_design()
+    spec = {**design["countries"], **design["employers"]["countries"]}
+    names = [(iso, name) for iso, c in spec.items() for name in c["names"]]
+    typed = [(iso, variant) for iso, name in names
+             for variant in (name, name.lower(), name.upper(), f" {name}  ")]
+    resolved = countries.resolve_spellings(pd.Series([v for _, v in typed])).set_index("spelling")
+    wrong = [(iso, v) for iso, v in typed if resolved.at[v, "iso3"] != iso]
+    assert not wrong
+
+
+def test_no_country_in_the_default_clean_data_falls_to_a_wrong_region():
+    if not paths.CLEAN_LEADERS.exists():
+        pytest.skip("run `make report` first: the clean data is generated, not committed")
+    leaders = dataset.read_clean("leaders")
+    pairs = leaders[["iso3", "region"]].drop_duplicates()
+    assert len(pairs) == leaders["iso3"].nunique() == len(EXPECTED)
+    assert all(EXPECTED[r.iso3] == r.region for r in pairs.itertuples())

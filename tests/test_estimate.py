@@ -1,0 +1,128 @@
+"""Estimators against values worked out independently (formulas written out here, or another
+library), on small hand-made samples."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import chi2, chi2_contingency
+
+from microcred import estimate
+
+Z95 = 1.959963984540054
+
+
+def wilson_by_hand(c, n, z=Z95):
+    p = c / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+def sample(offers, career, inst=None, region=None):
+    n = len(offers)
+    return pd.DataFrame({
+        "offers_mc": pd.Categorical(offers, categories=["Yes", "No", "Not sure"]),
+        "career_outcomes": pd.Categorical(career, categories=[
+            "Strongly disagree", "Somewhat disagree", "Neither agree nor disagree",
+            "Somewhat agree", "Strongly agree"], ordered=True),
+        "inst_id": inst or [f"i{i}" for i in range(n)],
+        "region": region or ["A"] * n,
+    })
+
+
+def test_wilson_interval_matches_the_formula():
+    low, high = estimate.wilson_interval(8, 10)
+    assert (low, high) == pytest.approx(wilson_by_hand(8, 10), abs=1e-9)
+    assert (low, high) == pytest.approx((0.4902, 0.9433), abs=1e-4)
+
+
+def test_indicator_counts_not_sure_in_the_base_only(cb):
+    frame = sample(["Yes", "No", "Not sure", None], ["Strongly agree"] * 4)
+    y = estimate.indicator(frame, cb.metric("offers_mc"))
+    assert y.tolist()[:3] == [1.0, 0.0, 0.0] and np.isnan(y.iat[3])
+
+
+def test_indicator_applies_the_metric_base(cb):
+    frame = sample(["Yes", "No", "Yes"], ["Strongly agree", "Strongly agree", "Neither agree nor disagree"])
+    frame["offers_credit"] = pd.Categorical(["Yes", None, "No"], categories=["Yes", "No"])
+    y = estimate.indicator(frame, cb.metric("offers_credit"))
+    assert y.iat[0] == 1.0 and np.isnan(y.iat[1]) and y.iat[2] == 0.0
+
+
+def test_shares_give_n_count_percent_and_interval(cb):
+    frame = sample(["Yes"] * 7 + ["No"] * 3, ["Strongly agree"] * 10)
+    row = estimate.shares(frame, [cb.metric("offers_mc")], min_n=0, min_institutions=0).iloc[0]
+    assert (row["n"], row["count"], row["pct"]) == (10, 7, 70.0)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx(
+        tuple(100 * v for v in wilson_by_hand(7, 10)))
+    assert list(estimate.ESTIMATE_COLUMNS) == list(row.index)
+
+
+def test_small_groups_keep_n_and_lose_every_value(cb):
+    frame = sample(["Yes"] * 10, ["Strongly agree"] * 10, inst=["i1"] * 5 + ["i2"] * 5)
+    row = estimate.shares(frame, [cb.metric("offers_mc")], min_n=5, min_institutions=5).iloc[0]
+    assert row["suppressed"] and row["n"] == 10
+    assert row[["count", "pct", "ci_low", "ci_high"]].isna().all()
+
+
+def test_compare_with_rest_excludes_the_group_from_the_rest(cb):
+    offers = ["Yes"] * 6 + ["No"] * 4 + ["Yes"] * 3 + ["No"] * 7
+    frame = sample(offers, ["Strongly agree"] * 20, region=["N"] * 10 + ["S"] * 10)
+    out = estimate.compare_with_rest(frame, cb.metric("offers_mc"), frame["region"].eq("N"))
+    assert (out["n_group"], out["n_rest"]) == (10, 10)
+    assert out["diff_pp"] == pytest.approx(30.0)
+    # Newcombe's hybrid score interval, from the two Wilson intervals
+    l1, u1 = wilson_by_hand(6, 10)
+    l2, u2 = wilson_by_hand(3, 10)
+    d = 0.6 - 0.3
+    low = d - math.sqrt((0.6 - l1) ** 2 + (u2 - 0.3) ** 2)
+    high = d + math.sqrt((u1 - 0.6) ** 2 + (0.3 - l2) ** 2)
+    assert (out["diff_low"], out["diff_high"]) == pytest.approx((100 * low, 100 * high), abs=1e-6)
+    # the score test (Miettinen-Nurminen) is Pearson's chi-square, no continuity correction,
+    # times (N - 1) / N
+    chi = chi2_contingency([[6, 4], [3, 7]], correction=False)
+    assert out["p_value"] == pytest.approx(chi2.sf(chi.statistic * 19 / 20, 1), rel=1e-6)
+    assert out["cohens_h"] == pytest.approx(2 * math.asin(math.sqrt(0.6)) - 2 * math.asin(math.sqrt(0.3)))
+
+
+def test_unanimous_groups_compare_without_error():
+    assert estimate.score_test(10, 10, 20, 20) == 1.0
+
+
+def test_holm_and_benjamini_hochberg_by_hand():
+    p = pd.Series([0.01, 0.04, 0.03])
+    assert estimate.adjust(p, "holm").tolist() == pytest.approx([0.03, 0.06, 0.06])
+    assert estimate.adjust(p, "fdr_bh").tolist() == pytest.approx([0.03, 0.04, 0.04])
+
+
+def test_adjust_leaves_missing_p_values_missing():
+    out = estimate.adjust(pd.Series([0.01, np.nan, 0.02]), "holm")
+    assert np.isnan(out.iat[1]) and out.iat[0] == pytest.approx(0.02)
+
+
+def test_compare_family_leaves_small_groups_empty(cb):
+    frame = sample(["Yes"] * 5 + ["No"] * 15, ["Strongly agree"] * 20, region=["N"] * 5 + ["S"] * 15)
+    table = estimate.compare_family(frame, [cb.metric("offers_mc")], frame["region"].eq("N"), "N",
+                                    min_n=10)
+    assert table["n_group"].iat[0] == 5 and np.isnan(table["diff_pp"].iat[0])
+
+
+def test_region_balanced_weights_regions_equally(cb):
+    offers = ["Yes"] * 8 + ["No"] * 2 + ["Yes"] * 1 + ["No"] * 1
+    frame = sample(offers, ["Strongly agree"] * 12, region=["big"] * 10 + ["small"] * 2)
+    out = estimate.region_balanced(frame, cb.metric("offers_mc"), ["big", "small"])
+    assert out["raw_pct"] == pytest.approx(100 * 9 / 12)
+    assert out["region_balanced_pct"] == pytest.approx(100 * (0.8 + 0.5) / 2)
+
+
+def test_mean_with_interval_matches_t_formula():
+    from scipy import stats
+
+    values = pd.Series([1, 2, 3, 4, 5], dtype=float)
+    out = estimate.mean_with_interval(values)
+    half = stats.t.ppf(0.975, 4) * values.std() / math.sqrt(5)
+    assert (out["ci_low"], out["ci_high"]) == pytest.approx((3 - half, 3 + half))

@@ -1,0 +1,101 @@
+"""Outputs: byte-stable figures, disclosure control in every table, no personal data anywhere
+downstream of the cleaning step, and the synthetic label on every figure."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from microcred import outputs, paths, plots
+
+PUBLISHED_DIRS = [paths.TABLES, paths.FIGURES, paths.REPORT, paths.PROCESSED]
+
+
+def draw():
+    plots.configure(synthetic=True)
+    fig, ax = plots.new_figure()
+    ax.bar(["a", "b"], [1, 2])
+    return fig
+
+
+def test_save_figure_is_byte_stable_and_carries_no_date(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "FIGURES", tmp_path)
+    plots.save_figure(draw(), "f", "Title", "Caption (n=2).")
+    first = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    plots.save_figure(draw(), "f", "Title", "Caption (n=2).")
+    assert first == {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    svg = first["f.svg"].decode()
+    assert "<dc:date>" not in svg and "Matplotlib v" not in svg
+    assert b"matplotlib version" not in first["f.png"].lower()
+    assert "SYNTHETIC DATA" in json.loads(first["f.json"])["caption"]
+
+
+def test_write_bytes_leaves_an_unchanged_file_untouched(tmp_path):
+    path = outputs.write_bytes(tmp_path / "x.csv", b"a\n")
+    stamp = path.stat().st_mtime_ns
+    outputs.write_bytes(path, b"a\n")
+    assert path.stat().st_mtime_ns == stamp
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def committed_tables():
+    return sorted(paths.TABLES.glob("*.csv"))
+
+
+def test_every_figure_has_png_svg_and_a_synthetic_caption():
+    names = sorted(p.stem for p in paths.FIGURES.glob("*.png"))
+    assert names, "run `make report`"
+    for name in names:
+        assert (paths.FIGURES / f"{name}.svg").exists()
+        caption = json.loads((paths.FIGURES / f"{name}.json").read_text())["caption"]
+        assert "n=" in caption or "n:" in caption, name
+        assert "SYNTHETIC DATA" in caption, name
+
+
+@pytest.mark.parametrize("table", committed_tables(), ids=lambda p: p.stem)
+def test_no_group_below_the_minimum_size_is_shown(table):
+    frame = pd.read_csv(table)
+    values = [c for c in ("count", "pct", "ci_low", "ci_high") if c in frame]
+    if "suppressed" in frame:
+        hidden = frame[frame["suppressed"]]
+        assert hidden[values].isna().all().all()
+        shown = frame[~frame["suppressed"]]
+        assert (shown["n"] >= 30).all()
+    elif "n_group" in frame:
+        shown = frame[frame["diff_pp"].notna()]
+        assert (shown[["n_group", "n_rest"]] >= 30).all().all()
+    elif "count" in frame:
+        assert (frame["count"] >= 10).all()
+
+
+def test_countries_appear_only_above_the_minimum_size():
+    est = pd.read_csv(paths.TABLES / "estimates.csv")
+    countries = est[est["group_type"].eq("country")]
+    assert (countries.groupby("group")["n"].max() >= 30).all()
+
+
+def personal_values() -> list[str]:
+    from microcred import synth
+
+    raw = synth.leaders_export()
+    values = []
+    for column in ("RecipientEmail", "IPAddress", "institution", "comments", "barriers_8_TEXT"):
+        values += [v for v in raw[column].unique() if isinstance(v, str) and len(v.strip()) > 6]
+    # a coordinate alone is just a number (an SVG is full of them): look for the pair
+    values += list(raw["LocationLatitude"] + "," + raw["LocationLongitude"])
+    return sorted(set(values))
+
+
+def test_no_personal_value_reaches_any_output():
+    needles = personal_values()
+    assert len(needles) > 1000
+    files = [p for d in PUBLISHED_DIRS if d.exists() for p in d.rglob("*")
+             if p.is_file() and p.suffix in {".csv", ".json", ".html", ".md", ".svg", ".ipynb"}]
+    assert files
+    leaks = []
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="ignore")
+        leaks += [(path.name, n) for n in needles if n in text]
+    assert not leaks, leaks[:5]
