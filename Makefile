@@ -48,7 +48,7 @@ lock: ## recompile requirements.lock from pyproject.toml (needs the package inde
 	$(VENV)/bin/uv pip compile pyproject.toml --extra test --python-version 3.11 --generate-hashes \
 	  --quiet -o requirements.lock
 
-data: | $(SETUP) ## regenerate the synthetic raw exports in data/raw (deterministic from the seed)
+data: | $(SETUP) ## regenerate the synthetic exports (data/raw and the example) from their seeds
 	$(PY) -m microcred.synth
 
 $(STAMPS)/%.json: | $(SETUP)
@@ -82,7 +82,7 @@ browser: ## install Debian's headless Chromium for the report test (root; skippe
 	  || echo "chromium could not be installed: the browser test will say so"; }
 
 lab: | $(SETUP) ## open JupyterLab with the project kernel in notebooks/
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --MappingKernelManager.default_kernel_name=microcred $(LAB_ARGS)
 
 bench: | $(SETUP) ## speed and scale benchmark: benchmarks/results.csv and benchmarks/README.md
 	$(PY) -m microcred.bench

@@ -107,6 +107,18 @@ def apply_rules(records: pd.DataFrame, rules: list[tuple[str, Rule]]) -> Cleaned
     return Cleaned(kept, rejected, pd.DataFrame(flow))
 
 
+class NoValidResponses(ValueError):
+    """Every record of an export was rejected: nothing is left to analyse."""
+
+
+def require_valid(cleaned: Cleaned, path) -> None:
+    if len(cleaned.kept):
+        return
+    by_rule = ", ".join(f"{r.rule}: {r.removed}" for r in cleaned.dispositions.itertuples() if r.removed)
+    raise NoValidResponses(f"{path}: no valid responses remain; all {len(cleaned.rejected):,} "
+                           f"records were rejected ({by_rule}); see data/interim/rejected.csv")
+
+
 def leader_rules(resolved: pd.DataFrame, speeder_fraction: float,
                  repeat_window: str = "24h") -> list[tuple[str, Rule]]:
     """The rules of instrument.md section 2, in their order."""

@@ -42,7 +42,7 @@ class Mapping:
     """How a researcher's export maps onto the codebook (the `mapping` block of a params file)."""
 
     columns: dict[str, str] = field(default_factory=dict)  # their column id -> codebook id
-    labels: dict[str, dict[str, str]] = field(default_factory=dict)  # codebook column -> {theirs: ours}
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)  # column or scale -> {theirs: ours}
     ignore_columns: list[str] = field(default_factory=list)  # columns of theirs to leave out
 
     @classmethod
@@ -191,8 +191,9 @@ def _validate(export: Export, cb, mapping: Mapping) -> None:
         data[meta["id"]] = _typed_metadata(export, meta, cb)
     for q in cb.questions:
         column = q["id"]
-        if column in mapping.labels:
-            data[column] = data[column].replace(mapping.labels[column])
+        relabel = {**mapping.labels.get(q.get("scale"), {}), **mapping.labels.get(column, {})}
+        if relabel:
+            data[column] = data[column].replace(relabel)
         if q["kind"] == "choice":
             _check_labels(export, column, data[column], cb.labels(column))
         elif q["kind"] == "multi":

@@ -599,5 +599,27 @@ def _write_atomic(path: Path, data: bytes) -> None:
     tmp.replace(path)
 
 
+EXAMPLE = paths.ROOT / "examples" / "qualtrics_default_ids"
+
+
+def write_example_export(folder: Path = EXAMPLE, seed: int = 11) -> Path:
+    """The your-own-data example: a synthetic export written the way another survey would be,
+    by inverting the mapping in the example's params.yaml (and with one extra platform column)."""
+    mapping = yaml.safe_load((folder / "params.yaml").read_text(encoding="utf-8"))["01_clean"]["mapping"]
+    cb = codebook_mod.load("leaders")
+    frame = leaders_export(seed)
+    for scale, relabel in mapping["labels"].items():
+        inverse = {ours: theirs for theirs, ours in relabel.items()}
+        for q in cb.questions:
+            if q.get("scale") == scale:
+                frame[q["id"]] = frame[q["id"]].replace(inverse)
+    frame = frame.rename(columns={ours: theirs for theirs, ours in mapping["columns"].items()})
+    frame["Q_RecaptchaScore"] = "0.9"
+    path = folder / "leaders_export.csv"
+    _write_atomic(path, to_csv_bytes(frame))
+    return path
+
+
 if __name__ == "__main__":  # `make data`
     write_exports()
+    write_example_export()
