@@ -82,7 +82,8 @@ browser: ## install Debian's headless Chromium for the report test (root; skippe
 	  || echo "chromium could not be installed: the browser test will say so"; }
 
 lab: | $(SETUP) ## open JupyterLab with the project kernel in notebooks/
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --MappingKernelManager.default_kernel_name=microcred $(LAB_ARGS)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --MappingKernelManager.default_kernel_name=microcred \
+	  $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 bench: | $(SETUP) ## speed and scale benchmark: benchmarks/results.csv and benchmarks/README.md
 	$(PY) -m microcred.bench

@@ -3,10 +3,6 @@ which the end-to-end tests run the pipeline without touching the committed outpu
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -40,31 +36,6 @@ def export_file(tmp_path, raw_leaders):
     def make(frame: pd.DataFrame | None = None, name: str = "export.csv", three_headers=True):
         return write_export(tmp_path / name, raw_leaders if frame is None else frame, three_headers)
     return make
-
-
-def make_sandbox(folder: Path) -> Path:
-    """A copy of the project's inputs (no outputs) in `folder`, sharing the environment."""
-    for part in ("notebooks", "data/external", "data/raw"):
-        shutil.copytree(ROOT / part, folder / part)
-    for name in ("params.yaml", "Makefile", "pyproject.toml", "requirements.lock"):
-        shutil.copy(ROOT / name, folder / name)
-    (folder / ".venv").symlink_to(ROOT / ".venv")
-    return folder
-
-
-def run_notebooks(folder: Path, *notebooks: str, params: str = "params.yaml", raw: str = "",
-                  check: bool = True) -> subprocess.CompletedProcess:
-    """Run notebooks in a sandbox with the project's runner (what `make` calls)."""
-    env = {**os.environ, "MICROCRED_ROOT": str(folder)}
-    result = None
-    for nb in notebooks or ("01_clean", "02_regional_comparison", "03_barriers", "04_report"):
-        result = subprocess.run([sys.executable, "-m", "microcred.run", nb, "--params", params,
-                                 "--raw", raw], cwd=folder, env=env, capture_output=True, text=True)
-        if result.returncode != 0:
-            if check:
-                raise AssertionError(f"{nb} failed:\n{result.stderr[-3000:]}")
-            return result
-    return result
 
 
 @pytest.fixture(scope="session")

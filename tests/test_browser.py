@@ -16,8 +16,8 @@ import uuid
 
 import pytest
 
-from conftest import make_sandbox
 from microcred import paths
+from microcred.sandbox import make_sandbox
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

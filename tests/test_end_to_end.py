@@ -12,21 +12,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import write_export
 
-from conftest import make_sandbox, write_export
 from microcred import paths, synth
+from microcred.sandbox import make, make_sandbox
 
 pytestmark = pytest.mark.slow
 ROOT = paths.ROOT
 COMPARED = ["tables", "figures", "report/report.html", "report/tables"]
-
-
-def make(folder: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MICROCRED_ROOT": str(folder)}
-    result = subprocess.run(["make", *args], cwd=folder, env=env, capture_output=True, text=True)
-    if check and result.returncode != 0:
-        raise AssertionError(f"make {' '.join(args)} failed:\n{result.stderr[-3000:]}")
-    return result
 
 
 def files_under(folder: Path) -> dict[str, bytes]:

@@ -4,7 +4,6 @@ qualitative U.S. findings holding clearly."""
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 from microcred import codebook, countries, estimate, paths, published, synth

@@ -10,7 +10,6 @@ import pandas as pd
 from . import codebook as codebook_mod
 from . import outputs, paths
 
-
 BOOLEAN = {"True": True, "False": False}
 
 

@@ -83,8 +83,8 @@ def read_export(path, survey: str = "leaders", mapping: Mapping | None = None) -
     data = data.drop(columns=[c for c in mapping.ignore_columns if c in data.columns])
     if data.empty:
         raise ExportError(path, "the file has header rows but no responses")
-    questions = dict(zip(ids, header[1])) if n_header == 3 else {}
-    imports = dict(zip(ids, (_import_id(v) for v in header[2]))) if n_header == 3 else {}
+    questions = dict(zip(ids, header[1], strict=False)) if n_header == 3 else {}
+    imports = dict(zip(ids, (_import_id(v) for v in header[2]), strict=False)) if n_header == 3 else {}
     export = Export(path, data, questions, imports, n_header)
     _validate(export, cb, mapping)
     return export
@@ -207,7 +207,7 @@ def _typed_metadata(export: Export, meta: dict, cb) -> pd.Series:
     present = values.notna()
     if kind == "datetime":
         typed = pd.to_datetime(values, format=DATETIME_FORMAT, errors="coerce")
-        _fail_where(export, column, present & typed.isna(), f"is not a date-time like "
+        _fail_where(export, column, present & typed.isna(), "is not a date-time like "
                     "'2024-05-06 09:30:00'")
         return typed
     if kind == "number":

@@ -34,9 +34,11 @@ def invalidate_from(notebook: str) -> None:
 
 
 def scrub(path: Path) -> None:
-    """Drop run timings so an executed notebook changes only when its content does."""
+    """Drop run timings and random cell ids so an executed notebook changes only when its
+    content does."""
     nb = nbformat.read(path, as_version=4)
-    for cell in nb.cells:
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i:02d}"  # the injected cell would otherwise get a random id
         for key in VOLATILE:
             cell.metadata.pop(key, None)
     meta = nb.metadata.get("papermill", {})
