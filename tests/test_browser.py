@@ -13,6 +13,7 @@ import subprocess
 import time
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -142,7 +143,8 @@ def test_make_lab_offers_the_project_kernel_and_runs_the_cleaning_notebook(tmp_p
                       {"path": "01_clean.ipynb", "type": "notebook", "kernel": {"name": "microcred"}})
         notebook = json.loads((folder / "notebooks" / "01_clean.ipynb").read_text())
         cells = ["".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code"]
-        replies = asyncio.run(run_cells(base, session["kernel"]["id"], token, cells))
+        with ThreadPoolExecutor(1) as pool:  # Playwright's loop runs in this thread
+            replies = pool.submit(asyncio.run, run_cells(base, session["kernel"]["id"], token, cells)).result()
         assert [r["status"] for r in replies] == ["ok"] * len(cells), [r for r in replies if r["status"] != "ok"]
         assert (folder / "data" / "processed" / "leaders_clean.csv").exists()
     finally:
