@@ -22,8 +22,8 @@ def test_cooccurrence_counts_conditional_and_lift():
 
 def test_combinations_counts_exact_sets_and_hides_rare_ones():
     table = barriers.combinations(X, {"a": "A", "b": "B", "c": "C"}, top=10, min_count=1)
-    assert dict(zip(table["combination"], table["count"], strict=False)) == {"A + B": 2, "A": 1, "C": 1}
-    assert dict(zip(table["combination"], table["options"], strict=False)) == {"A + B": 2, "A": 1, "C": 1}
+    assert dict(zip(table["combination"], table["count"])) == {"A + B": 2, "A": 1, "C": 1}
+    assert dict(zip(table["combination"], table["options"])) == {"A + B": 2, "A": 1, "C": 1}
     assert list(barriers.combinations(X, {"a": "A", "b": "B", "c": "C"}, 10, 2)["combination"]) == ["A + B"]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from microcred import countries, dataset, paths, synth
+from microcred import countries, synth
 
 # The instrument's regions (instrument.md section 3) for the sample's countries, written out by
 # hand from the UN M49 sub-regions: an independent check of the region table and the library.
@@ -73,10 +73,8 @@ def test_every_synthetic_spelling_resolves_to_its_own_country():
     assert not wrong
 
 
-def test_no_country_in_the_default_clean_data_falls_to_a_wrong_region():
-    if not paths.CLEAN_LEADERS.exists():
-        pytest.skip("run `make report` first: the clean data is generated, not committed")
-    leaders = dataset.read_clean("leaders")
+def test_no_country_in_the_default_clean_data_falls_to_a_wrong_region(clean_default):
+    leaders = clean_default[0]
     pairs = leaders[["iso3", "region"]].drop_duplicates()
     assert len(pairs) == leaders["iso3"].nunique() == len(EXPECTED)
     assert all(EXPECTED[r.iso3] == r.region for r in pairs.itertuples())

@@ -12,7 +12,6 @@ import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from . import countries
@@ -21,21 +20,30 @@ from .codebook import Codebook
 Rule = Callable[[pd.DataFrame], pd.Series]
 
 
+def _reasons(index: pd.Index, flagged: pd.Series, why) -> pd.Series:
+    """Empty reasons, and `why` (a string, or a function of the flagged rows) where flagged:
+    reason strings are built only for the records that go."""
+    reason = pd.Series("", index=index, dtype=object)
+    if flagged.any():
+        reason[flagged] = why(flagged) if callable(why) else why
+    return reason
+
+
 def live_responses(records: pd.DataFrame) -> pd.Series:
     """Rule 1: only real responses count; previews, tests and spam go."""
-    live = records["Status"].eq("IP Address")
-    return pd.Series(np.where(live, "", "status is " + records["Status"].astype(str)),
-                     index=records.index)
+    status = records["Status"]
+    return _reasons(records.index, status.ne("IP Address"),
+                    lambda out: "status is " + status[out].astype(str))
 
 
 def complete_responses(records: pd.DataFrame) -> pd.Series:
     """Rule 2: finished, with progress 100; partial responses go."""
-    if "Progress" in records:
-        complete = records["Finished"] & records["Progress"].eq(100)
-        why = "unfinished (progress " + records["Progress"].astype("Int64").astype(str) + "%)"
-    else:
-        complete, why = records["Finished"], pd.Series("unfinished", index=records.index)
-    return why.where(~complete, "")
+    if "Progress" not in records:
+        return _reasons(records.index, ~records["Finished"], "unfinished")
+    progress = records["Progress"]
+    partial = ~(records["Finished"] & progress.eq(100))
+    return _reasons(records.index, partial, lambda out: "unfinished (progress "
+                    + progress[out].astype("Int64").astype(str) + "%)")
 
 
 def email_key(emails: pd.Series) -> pd.Series:
@@ -55,7 +63,7 @@ def latest_submission_per_person(records: pd.DataFrame, window: str = "24h") -> 
     by_email = email_key(order["RecipientEmail"])
     later_email = by_email.notna() & by_email.duplicated(keep="last")
     reason[later_email[later_email].index] = "repeat submission (same e-mail); a later one is kept"
-    institution = order["institution"].fillna("").map(countries.fold)
+    institution = countries.fold_unique(order["institution"])
     same = order.assign(_inst=institution).groupby(["IPAddress", "_inst"], sort=False)["RecordedDate"]
     gap_to_next = same.shift(-1) - order["RecordedDate"]
     repeat_ip = order["IPAddress"].notna() & (gap_to_next <= pd.Timedelta(window))
@@ -69,18 +77,21 @@ def speeders(records: pd.DataFrame, fraction: float) -> pd.Series:
     """Rule 4: faster than `fraction` of the median duration of the records kept so far."""
     duration = records["Duration (in seconds)"]
     threshold = duration.median() * fraction
-    fast = duration < threshold
-    return pd.Series(np.where(fast, f"speeder (under {threshold:.0f} s, {fraction:g} of the "
-                              "median duration)", ""), index=records.index)
+    return _reasons(records.index, duration < threshold,
+                    f"speeder (under {threshold:.0f} s, {fraction:g} of the median duration)")
 
 
 def identifiable_country(records: pd.DataFrame, resolved: pd.DataFrame) -> pd.Series:
     """Rule 5: the country must resolve to one ISO code (see countries.resolve_spellings)."""
     lookup = resolved.set_index("spelling")
-    iso3 = records["country"].map(lookup["iso3"]).fillna("")
-    why = records["country"].map(lookup["reason"]).fillna("no country given")
-    text = "country not identified: " + why + " (" + records["country"].fillna("").map(repr) + ")"
-    return text.where(iso3.eq(""), "")
+    country = records["country"]
+    unresolved = country.map(lookup["iso3"]).fillna("").eq("")
+
+    def why(out):
+        reason = country[out].map(lookup["reason"]).fillna("no country given")
+        return "country not identified: " + reason + " (" + country[out].fillna("").map(repr) + ")"
+
+    return _reasons(records.index, unresolved, why)
 
 
 @dataclass
@@ -166,7 +177,7 @@ def provenance(leaders_export, employers_export, synthetic: bool, n_leaders: int
 
 def institution_id(names: pd.Series, key: str) -> pd.Series:
     """A stable pseudonym for each institution: keyed hash of its folded name."""
-    folded = names.fillna("").map(countries.fold)
+    folded = countries.fold_unique(names)
     digest = {n: hmac.new(key.encode(), n.encode(), hashlib.sha256).hexdigest()[:16]
               for n in folded.unique()}
     return folded.map(digest)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import (
     confint_proportions_2indep,
     proportion_confint,
@@ -44,18 +43,30 @@ def wilson_interval(count, n, level: float = 0.95):
 
 def shares(frame: pd.DataFrame, metrics: list[Metric], by: str | None = None,
            group_type: str = "all", level: float = 0.95, min_n: int = 30,
-           min_institutions: int = 5, groups: list[str] | None = None) -> pd.DataFrame:
+           min_institutions: int = 5, groups: list[str] | None = None,
+           indicators: dict[str, pd.Series] | None = None) -> pd.DataFrame:
     """One row per metric x group, with n, count, percent and Wilson interval; groups below the
-    disclosure thresholds keep their n and lose every value."""
+    disclosure thresholds keep their n and lose every value. `indicators` may carry the
+    metrics' indicator columns already computed."""
     rows = []
     keys = frame[by] if by else pd.Series("All", index=frame.index)
     institutions = frame["inst_id"] if "inst_id" in frame else frame.index.to_series()
+    # a group of n respondents spans at least n / (most leaders of one institution) institutions,
+    # so institutions need counting only in groups small enough to fall below the threshold
+    per_institution = int(institutions.value_counts().max()) if len(frame) else 1
     for metric in metrics:
-        y = indicator(frame, metric)
+        y = indicators[metric.id] if indicators else indicator(frame, metric)
         base = y.notna()
-        table = pd.DataFrame({"group": keys[base], "y": y[base], "inst": institutions[base]})
-        agg = table.groupby("group", observed=True, sort=False).agg(
-            n=("y", "size"), count=("y", "sum"), institutions=("inst", "nunique"))
+        table = pd.DataFrame({"group": keys[base], "y": y[base]})
+        agg = table.groupby("group", observed=True, sort=False)["y"].agg(["size", "sum"])
+        agg.columns = ["n", "count"]
+        small = agg.index[agg["n"] < min_institutions * per_institution]
+        agg["institutions"] = min_institutions
+        if len(small):
+            in_small = table["group"].isin(small)
+            counted = institutions[base][in_small].groupby(table["group"][in_small],
+                                                           observed=True).nunique()
+            agg.loc[small, "institutions"] = counted.reindex(small).fillna(0).to_numpy()
         wanted = groups if groups is not None else _ordered(keys, agg.index)
         agg = agg.reindex(wanted).fillna({"n": 0, "count": 0, "institutions": 0})
         for group, row in agg.iterrows():
@@ -85,8 +96,9 @@ def estimates_table(frame: pd.DataFrame, cb: Codebook, region_order: list[str],
                     level: float = 0.95, min_n: int = 30, min_institutions: int = 5) -> pd.DataFrame:
     """tables/estimates.csv: every metric, for all, by region, by country (countries with at
     least `min_n` respondents) and by the institution's offer (where the base allows)."""
-    kw = dict(level=level, min_n=min_n, min_institutions=min_institutions)
     metrics = cb.metrics
+    kw = dict(level=level, min_n=min_n, min_institutions=min_institutions,
+              indicators={m.id: indicator(frame, m) for m in metrics})
     large = frame["country"].value_counts()
     countries = sorted(large[large >= min_n].index)
     open_base = [m for m in metrics if "offers_mc" not in dict(m.among) and m.id != "offers_mc"]
@@ -153,6 +165,8 @@ def compare_family(frame: pd.DataFrame, metrics: list[Metric], in_group: pd.Seri
 
 def adjust(p_values: pd.Series, method: str = "holm") -> pd.Series:
     """Holm (family-wise) or Benjamini-Hochberg ('fdr_bh', false discovery rate) adjustment."""
+    from statsmodels.stats.multitest import multipletests  # slow to import; tests only
+
     p = pd.Series(p_values, dtype=float)
     out = pd.Series(np.nan, index=p.index)
     ok = p.notna()

@@ -73,33 +73,43 @@ def read_export(path, survey: str = "leaders", mapping: Mapping | None = None) -
     path = Path(path)
     cb = codebook_mod.load(survey)
     mapping = mapping or Mapping()
-    text = _decode(path)
-    header = _first_records(path, text)
+    header = _first_records(path, _head(path))
     n_header = _header_row_count(path, header, cb)
     ids = [mapping.columns.get(c, c) for c in header[0]]
     _check_columns(path, ids, cb, mapping)
-    data = _parse(path, text, n_header)
+    data = _parse(path, n_header)
     data.columns = ids
     data = data.drop(columns=[c for c in mapping.ignore_columns if c in data.columns])
     if data.empty:
         raise ExportError(path, "the file has header rows but no responses")
-    questions = dict(zip(ids, header[1], strict=False)) if n_header == 3 else {}
-    imports = dict(zip(ids, (_import_id(v) for v in header[2]), strict=False)) if n_header == 3 else {}
+    questions = dict(zip(ids, header[1])) if n_header == 3 else {}
+    imports = dict(zip(ids, (_import_id(v) for v in header[2]))) if n_header == 3 else {}
     export = Export(path, data, questions, imports, n_header)
     _validate(export, cb, mapping)
     return export
 
 
-def _decode(path: Path) -> str:
-    raw = path.read_bytes()
+HEAD_BYTES = 1 << 20  # enough for the three header rows, however long the question texts
+
+
+def _head(path: Path) -> str:
+    """The start of the file, decoded: where the header rows are. The rest is parsed by pandas."""
+    with open(path, "rb") as f:
+        raw = f.read(HEAD_BYTES)
     if not raw.strip():
         raise ExportError(path, "the file is empty")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        row = raw[: err.start].count(b"\n") + 1
-        raise ExportError(path, f"the file is not UTF-8 (byte {err.start}); re-save it as "
-                          "UTF-8 CSV", row=row) from None
+        if err.start < len(raw) - 3:  # not merely a character cut at the end of the chunk
+            raise _not_utf8(path, raw, err.start) from None
+        return raw[: err.start].decode("utf-8-sig")
+
+
+def _not_utf8(path: Path, raw: bytes, position: int) -> ExportError:
+    row = raw[:position].count(b"\n") + 1
+    return ExportError(path, f"the file is not UTF-8 (byte {position}); re-save it as UTF-8 CSV",
+                       row=row)
 
 
 def _first_records(path: Path, text: str) -> list[list[str]]:
@@ -159,14 +169,21 @@ def _check_columns(path: Path, ids: list[str], cb, mapping: Mapping) -> None:
         raise ExportError(path, f"required column(s) {missing} missing", row=1, column=missing[0])
 
 
-def _parse(path: Path, text: str, n_header: int) -> pd.DataFrame:
+def _parse(path: Path, n_header: int) -> pd.DataFrame:
     try:
-        data = pd.read_csv(io.StringIO(text), header=None, skiprows=n_header, dtype=str,
+        data = pd.read_csv(path, header=None, skiprows=n_header, dtype=str, encoding="utf-8-sig",
                            keep_default_na=False, na_values=[""], engine="c")
     except pd.errors.ParserError as err:
         raise _parser_error(path, str(err)) from None
     except pd.errors.EmptyDataError:
         raise ExportError(path, "the file has header rows but no responses") from None
+    except UnicodeDecodeError:
+        raw = path.read_bytes()
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise _not_utf8(path, raw, err.start) from None
+        raise
     return data
 
 
@@ -197,8 +214,7 @@ def _validate(export: Export, cb, mapping: Mapping) -> None:
         if q["kind"] == "choice":
             _check_labels(export, column, data[column], cb.labels(column))
         elif q["kind"] == "multi":
-            parts = data[column].dropna().str.split(",").explode().str.strip()
-            _check_labels(export, column, parts, cb.labels(column))
+            _check_multi(export, column, cb.labels(column))
 
 
 def _typed_metadata(export: Export, meta: dict, cb) -> pd.Series:
@@ -240,6 +256,20 @@ def _fail_where(export: Export, column: str, bad: pd.Series, problem: str) -> No
         more = f" ({int(bad.sum())} rows in all)" if bad.sum() > 1 else ""
         raise ExportError(export.path, f"value {value!r} {problem}{more}",
                           row=export.row_of(first), column=column)
+
+
+def _check_multi(export: Export, column: str, allowed: list[str]) -> None:
+    """Each selected label of a multi-select answer, checked once per distinct answer."""
+    values = export.data[column]
+    distinct = pd.Series(values.dropna().unique())
+    labels = distinct.str.split(",").explode().str.strip()
+    wrong = labels[~labels.isin(allowed)]
+    if wrong.empty:
+        return
+    first = values.index[values.eq(distinct[wrong.index[0]])][0]
+    raise ExportError(export.path, f"value {wrong.iat[0]!r} is not one of the allowed answers "
+                      f"{allowed}; map other wordings in the params file (mapping.labels)",
+                      row=export.row_of(first), column=column)
 
 
 def _check_labels(export: Export, column: str, values: pd.Series, allowed: list[str]) -> None:

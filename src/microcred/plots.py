@@ -70,7 +70,7 @@ def _err(center, low, high) -> np.ndarray:
 
 
 def with_n(labels, n) -> list[str]:
-    return [f"{lab} (n={int(k):,})" for lab, k in zip(labels, n, strict=False)]
+    return [f"{lab} (n={int(k):,})" for lab, k in zip(labels, n)]
 
 
 # --------------------------------------------------------------------------- chart types
@@ -103,7 +103,7 @@ def diverging_likert(ax, counts: pd.DataFrame, scale: list[str]):
     colors[2] = NEUTRAL
     left = -(shares[scale[0]] + shares[scale[1]] + shares[scale[2]] / 2)
     y = np.arange(len(shares))
-    for label, color in zip(scale, colors, strict=False):
+    for label, color in zip(scale, colors):
         ax.barh(y, shares[label], left=left, color=color, label=label, height=0.7)
         left = left + shares[label]
     ax.axvline(0, color="#333333", lw=0.8)
@@ -151,7 +151,7 @@ def disposition_flow(ax, dispositions: pd.DataFrame, n_raw: int):
     removed = [0] + list(dispositions["removed"])
     y = np.arange(len(labels))
     ax.barh(y, kept, color=OKABE_ITO[0], height=0.6)
-    for yi, k, r in zip(y, kept, removed, strict=False):
+    for yi, k, r in zip(y, kept, removed):
         ax.text(k, yi, f"  {k:,}" + (f"  (−{r:,})" if r else ""), va="center", fontsize=8)
     ax.set_yticks(y, labels)
     ax.invert_yaxis()

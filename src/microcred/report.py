@@ -48,7 +48,7 @@ def readable(table: pd.DataFrame) -> pd.DataFrame:
         if {center, low, high} <= set(out.columns):
             c, lo, hi = (pd.to_numeric(out[k], errors="coerce") for k in (center, low, high))
             out[center] = [("" if pd.isna(a) else f"{a:.1f} [{b:.1f}, {d:.1f}]")
-                           for a, b, d in zip(c, lo, hi, strict=False)]
+                           for a, b, d in zip(c, lo, hi)]
             out = out.drop(columns=[low, high])
     for column in out.columns:
         if column.startswith("p_"):

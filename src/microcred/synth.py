@@ -217,7 +217,7 @@ def build_people(design: dict, rng: np.random.Generator) -> pd.DataFrame:
     people[["country", "region"]] = countries.attach_regions(people["iso3"]).to_numpy()
     people["area"] = np.where(people["iso3"].isin(["USA", "IND"]), people["iso3"], people["region"])
     for column, key in (("role", "roles"), ("inst_type", "inst_types")):
-        labels, weights = zip(*design[key].items(), strict=False)
+        labels, weights = zip(*design[key].items())
         people[column] = rng.choice(labels, len(people), p=np.array(weights) / sum(weights))
     inst_view = rng.normal(size=len(insts))[people["inst"]]
     noisy = rng.random(len(people)) < design["institution_disagreement"]
@@ -306,7 +306,7 @@ def _multi_select(people, cb, targets, question, eligible, rng, design, latent):
     if q.get("max_selected"):
         chosen = _cap_selections(chosen, q["max_selected"], rng)
     labels = [o["label"] for o in options]
-    joined = np.array([",".join(lab for lab, c in zip(labels, row, strict=False) if c) for row in chosen],
+    joined = np.array([",".join(lab for lab, c in zip(labels, row) if c) for row in chosen],
                       dtype=object)
     empty = answered & (chosen.sum(axis=1) == 0)
     # a respondent who answered chose something: the exclusive option, or the likeliest one left
@@ -399,7 +399,7 @@ def _metadata(people, answers, design, rng) -> pd.DataFrame:
     meta["RecipientLastName"] = np.where(email, last, "")
     domains = people["institution"].str.lower().str.replace(r"[^a-z]+", "", regex=True).str[:14]
     addresses = [f"{f.lower()}.{la.lower()}{i}@{d}.edu" for i, (f, la, d)
-                 in enumerate(zip(first, last, domains, strict=False))]
+                 in enumerate(zip(first, last, domains))]
     meta["RecipientEmail"] = np.where(email, addresses, "")
     meta["ExternalReference"] = MARKER
     meta["LocationLatitude"] = rng.uniform(-40, 60, n).round(4).astype(str)
@@ -409,7 +409,7 @@ def _metadata(people, answers, design, rng) -> pd.DataFrame:
     with_comment = rng.random(n) < design["comment_rate"]
     templates = rng.choice(COMMENTS, n)
     meta["comments"] = [t.format(email=a, first=f, last=la) if c else ""
-                        for t, a, f, la, c in zip(templates, addresses, first, last, with_comment, strict=False)]
+                        for t, a, f, la, c in zip(templates, addresses, first, last, with_comment)]
     other = answers["barriers"].str.contains("Other")
     meta["barriers_8_TEXT"] = np.where(other, "Union agreements, and timetabling; \"seat time\" rules", "")
     spellings = [rng.choice(design["countries"][iso]["names"]) for iso in people["iso3"]]
