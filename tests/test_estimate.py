@@ -126,3 +126,26 @@ def test_mean_with_interval_matches_t_formula():
     out = estimate.mean_with_interval(values)
     half = stats.t.ppf(0.975, 4) * values.std() / math.sqrt(5)
     assert (out["ci_low"], out["ci_high"]) == pytest.approx((3 - half, 3 + half))
+
+
+def test_complementary_suppression_hides_the_smallest_part_when_a_remainder_is_small():
+    rows = pd.DataFrame({
+        "metric": "m", "base": "b", "group_type": ["all", "region", "region", "region"],
+        "group": ["All", "A", "B", "C"], "n": [100, 50, 40, 10], "count": [50, 25, 20, np.nan],
+        "pct": [50.0, 50.0, 50.0, np.nan], "ci_low": 1.0, "ci_high": 2.0,
+        "suppressed": [False, False, False, True]})
+    out = estimate.suppress_complements(rows, min_n=30)
+    # C (n=10) alone could be worked back as All - A - B: B, the smallest shown part, goes too
+    assert out["suppressed"].tolist() == [False, False, True, True]
+    assert np.isnan(out.loc[2, "pct"])
+    rows.loc[3, "n"], rows.loc[0, "n"] = 0, 90  # nothing left over: nothing to protect
+    assert estimate.suppress_complements(rows, min_n=30)["suppressed"].tolist()[:3] == [False] * 3
+
+
+def test_complementary_suppression_covers_countries_within_their_region():
+    rows = pd.DataFrame({
+        "metric": "m", "base": "b", "group_type": ["all", "region", "country"],
+        "group": ["All", "R", "X"], "n": [500, 100, 80], "count": [1, 1, 1],
+        "pct": 1.0, "ci_low": 1.0, "ci_high": 2.0, "suppressed": False})
+    out = estimate.suppress_complements(rows, min_n=30, nested={"X": "R"})
+    assert out.loc[2, "suppressed"]  # R - X = 20 respondents of other countries

@@ -99,3 +99,35 @@ def test_no_personal_value_reaches_any_output():
         text = path.read_text(encoding="utf-8", errors="ignore")
         leaks += [(path.name, n) for n in needles if n in text]
     assert not leaks, leaks[:5]
+
+
+def hidden_remainders(table: pd.DataFrame) -> list[tuple]:
+    """(metric, parent, parts, remainder) where a total minus its shown parts is a small group."""
+    from microcred import countries
+
+    region_of = countries.country_table().set_index("country")["region"].to_dict()
+    problems = []
+    for metric, rows in table.groupby("metric"):
+        overall = rows[rows["group_type"].eq("all")]
+        families = [(overall, rows[rows["group_type"].eq(t)]) for t in rows["group_type"].unique() if t != "all"]
+        for region in rows.loc[rows["group_type"].eq("region"), "group"]:
+            parts = rows[rows["group_type"].eq("country") & rows["group"].map(region_of).eq(region)]
+            families.append((rows[rows["group_type"].eq("region") & rows["group"].eq(region)], parts))
+        for parent, parts in families:
+            if len(parent) != 1 or parent["suppressed"].iat[0] or parts.empty:
+                continue
+            left = parent["n"].iat[0] - parts.loc[~parts["suppressed"], "n"].sum()
+            if 0 < left < 30:
+                problems.append((metric, parent["group"].iat[0], parts["group_type"].iat[0], left))
+    return problems
+
+
+@pytest.mark.parametrize("name", ["estimates", "barriers_by_region", "non_offering"])
+def test_no_suppressed_cell_can_be_worked_back_by_subtraction(name):
+    assert not hidden_remainders(pd.read_csv(paths.TABLES / f"{name}.csv"))
+
+
+def test_published_comparison_shows_no_small_group():
+    table = pd.read_csv(paths.TABLES / "published_vs_reproduced.csv")
+    shown = table[table["unit"].eq("percent") & table["reproduced"].notna()]
+    assert (shown["n"] >= 30).all()

@@ -92,6 +92,41 @@ def _row(metric, group_type, group, n, count, n_inst, level, min_n, min_inst) ->
     return row
 
 
+def suppress_complements(table: pd.DataFrame, min_n: int,
+                         nested: dict[str, str] | None = None) -> pd.DataFrame:
+    """Secondary suppression: no suppressed or unlisted part of a total may be worked back by
+    subtraction. For each metric, the groups of each group type are the parts of the `all` row
+    (and countries, through `nested`, parts of their region). Where what the shown parts leave of
+    the total is a group of 1 to `min_n` - 1 respondents, the smallest shown part is suppressed
+    too, until the remainder is empty or large enough."""
+    table = table.copy()
+    values = ["count", "pct", "ci_low", "ci_high"]
+    for _, rows in table.groupby("metric", sort=False):
+        families = [(rows[rows["group_type"].eq("all")].index, rows[rows["group_type"].eq(t)].index)
+                    for t in rows["group_type"].unique() if t != "all"]
+        for region, countries in _by_parent(rows, nested or {}).items():
+            families.append((rows[rows["group_type"].eq("region") & rows["group"].eq(region)].index,
+                             countries))
+        for parent, parts in families:
+            if len(parent) != 1 or table.at[parent[0], "suppressed"]:
+                continue
+            while True:
+                shown = [i for i in parts if not table.at[i, "suppressed"]]
+                left = table.at[parent[0], "n"] - table.loc[shown, "n"].sum()
+                if not shown or left == 0 or left >= min_n:
+                    break
+                smallest = min(shown, key=lambda i: table.at[i, "n"])
+                table.loc[smallest, "suppressed"] = True
+                table.loc[smallest, values] = np.nan
+    return table
+
+
+def _by_parent(rows: pd.DataFrame, nested: dict[str, str]) -> dict[str, pd.Index]:
+    countries = rows[rows["group_type"].eq("country")]
+    parents = countries["group"].map(nested)
+    return {region: countries.index[parents.eq(region)] for region in parents.dropna().unique()}
+
+
 def estimates_table(frame: pd.DataFrame, cb: Codebook, region_order: list[str],
                     level: float = 0.95, min_n: int = 30, min_institutions: int = 5) -> pd.DataFrame:
     """tables/estimates.csv: every metric, for all, by region, by country (countries with at
@@ -108,7 +143,8 @@ def estimates_table(frame: pd.DataFrame, cb: Codebook, region_order: list[str],
         shares(frame, metrics, "country", "country", groups=countries, **kw),
         shares(frame, open_base, "offers_mc", "offers_mc", groups=cb.labels("offers_mc"), **kw),
     ]
-    return pd.concat(parts, ignore_index=True)
+    region_of = frame.drop_duplicates("country").set_index("country")["region"].to_dict()
+    return suppress_complements(pd.concat(parts, ignore_index=True), min_n, region_of)
 
 
 # --------------------------------------------------------------------------- comparisons

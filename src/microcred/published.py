@@ -27,22 +27,25 @@ def in_scope(published: pd.DataFrame) -> pd.DataFrame:
 
 def compare(published: pd.DataFrame, leaders: pd.DataFrame, employers: pd.DataFrame,
             cb: Codebook, cb_employers: Codebook, region_order: list[str],
-            level: float = 0.95) -> pd.DataFrame:
-    rows = [_compare_one(r, leaders, employers, cb, cb_employers, region_order, level)
+            level: float = 0.95, min_n: int = 0, min_institutions: int = 0) -> pd.DataFrame:
+    """Each figure in scope against the pipeline's estimate; a group below the disclosure
+    thresholds shows no reproduced value."""
+    disclosure = {"level": level, "min_n": min_n, "min_institutions": min_institutions}
+    rows = [_compare_one(r, leaders, employers, cb, cb_employers, region_order, disclosure)
             for r in in_scope(published).itertuples()]
     table = pd.DataFrame(rows, columns=COLUMNS)
     return table.astype({c: float for c in ("reproduced", "ci_low", "ci_high", "n", "difference")})
 
 
-def _compare_one(r, leaders, employers, cb, cb_employers, regions, level) -> dict:
+def _compare_one(r, leaders, employers, cb, cb_employers, regions, disclosure) -> dict:
     row = {c: getattr(r, c, "") for c in ("figure_id", "label", "metric", "group_type", "group",
                                           "role", "trust_tier", "unit")}
     row.update(published=r.value, reproduced=np.nan, ci_low=np.nan, ci_high=np.nan, n=np.nan,
                difference=np.nan, within_rounding=None, claim="")
     if r.unit == "percent":
         frame, book = (employers, cb_employers) if r.survey.startswith("employers") else (leaders, cb)
-        est = _share(frame, book, r, level)
-        if est is not None:
+        est = _share(frame, book, r, disclosure)
+        if est is not None and not est["suppressed"]:
             diff = est["pct"] - float(r.value)
             row.update(reproduced=est["pct"], ci_low=est["ci_low"], ci_high=est["ci_high"],
                        n=est["n"], difference=diff, within_rounding=abs(diff) <= ROUNDING)
@@ -56,7 +59,7 @@ def _compare_one(r, leaders, employers, cb, cb_employers, regions, level) -> dic
     return row
 
 
-def _share(frame, cb, r, level):
+def _share(frame, cb, r, disclosure):
     known = {m.id for m in cb.metrics}
     if r.metric not in known:
         return None
@@ -67,7 +70,7 @@ def _share(frame, cb, r, level):
     else:
         by = None if r.group_type == "all" else r.group_type
         group = r.group
-    table = estimate.shares(frame, metric, by, level=level, min_n=0, min_institutions=0)
+    table = estimate.shares(frame, metric, by, **disclosure)
     hit = table[table["group"] == group]
     return None if hit.empty else hit.iloc[0].to_dict()
 
