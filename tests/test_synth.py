@@ -96,3 +96,11 @@ def test_generator_scales(size):
     frame = synth.leaders_export(size=size)
     assert len(frame) > size
     assert frame["ResponseId"].is_unique
+
+
+def test_the_example_export_regenerates_identically(tmp_path):
+    folder = tmp_path / "example"
+    folder.mkdir()
+    (folder / "params.yaml").write_bytes((synth.EXAMPLE / "params.yaml").read_bytes())
+    path = synth.write_example_export(folder)
+    assert path.read_bytes() == (synth.EXAMPLE / "leaders_export.csv").read_bytes()

@@ -8,10 +8,10 @@ rejected ones with their reason, and a disposition row per rule."""
 from __future__ import annotations
 
 import hashlib
-import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from . import countries
@@ -63,10 +63,11 @@ def latest_submission_per_person(records: pd.DataFrame, window: str = "24h") -> 
     by_email = email_key(order["RecipientEmail"])
     later_email = by_email.notna() & by_email.duplicated(keep="last")
     reason[later_email[later_email].index] = "repeat submission (same e-mail); a later one is kept"
-    institution = countries.fold_unique(order["institution"])
-    same = order.assign(_inst=institution).groupby(["IPAddress", "_inst"], sort=False)["RecordedDate"]
-    gap_to_next = same.shift(-1) - order["RecordedDate"]
-    repeat_ip = order["IPAddress"].notna() & (gap_to_next <= pd.Timedelta(window))
+    shared_ip = order[order["IPAddress"].notna() & order["IPAddress"].duplicated(keep=False)]
+    institution = countries.fold_unique(shared_ip["institution"])  # only where an IP repeats
+    same = shared_ip.assign(_inst=institution).groupby(["IPAddress", "_inst"], sort=False)
+    gap_to_next = same["RecordedDate"].shift(-1) - shared_ip["RecordedDate"]
+    repeat_ip = (gap_to_next <= pd.Timedelta(window)).reindex(order.index, fill_value=False)
     repeat_ip &= reason[order.index].eq("")
     reason[repeat_ip[repeat_ip].index] = ("repeat submission (same IP address and institution "
                                           f"within {window}); a later one is kept")
@@ -176,9 +177,11 @@ def provenance(leaders_export, employers_export, synthetic: bool, n_leaders: int
 # --------------------------------------------------------------------------- analysis data
 
 def institution_id(names: pd.Series, key: str) -> pd.Series:
-    """A stable pseudonym for each institution: keyed hash of its folded name."""
+    """A stable pseudonym for each institution: a keyed hash (BLAKE2b in keyed mode, a MAC) of
+    its folded name. Without the key the names cannot be recovered by hashing guesses."""
     folded = countries.fold_unique(names)
-    digest = {n: hmac.new(key.encode(), n.encode(), hashlib.sha256).hexdigest()[:16]
+    secret = hashlib.blake2b(key.encode(), digest_size=32).digest()  # any key length works
+    digest = {n: hashlib.blake2b(n.encode(), key=secret, digest_size=8).hexdigest()
               for n in folded.unique()}
     return folded.map(digest)
 
@@ -206,16 +209,16 @@ def analysis_frame(kept: pd.DataFrame, cb: Codebook, resolved: pd.DataFrame, sch
 
 def multi_select_columns(answers: pd.Series, cb: Codebook, question: str) -> pd.DataFrame:
     """One nullable boolean per option (NA where the question was not answered), the answered
-    flag, and the number of options chosen. Works on distinct answers, then maps back."""
-    answered = answers.notna()
-    distinct = pd.Series(answers.dropna().unique())
-    chosen = distinct.str.split(",").map(lambda parts: {p.strip() for p in parts})
-    cols = {f"{question}_answered": answered}
+    flag, and the number of options chosen. Parses each distinct answer once."""
+    codes, distinct = pd.factorize(answers)  # code -1: not answered
+    chosen = [{p.strip() for p in str(d).split(",")} for d in distinct]
+    answered = codes >= 0
+    cols = {f"{question}_answered": pd.Series(answered, index=answers.index)}
     metrics = cb.metrics_of(question)
     for metric in metrics:
-        table = pd.Series(chosen.map(lambda s, lab=metric.label: lab in s).to_numpy(),
-                          index=distinct.to_numpy())
-        cols[metric.id] = answers.map(table).astype("boolean")
+        flags = np.array([metric.label in c for c in chosen] + [False])  # last: not answered
+        cols[metric.id] = pd.array(flags[codes], dtype="boolean")
+        cols[metric.id][~answered] = pd.NA
     frame = pd.DataFrame(cols, index=answers.index)
     substantive = [m.id for m in metrics if m.label != cb.question(question).get("exclusive")]
     frame[f"{question}_count"] = frame[substantive].sum(axis=1).astype("Int64").where(answered)

@@ -24,13 +24,20 @@ def fold(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", plain).split())
 
 
+_FOLDED: dict[str, str] = {}  # distinct value -> fold(value), kept across calls
+
+
 def fold_unique(values: pd.Series) -> pd.Series:
     """fold() of every value, computed once per distinct value with vectorised string methods
-    (what makes a million rows cheap); missing values fold to ''."""
-    distinct = pd.Series(values.dropna().unique(), dtype=object)
-    folded = (distinct.str.normalize("NFKD").str.replace(COMBINING, "", regex=True).str.casefold()
-              .str.replace(r"[^\w]+", " ", regex=True).str.strip())
-    return values.map(dict(zip(distinct, folded))).fillna("")
+    and remembered (cleaning folds institution names twice); missing values fold to ''."""
+    new = pd.Series([v for v in values.dropna().unique() if v not in _FOLDED], dtype=object)
+    if len(new):
+        plain = new.where(new.map(str.isascii).astype(bool))  # nothing to decompose: skip it
+        accented = new[plain.isna()].str.normalize("NFKD").str.replace(COMBINING, "", regex=True)
+        folded = (plain.fillna(accented).str.casefold().str.replace(r"[^\w]+", " ", regex=True)
+                  .str.strip())
+        _FOLDED.update(zip(new, folded))
+    return values.map(_FOLDED).fillna("")
 
 
 COMBINING = "[" + "".join(chr(c) for c in range(0x300, 0x370)) + "\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"

@@ -48,41 +48,40 @@ def shares(frame: pd.DataFrame, metrics: list[Metric], by: str | None = None,
     """One row per metric x group, with n, count, percent and Wilson interval; groups below the
     disclosure thresholds keep their n and lose every value. `indicators` may carry the
     metrics' indicator columns already computed."""
-    rows = []
     keys = frame[by] if by else pd.Series("All", index=frame.index)
+    keys = keys if isinstance(keys.dtype, pd.CategoricalDtype) else keys.astype("category")
+    codes, labels = keys.cat.codes.to_numpy(), list(keys.cat.categories)
     institutions = frame["inst_id"] if "inst_id" in frame else frame.index.to_series()
+    inst = pd.Series(institutions).astype("category").cat.codes.to_numpy()
     # a group of n respondents spans at least n / (most leaders of one institution) institutions,
     # so institutions need counting only in groups small enough to fall below the threshold
-    per_institution = int(institutions.value_counts().max()) if len(frame) else 1
+    per_institution = int(np.bincount(inst).max()) if len(inst) else 1
+    wanted = groups if groups is not None else _ordered(keys, labels)
+    rows = []
     for metric in metrics:
-        y = indicators[metric.id] if indicators else indicator(frame, metric)
-        base = y.notna()
-        table = pd.DataFrame({"group": keys[base], "y": y[base]})
-        agg = table.groupby("group", observed=True, sort=False)["y"].agg(["size", "sum"])
-        agg.columns = ["n", "count"]
-        small = agg.index[agg["n"] < min_institutions * per_institution]
-        agg["institutions"] = min_institutions
-        if len(small):
-            in_small = table["group"].isin(small)
-            counted = institutions[base][in_small].groupby(table["group"][in_small],
-                                                           observed=True).nunique()
-            agg.loc[small, "institutions"] = counted.reindex(small).fillna(0).to_numpy()
-        wanted = groups if groups is not None else _ordered(keys, agg.index)
-        agg = agg.reindex(wanted).fillna({"n": 0, "count": 0, "institutions": 0})
-        for group, row in agg.iterrows():
-            rows.append(_row(metric, group_type, group, int(row["n"]), int(row["count"]),
-                             int(row["institutions"]), level, min_n, min_institutions))
+        y = (indicators[metric.id] if indicators else indicator(frame, metric)).to_numpy()
+        base = ~np.isnan(y) & (codes >= 0)
+        n = np.bincount(codes[base], minlength=len(labels))
+        count = np.bincount(codes[base], weights=y[base], minlength=len(labels))
+        for group in wanted:
+            g = labels.index(group) if group in labels else None
+            n_g = int(n[g]) if g is not None else 0
+            n_inst = min_institutions
+            if n_g < min_institutions * per_institution:
+                n_inst = len(np.unique(inst[base & (codes == g)])) if n_g else 0
+            rows.append(_row(metric, group_type, group, n_g, int(count[g]) if n_g else 0, n_inst,
+                             level, min_n, min_institutions))
     return pd.DataFrame(rows, columns=ESTIMATE_COLUMNS)
 
 
-def _ordered(keys: pd.Series, present) -> list:
-    if isinstance(keys.dtype, pd.CategoricalDtype):
-        return [c for c in keys.cat.categories if c in set(present)]
-    return sorted(present)
+def _ordered(keys: pd.Series, labels: list) -> list:
+    """Groups present in the data, in the categories' order."""
+    present = set(keys.dropna().unique())
+    return [c for c in labels if c in present]
 
 
 def _row(metric, group_type, group, n, count, n_inst, level, min_n, min_inst) -> dict:
-    suppressed = n < min_n or n_inst < min_inst
+    suppressed = n == 0 or n < min_n or n_inst < min_inst
     row = {"metric": metric.id, "base": metric.base, "group_type": group_type, "group": group,
            "n": n, "count": np.nan, "pct": np.nan, "ci_low": np.nan, "ci_high": np.nan,
            "suppressed": suppressed}
@@ -132,6 +131,8 @@ def estimates_table(frame: pd.DataFrame, cb: Codebook, region_order: list[str],
     """tables/estimates.csv: every metric, for all, by region, by country (countries with at
     least `min_n` respondents) and by the institution's offer (where the base allows)."""
     metrics = cb.metrics
+    # group keys and institutions factorised once for the 100-odd groupings below
+    frame = frame.astype({c: "category" for c in ("inst_id", "region", "country") if c in frame})
     kw = dict(level=level, min_n=min_n, min_institutions=min_institutions,
               indicators={m.id: indicator(frame, m) for m in metrics})
     large = frame["country"].value_counts()
@@ -143,7 +144,8 @@ def estimates_table(frame: pd.DataFrame, cb: Codebook, region_order: list[str],
         shares(frame, metrics, "country", "country", groups=countries, **kw),
         shares(frame, open_base, "offers_mc", "offers_mc", groups=cb.labels("offers_mc"), **kw),
     ]
-    region_of = frame.drop_duplicates("country").set_index("country")["region"].to_dict()
+    region_of = frame[["country", "region"]].drop_duplicates().astype(str)
+    region_of = dict(zip(region_of["country"], region_of["region"]))
     return suppress_complements(pd.concat(parts, ignore_index=True), min_n, region_of)
 
 

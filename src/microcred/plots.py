@@ -97,8 +97,10 @@ def interval_plot(ax, table: pd.DataFrame, label: str, hue: str | None = None,
 
 def diverging_likert(ax, counts: pd.DataFrame, scale: list[str]):
     """Diverging stacked bars of a five-point scale: disagreement left of zero, agreement right,
-    the neutral middle split across zero. Rows of `counts` are items, columns the scale labels."""
-    shares = counts[scale].div(counts[scale].sum(axis=1), axis=0) * 100
+    the neutral middle split across zero, and each bar's n at its right. Rows of `counts` are
+    groups (a row of zeros is left empty), columns the scale labels."""
+    n = counts[scale].sum(axis=1)
+    shares = counts[scale].div(n.where(n > 0), axis=0) * 100
     colors = sns.color_palette("BrBG", 5).as_hex()
     colors[2] = NEUTRAL
     left = -(shares[scale[0]] + shares[scale[1]] + shares[scale[2]] / 2)
@@ -106,13 +108,16 @@ def diverging_likert(ax, counts: pd.DataFrame, scale: list[str]):
     for label, color in zip(scale, colors):
         ax.barh(y, shares[label], left=left, color=color, label=label, height=0.7)
         left = left + shares[label]
+    for yi, (total, end) in enumerate(zip(n, left)):
+        if total:
+            ax.text(end + 2, yi, f"n={int(total):,}", va="center", fontsize=7, color="#444444")
     ax.axvline(0, color="#333333", lw=0.8)
     ax.set_yticks(y, shares.index)
     ax.invert_yaxis()
+    ax.set_xlim(-60, 125)
+    ax.set_xticks([-50, -25, 0, 25, 50, 75, 100], ["50", "25", "0", "25", "50", "75", "100"])
     ax.set_xlabel("Share of respondents (%): disagree to the left, agree to the right")
     ax.legend(ncol=5, fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12))
-    ticks = ax.get_xticks()
-    ax.set_xticks(ticks, [f"{abs(t):.0f}" for t in ticks])
     return ax
 
 

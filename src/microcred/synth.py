@@ -165,10 +165,14 @@ def _syllable_names(rng: np.random.Generator, count: int) -> list[str]:
     codas = ["", "n", "r", "l", "s", "nd", "rt", "ville", "mont", "dale", "ford", "haven"]
     names: list[str] = []
     seen: set[str] = set()
+    draws = 0
     while len(names) < count:
         parts = [rng.choice(onsets), rng.choice(nuclei), rng.choice(onsets).lower(),
                  rng.choice(nuclei), rng.choice(codas)]
         name = "".join(parts)
+        draws += 1
+        if name.lower() in seen and draws > 2 * count:  # large samples outgrow the syllables:
+            name = f"{name} {len(names)}"  # a number no other name carries keeps it distinct
         if name.lower() not in seen:
             seen.add(name.lower())
             names.append(name)

@@ -1,0 +1,24 @@
+"""A smoke version of `make bench`: the scale measurement on a small export, in a scratch folder."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from microcred import bench
+
+
+def test_bench_smoke_writes_results_and_readme(tmp_path):
+    assert bench.main(["--smoke", "--out", str(tmp_path)]) == 0
+    results = pd.read_csv(tmp_path / "results.csv")
+    measures = dict(zip(results["measure"], results["value"]))
+    assert measures["pipeline_seconds_2000"] > 0 and measures["read_csv_seconds_2000"] > 0
+    assert 0 < measures["peak_rss_gib_2000"] < 3
+    assert "| scale_ratio_2000 |" in (tmp_path / "README.md").read_text()
+
+
+def test_notebook_script_replaces_the_parameters_cell(tmp_path):
+    from microcred import paths
+
+    script = bench.notebook_script("03_barriers", paths.ROOT)
+    assert script.startswith("focus_country = 'United States'")
+    assert "top_combinations = 10" in script
