@@ -123,13 +123,14 @@ def _in_subprocess(kind: str, path: Path) -> dict:
 
 
 def scale_timings(work: Path, sizes=SIZES) -> list[dict]:
-    from . import synth
-
     rows = []
     for size in sizes:
         path = work / f"leaders_{size}.csv"
-        if not path.exists():
-            synth.write_exports(path, None, size=size)
+        if not path.exists():  # in its own process: a child inherits its parent's peak memory
+            subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; "
+                            "from microcred import synth; "
+                            "synth.write_exports(Path(sys.argv[1]), None, size=int(sys.argv[2]))",
+                            str(path), str(size)], check=True)
         base = _in_subprocess("read_csv", path)
         run = _in_subprocess("pipeline", path)
         rows.append({"size": size, "records": run["valid"], "read_csv_seconds": base["seconds"],

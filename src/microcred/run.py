@@ -12,10 +12,14 @@ import signal
 import sys
 from pathlib import Path
 
-import nbformat
+# jsonschema (under nbformat and papermill) imports rfc3987_syntax, which spends a second building
+# a grammar to check IRIs, a format no notebook uses: a second per notebook of `make report`.
+sys.modules.setdefault("rfc3987_syntax", None)
 
-from . import paths
-from .params import NOTEBOOKS, ParameterError, effective
+import nbformat  # noqa: E402
+
+from . import paths  # noqa: E402
+from .params import NOTEBOOKS, ParameterError, effective  # noqa: E402
 
 EXECUTED = paths.REPORT / "notebooks"
 KERNEL = "microcred"
@@ -63,7 +67,9 @@ def run(notebook: str, params_file: Path, raw: str | None, timeout: int) -> int:
         values = effective(notebook, params_file, raw)
         pm.execute_notebook(paths.NOTEBOOKS / f"{notebook}.ipynb", running, parameters=values,
                             kernel_name=KERNEL, cwd=str(paths.NOTEBOOKS),
-                            execution_timeout=timeout, progress_bar=False, log_output=False)
+                            execution_timeout=timeout, progress_bar=False, log_output=False,
+                            # written once at the end (then renamed), not after every cell
+                            request_save_on_cell_execute=False, autosave_cell_every=0)
     except ParameterError as err:
         invalidate_from(notebook)
         return _fail(notebook, f"ParameterError: {err}")
