@@ -24,7 +24,13 @@ UV_VERSION := 0.13.8
 # a new RAW, PARAMS or value reruns exactly what depends on it. Done while the Makefile is read,
 # which also gives the raw files the cleaning step reads.
 ifneq ($(wildcard $(SETUP)),)
-RAW_FILES := $(shell $(PY) -m microcred.params stamp --params "$(PARAMS)" --raw "$(RAW)" 2>/dev/null)
+STAMPED := $(shell $(PY) -m microcred.params stamp --params "$(PARAMS)" --raw "$(RAW)" 2>&1 || echo FAILED)
+ifneq ($(filter FAILED,$(STAMPED)),)
+ifneq ($(filter-out help setup lock clean browser,$(or $(MAKECMDGOALS),help)),)
+$(error $(filter-out FAILED,$(STAMPED)))
+endif
+endif
+RAW_FILES := $(filter-out FAILED,$(STAMPED))
 endif
 # Clean data is not committed: without it the cleaning step must run whatever the timestamps say.
 NEED_CLEAN := $(if $(wildcard data/processed/provenance.json),,FORCE)

@@ -52,6 +52,12 @@ def test_second_make_report_has_nothing_to_do(built):
     assert "Nothing to be done" in make(built, "report").stdout
 
 
+def test_a_bad_parameters_file_stops_make_even_when_everything_is_up_to_date(built):
+    (built / "typo.yaml").write_text("03_barriers:\n  focus_contry: India\n")
+    result = make(built, "report", "PARAMS=typo.yaml", check=False)
+    assert result.returncode != 0 and "03_barriers.focus_contry is unknown" in result.stderr
+
+
 def test_changing_one_notebooks_parameter_reruns_only_it(built):
     params = built / "params.yaml"
     original = params.read_text()
