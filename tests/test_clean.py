@@ -119,3 +119,18 @@ def test_analysis_frame_has_no_personal_column(cb, raw_leaders, scheme):
     resolved = countries.resolve_spellings(r["country"])
     frame = clean.analysis_frame(r, cb, resolved, scheme, "k")
     assert not set(cb.personal_columns) & set(frame.columns)
+
+
+def test_schema_failures_are_written_with_row_and_column(cb, raw_leaders, tmp_path):
+    import pandera.pandas as pa
+
+    from microcred import schema
+
+    r = raw_leaders.head(40).copy()
+    frame = clean.analysis_frame(r, cb, countries.resolve_spellings(r["country"]), "m49", "k")
+    frame.loc[0, "region"] = "Atlantis"
+    with pytest.raises(pa.errors.SchemaErrors):
+        schema.validate(frame, schema.leaders_schema(cb, countries.regions()), tmp_path / "f.csv")
+    failures = pd.read_csv(tmp_path / "f.csv")
+    assert {"column", "check", "failure_case", "index"} <= set(failures.columns)
+    assert "Atlantis" in set(failures["failure_case"])

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import write_export
 
 from microcred import paths, synth
 from microcred.params import NOTEBOOKS
 from microcred.sandbox import make, make_sandbox
+
+from conftest import write_export
 
 pytestmark = pytest.mark.slow
 ROOT = paths.ROOT

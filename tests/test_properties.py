@@ -7,9 +7,10 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import write_export
 from microcred import clean, codebook, countries
 from microcred.export import ExportError, read_export
+
+from conftest import write_export
 
 NOISE = {
     "Status": st.sampled_from(["IP Address", "Survey Preview", "Spam"]),

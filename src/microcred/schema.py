@@ -60,3 +60,15 @@ def employers_schema(cb: Codebook) -> pa.DataFrameSchema:
         if q["kind"] == "choice":
             columns[q["id"]] = pa.Column("category", pa.Check.isin(cb.labels(q["id"])), nullable=True)
     return pa.DataFrameSchema(columns, strict=True)
+
+
+def validate(frame: pd.DataFrame, schema: pa.DataFrameSchema, failures_path) -> pd.DataFrame:
+    """Validate every check at once; on failure write each failing row, column and check to
+    `failures_path` (beside rejected.csv) before stopping the run."""
+    from . import outputs
+
+    try:
+        return schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        outputs.write_csv(err.failure_cases, failures_path)
+        raise
