@@ -149,3 +149,12 @@ def test_complementary_suppression_covers_countries_within_their_region():
         "pct": 1.0, "ci_low": 1.0, "ci_high": 2.0, "suppressed": False})
     out = estimate.suppress_complements(rows, min_n=30, nested={"X": "R"})
     assert out.loc[2, "suppressed"]  # R - X = 20 respondents of other countries
+
+
+def test_comparisons_hide_what_the_estimates_suppress():
+    estimates = pd.DataFrame({"metric": ["m", "m"], "group": ["X", "Y"], "suppressed": [True, False]})
+    comparisons = pd.DataFrame({"metric": ["m", "m"], "group": ["X", "Y"], "n_group": [40, 50],
+                                "pct_group": [60.0, 70.0], "diff_pp": [5.0, 6.0], "p_value": [0.1, 0.2]})
+    out = estimate.hide_suppressed(comparisons, estimates)
+    assert out.loc[0, ["pct_group", "diff_pp", "p_value"]].isna().all()
+    assert out.loc[1, "pct_group"] == 70.0 and out.loc[0, "n_group"] == 40

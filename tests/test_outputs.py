@@ -131,3 +131,11 @@ def test_published_comparison_shows_no_small_group():
     table = pd.read_csv(paths.TABLES / "published_vs_reproduced.csv")
     shown = table[table["unit"].eq("percent") & table["reproduced"].notna()]
     assert (shown["n"] >= 30).all()
+
+
+def test_comparison_tables_show_nothing_the_estimates_hide():
+    est = pd.read_csv(paths.TABLES / "estimates.csv")
+    hidden = set(map(tuple, est.loc[est["suppressed"], ["metric", "group"]].to_numpy()))
+    grid = pd.read_csv(paths.TABLES / "countries_vs_rest.csv")
+    shown = grid[grid["pct_group"].notna()]
+    assert not hidden & set(map(tuple, shown[["metric", "group"]].to_numpy()))

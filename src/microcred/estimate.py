@@ -201,6 +201,19 @@ def compare_family(frame: pd.DataFrame, metrics: list[Metric], in_group: pd.Seri
     return table
 
 
+def hide_suppressed(comparisons: pd.DataFrame, estimates: pd.DataFrame) -> pd.DataFrame:
+    """Blank every comparison whose group is suppressed in `estimates` (primary or secondary
+    suppression), so a comparison table never shows what the estimates table hides."""
+    hidden = estimates.loc[estimates["suppressed"], ["metric", "group"]].drop_duplicates()
+    keys = pd.MultiIndex.from_frame(comparisons[["metric", "group"]])
+    mask = keys.isin(pd.MultiIndex.from_frame(hidden))
+    values = [c for c in comparisons.columns
+              if c.startswith(("pct_", "diff_", "p_")) or c == "cohens_h"]
+    out = comparisons.copy()
+    out.loc[mask, values] = np.nan
+    return out
+
+
 def adjust(p_values: pd.Series, method: str = "holm") -> pd.Series:
     """Holm (family-wise) or Benjamini-Hochberg ('fdr_bh', false discovery rate) adjustment."""
     from statsmodels.stats.multitest import multipletests  # slow to import; tests only
