@@ -113,8 +113,6 @@ def test_is_synthetic_reads_the_marker(raw_leaders):
 
 @pytest.mark.parametrize("scheme", ["m49", "continent"])
 def test_analysis_frame_has_no_personal_column(cb, raw_leaders, scheme):
-    from microcred.export import read_export  # noqa: F401 - the frame is typed like the reader's
-
     r = raw_leaders.head(50).copy()
     resolved = countries.resolve_spellings(r["country"])
     frame = clean.analysis_frame(r, cb, resolved, scheme, "k")

@@ -8,9 +8,12 @@ import json
 import pandas as pd
 import pytest
 
-from microcred import outputs, paths, plots
+from microcred import outputs, params, paths, plots
 
 PUBLISHED_DIRS = [paths.TABLES, paths.FIGURES, paths.REPORT, paths.PROCESSED]
+# the disclosure thresholds the committed outputs were made with
+THRESHOLDS = params.effective("02_regional_comparison", paths.ROOT / "params.yaml")
+MIN_N, MIN_INSTITUTIONS = THRESHOLDS["min_group_size"], THRESHOLDS["min_institutions"]
 
 
 def draw():
@@ -62,18 +65,18 @@ def test_no_group_below_the_minimum_size_is_shown(table):
         hidden = frame[frame["suppressed"]]
         assert hidden[values].isna().all().all()
         shown = frame[~frame["suppressed"]]
-        assert (shown["n"] >= 30).all()
+        assert (shown["n"] >= MIN_N).all()
     elif "n_group" in frame:
         shown = frame[frame["diff_pp"].notna()]
-        assert (shown[["n_group", "n_rest"]] >= 30).all().all()
-    elif "count" in frame:
-        assert (frame["count"] >= 10).all()
+        assert (shown[["n_group", "n_rest"]] >= MIN_N).all().all()
+    elif "count" in frame:  # combinations of barriers: rare ones are not listed
+        assert (frame["count"] >= MIN_N).all()
 
 
 def test_countries_appear_only_above_the_minimum_size():
     est = pd.read_csv(paths.TABLES / "estimates.csv")
     countries = est[est["group_type"].eq("country")]
-    assert (countries.groupby("group")["n"].max() >= 30).all()
+    assert (countries.groupby("group")["n"].max() >= MIN_N).all()
 
 
 def personal_values() -> list[str]:
@@ -117,7 +120,7 @@ def hidden_remainders(table: pd.DataFrame) -> list[tuple]:
             if len(parent) != 1 or parent["suppressed"].iat[0] or parts.empty:
                 continue
             left = parent["n"].iat[0] - parts.loc[~parts["suppressed"], "n"].sum()
-            if 0 < left < 30:
+            if 0 < left < MIN_N:
                 problems.append((metric, parent["group"].iat[0], parts["group_type"].iat[0], left))
     return problems
 
@@ -130,7 +133,7 @@ def test_no_suppressed_cell_can_be_worked_back_by_subtraction(name):
 def test_published_comparison_shows_no_small_group():
     table = pd.read_csv(paths.TABLES / "published_vs_reproduced.csv")
     shown = table[table["unit"].eq("percent") & table["reproduced"].notna()]
-    assert (shown["n"] >= 30).all()
+    assert (shown["n"] >= MIN_N).all()
 
 
 def test_comparison_tables_show_nothing_the_estimates_hide():

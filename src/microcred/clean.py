@@ -199,9 +199,7 @@ def analysis_frame(kept: pd.DataFrame, cb: Codebook, resolved: pd.DataFrame, sch
         if q.get("personal") or q["id"] == "country":
             continue
         if q["kind"] == "choice":
-            ordered = q["scale"] in ("agreement", "likelihood", "role")
-            out[q["id"]] = pd.Categorical(kept[q["id"]], categories=cb.labels(q["id"]),
-                                          ordered=ordered)
+            out[q["id"]] = cb.categorical(q["id"], kept[q["id"]])
         elif q["kind"] == "multi":
             out = out.join(multi_select_columns(kept[q["id"]], cb, q["id"]))
     return out.reset_index(drop=True)
@@ -225,7 +223,10 @@ def multi_select_columns(answers: pd.Series, cb: Codebook, question: str) -> pd.
     return frame
 
 
-def institution_facts(clean: pd.DataFrame, cb: Codebook, facts=("offers_mc", "offers_credit")):
+INSTITUTION_FACTS = ("offers_mc", "offers_credit")  # facts about the institution, not opinions
+
+
+def institution_facts(clean: pd.DataFrame, cb: Codebook, facts=INSTITUTION_FACTS):
     """One row per institution: each fact resolved once by majority of its leaders' answers,
     ties going to the most senior role answering; and whether its leaders disagreed."""
     rank = {label: i for i, label in enumerate(cb.labels("role"))}
@@ -241,7 +242,6 @@ def institution_facts(clean: pd.DataFrame, cb: Codebook, facts=("offers_mc", "of
         counts["seniority"] = -first_rank
         winner = counts.sort_values(["inst_id", "votes", "seniority"], ascending=[True, False, False],
                                     kind="stable").drop_duplicates("inst_id").set_index("inst_id")
-        base[fact] = pd.Categorical(winner[fact].reindex(base.index),
-                                    categories=cb.labels(fact))
+        base[fact] = cb.categorical(fact, winner[fact].reindex(base.index))
         base[f"{fact}_disagree"] = counts.groupby("inst_id").size().reindex(base.index).gt(1)
     return base.reset_index()

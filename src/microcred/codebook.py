@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from . import paths
+
+ORDERED_SCALES = ("agreement", "likelihood", "role")
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,13 @@ class Codebook:
         if q["kind"] == "multi":
             return [o["label"] for o in q["options"]]
         return list(self.scales[q["scale"]])
+
+    def categorical(self, qid: str, values) -> pd.Categorical:
+        """Answers of a choice question as a categorical in the codebook's order; ordered where
+        the scale has an order (agreement, likelihood, seniority)."""
+        q = self.question(qid)
+        ordered = q.get("scale") in ORDERED_SCALES
+        return pd.Categorical(values, categories=self.labels(qid), ordered=ordered)
 
     def options(self, qid: str) -> list[dict]:
         return self.question(qid)["options"]

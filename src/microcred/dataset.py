@@ -9,6 +9,7 @@ import pandas as pd
 
 from . import codebook as codebook_mod
 from . import outputs, paths
+from .clean import INSTITUTION_FACTS
 
 BOOLEAN = {"True": True, "False": False}
 
@@ -16,9 +17,7 @@ BOOLEAN = {"True": True, "False": False}
 def _typed(frame: pd.DataFrame, cb) -> pd.DataFrame:
     for q in cb.questions:
         if q["kind"] == "choice" and q["id"] in frame:
-            ordered = q["scale"] in ("agreement", "likelihood", "role")
-            frame[q["id"]] = pd.Categorical(frame[q["id"]], categories=cb.labels(q["id"]),
-                                            ordered=ordered)
+            frame[q["id"]] = cb.categorical(q["id"], frame[q["id"]])
         elif q["kind"] == "multi" and f"{q['id']}_answered" in frame:
             frame[f"{q['id']}_answered"] = frame[f"{q['id']}_answered"].map(BOOLEAN).astype(bool)
             frame[f"{q['id']}_count"] = pd.to_numeric(frame[f"{q['id']}_count"]).astype("Int64")
@@ -37,8 +36,8 @@ def read_institutions() -> pd.DataFrame:
     frame = pd.read_csv(paths.CLEAN_INSTITUTIONS, dtype={"n_leaders": int}, keep_default_na=False,
                         na_values=[""])
     cb = codebook_mod.load()
-    for fact in ("offers_mc", "offers_credit"):
-        frame[fact] = pd.Categorical(frame[fact], categories=cb.labels(fact))
+    for fact in INSTITUTION_FACTS:
+        frame[fact] = cb.categorical(fact, frame[fact])
     return frame
 
 
