@@ -8,7 +8,7 @@ import pytest
 
 from microcred import countries, synth
 
-# The instrument's regions (instrument.md section 3) for the sample's countries, written out by
+# The instrument's regions (docs/data-contract.md section 3) for the sample's countries, written out by
 # hand from the UN M49 sub-regions: an independent check of the region table and the library.
 EXPECTED_REGION = {
     "North America": "USA CAN",

@@ -1,4 +1,4 @@
-"""The validity rules of instrument.md section 2, one small function each, and the step that turns
+"""The validity rules of docs/data-contract.md section 2, one small function each, and the step that turns
 the kept records into typed, pseudonymous analysis data.
 
 Each rule takes the records still kept and returns the reason each one must go (empty string when
@@ -133,7 +133,7 @@ def require_valid(cleaned: Cleaned, path) -> None:
 
 def leader_rules(resolved: pd.DataFrame, speeder_fraction: float,
                  repeat_window: str = "24h") -> list[tuple[str, Rule]]:
-    """The rules of instrument.md section 2, in their order."""
+    """The rules of docs/data-contract.md section 2, in their order."""
     return [
         ("previews and spam", live_responses),
         ("unfinished or partial", complete_responses),

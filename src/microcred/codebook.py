@@ -17,7 +17,7 @@ ORDERED_SCALES = ("agreement", "likelihood", "role")
 
 @dataclass(frozen=True)
 class Metric:
-    """One metric of instrument.md section 4: who is in the base and what counts."""
+    """One metric of docs/data-contract.md section 4: who is in the base and what counts."""
 
     id: str
     column: str  # the clean column it is read from (a boolean column for multi-select options)
