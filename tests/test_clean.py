@@ -119,16 +119,116 @@ def test_analysis_frame_has_no_personal_column(cb, raw_leaders, scheme):
     assert not set(cb.personal_columns) & set(frame.columns)
 
 
-def test_schema_failures_are_written_with_row_and_column(cb, raw_leaders, tmp_path):
-    import pandera.pandas as pa
-
+def test_schema_failures_name_response_and_column_and_are_written(cb, clean_default, tmp_path):
     from microcred import schema
 
-    r = raw_leaders.head(40).copy()
-    frame = clean.analysis_frame(r, cb, countries.resolve_spellings(r["country"]), "m49", "k")
-    frame.loc[0, "region"] = "Atlantis"
-    with pytest.raises(pa.errors.SchemaErrors):
+    frame = clean_default[0].copy()
+    frame.loc[2, "region"] = "Atlantis"
+    with pytest.raises(schema.ValidationFailed) as err:
         schema.validate(frame, schema.leaders_schema(cb, countries.regions()), tmp_path / "f.csv")
+    message = str(err.value)
+    assert "{" not in message  # words, not the schema library's JSON
     failures = pd.read_csv(tmp_path / "f.csv")
     assert {"column", "check", "failure_case", "index"} <= set(failures.columns)
     assert "Atlantis" in set(failures["failure_case"])
+    assert f"response {frame.at[2, 'response_id']} (row 3 of the clean data)" in message
+    assert "column 'region'" in message and "'Atlantis'" in message and "f.csv" in message
+
+
+# --------------------------------------------------------------------------- status (rule 1)
+
+STATUSES = ["IP Address", "Offline", "Imported", "Survey Test", "Survey Preview", "Spam",
+            "Offline Survey Preview", "Something new"]
+
+
+def test_test_responses_and_unknown_statuses_are_rejected_with_their_reason():
+    reason = clean.live_responses(records(Status=STATUSES))
+    assert list(reason.eq("")) == [True, True, False, False, False, False, False, False]
+    assert reason.iat[3] == "status is Survey Test"
+    assert reason.iat[7] == "unknown status 'Something new' (not in the codebook)"
+
+
+def test_which_statuses_count_is_a_parameter():
+    reason = clean.live_responses(records(Status=STATUSES), ["IP Address", "Offline", "Imported"])
+    assert list(reason.eq(""))[:4] == [True, True, True, False]
+
+
+def test_statuses_parameter_must_name_known_statuses(cb):
+    clean.check_statuses(["IP Address", "Imported"], cb)
+    for wrong in (["IP adress"], "IP Address", []):
+        with pytest.raises(ValueError, match="parameter response_statuses"):
+            clean.check_statuses(wrong, cb)
+
+
+@pytest.mark.parametrize("code,label", [("0", "IP Address"), ("1", "Survey Preview"),
+                                        ("2", "Survey Test"), ("4", "Imported"), ("8", "Spam"),
+                                        ("9", "Survey Preview Spam"), ("12", "Imported Spam"),
+                                        ("16", "Offline"), ("17", "Offline Survey Preview")])
+def test_numeric_status_codes_of_a_values_export_are_understood(export_file, raw_leaders, code,
+                                                                  label):
+    from microcred.export import read_export
+
+    frame = raw_leaders.copy()
+    frame.loc[5, "Status"] = code
+    frame.loc[frame["Status"].eq("IP Address"), "Status"] = "0"
+    data = read_export(export_file(frame)).data
+    assert data.loc[5, "Status"] == label
+    assert data["Status"].eq("IP Address").sum() == raw_leaders["Status"].eq("IP Address").sum() - (
+        raw_leaders.loc[5, "Status"] == "IP Address") + (label == "IP Address")
+
+
+def test_other_statuses_no_longer_stop_the_file(export_file, raw_leaders):
+    from microcred.export import read_export
+
+    frame = raw_leaders.copy()
+    frame.loc[[3, 4, 5, 6], "Status"] = ["Survey Test", "Imported", "Offline", "Banana"]
+    export = read_export(export_file(frame))
+    resolved = countries.resolve_spellings(export.data["country"])
+    cleaned = clean.apply_rules(export.data, clean.leader_rules(resolved, 1 / 3))
+    reasons = cleaned.rejected.set_index("ResponseId")["reason"]
+    ids = frame["ResponseId"]
+    assert reasons[ids[3]] == "status is Survey Test" and reasons[ids[4]] == "status is Imported"
+    assert "unknown status 'Banana'" in reasons[ids[6]]
+    assert ids[5] not in reasons.index or not reasons[ids[5]].startswith("status")
+
+
+# --------------------------------------------------------------------------- countries (rule 5)
+
+def test_several_countries_and_places_without_a_region_are_rejected_with_their_reason():
+    r = records(country=["USA / Canada", "Canada, USA", "US & Canada", "Antarctica",
+                         "Bouvet Island", "Mexico"])
+    resolved = countries.resolve_spellings(r["country"])
+    m49 = clean.identifiable_country(r, resolved, "m49")
+    assert all("several countries named (CAN, USA)" in m49.iat[i] for i in range(3))
+    assert "no region in the 'm49' scheme for Antarctica (ATA)" in m49.iat[3]
+    assert m49.iat[5] == ""
+    continent = clean.identifiable_country(r, resolved, "continent")
+    assert "no region in the 'continent' scheme" in continent.iat[4]
+
+
+def test_a_country_without_a_region_no_longer_stops_cleaning(cb, export_file, raw_leaders,
+                                                              clean_default):
+    from microcred import schema
+    from microcred.export import read_export
+
+    frame = raw_leaders.copy()
+    valid = clean_default[2].kept["ResponseId"].iat[0]
+    frame.loc[frame["ResponseId"].eq(valid), "country"] = "Antarctica"
+    export = read_export(export_file(frame))
+    resolved = countries.resolve_spellings(export.data["country"])
+    cleaned = clean.apply_rules(export.data, clean.leader_rules(resolved, 1 / 3, "24h", "m49"))
+    assert cleaned.rejected["reason"].str.contains("Antarctica").sum() == 1
+    leaders = clean.analysis_frame(cleaned.kept, cb, resolved, "m49", "k")
+    schema.leaders_schema(cb, countries.regions("m49")).validate(leaders)
+
+
+# --------------------------------------------------------------------------- malformed records
+
+def test_records_set_aside_by_the_reader_are_rejected_first():
+    r = records(Status=["IP Address", "Spam"])
+    malformed = pd.DataFrame({"row": [7], "ResponseId": [""], "reason": ["malformed record: row 7"]})
+    out = clean.apply_rules(r, [("live", clean.live_responses)], malformed)
+    assert len(out.kept) + len(out.rejected) == 3
+    assert out.dispositions.iloc[0].to_dict() == {"step": 0, "rule": clean.MALFORMED, "rows_in": 3,
+                                                  "removed": 1, "rows_out": 2}
+    assert list(out.rejected.columns) == ["ResponseId", "step", "rule", "reason"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from microcred import countries, synth
+from microcred import countries, paths, synth
 
 # The instrument's regions (docs/data-contract.md section 3) for the sample's countries, written out by
 # hand from the UN M49 sub-regions: an independent check of the region table and the library.
@@ -78,3 +78,49 @@ def test_no_country_in_the_default_clean_data_falls_to_a_wrong_region(clean_defa
     pairs = leaders[["iso3", "region"]].drop_duplicates()
     assert len(pairs) == leaders["iso3"].nunique() == len(EXPECTED)
     assert all(EXPECTED[r.iso3] == r.region for r in pairs.itertuples())
+
+
+@pytest.mark.parametrize("spelling", ["USA / Canada", "Canada, USA", "US & Canada", "USA and Canada",
+                                      "Mexico; Colombia", "Korea / Japan"])
+def test_answers_naming_several_countries_are_not_guessed(spelling):
+    row = countries.resolve_spellings(pd.Series([spelling])).iloc[0]
+    assert row["iso3"] == "" and "several countries named" in row["reason"]
+
+
+@pytest.mark.parametrize("spelling,iso3", [
+    ("Trinidad and Tobago", "TTO"), ("Trinidad & Tobago", "TTO"), ("Bosnia & Herzegovina", "BIH"),
+    ("Korea, Republic of", "KOR"), ("Mexico / México", "MEX"), ("Congo, Democratic Republic of the", "COD"),
+])
+def test_a_country_whose_name_holds_and_or_a_comma_is_one_country(spelling, iso3):
+    assert countries.resolve_spellings(pd.Series([spelling]))["iso3"].iat[0] == iso3
+
+
+def test_no_name_of_the_library_reads_as_several_countries():
+    data = countries._converter().data
+    names = pd.Series(pd.concat([data["name_short"], data["name_official"]]).unique())
+    resolved = countries.resolve_spellings(names)
+    assert not resolved["reason"].str.startswith("several").any(), \
+        resolved.loc[resolved["reason"].str.startswith("several"), "spelling"].tolist()
+
+
+def test_region_schemes_come_from_the_data_file():
+    rules = pd.read_csv(paths.REGION_SCHEMES)
+    assert countries.REGION_SCHEMES == tuple(rules["scheme"].unique())
+
+
+def test_a_place_without_a_region_is_unresolved_with_its_reason():
+    resolved = countries.resolve_spellings(pd.Series(["Antarctica", "Bouvet Island", "Mexico"]))
+    m49 = countries.placed(resolved, "m49").set_index("spelling")
+    assert m49.at["Antarctica", "iso3"] == "" and "'m49' scheme for Antarctica" in m49.at["Antarctica", "reason"]
+    assert m49.at["Mexico", "iso3"] == "MEX"
+    continent = countries.placed(resolved, "continent").set_index("spelling")
+    assert continent.at["Bouvet Island", "iso3"] == ""
+
+
+def test_the_analysis_does_not_import_the_parameter_module():
+    import subprocess
+    import sys
+
+    code = "import sys, microcred.countries, microcred.export; print('microcred.params' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

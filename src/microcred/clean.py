@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import countries
+from . import codebook, countries
 from .codebook import Codebook
 
 Rule = Callable[[pd.DataFrame], pd.Series]
@@ -29,11 +29,30 @@ def _reasons(index: pd.Index, flagged: pd.Series, why) -> pd.Series:
     return reason
 
 
-def live_responses(records: pd.DataFrame) -> pd.Series:
-    """Rule 1: only real responses count; previews, tests and spam go."""
+REAL_RESPONSES = ("IP Address", "Offline")  # rule 1's default; 01_clean's response_statuses
+
+
+def live_responses(records: pd.DataFrame, real=REAL_RESPONSES) -> pd.Series:
+    """Rule 1: only real responses count (the statuses in `real`); previews, tests, spam and
+    any status the codebook does not know go, each with its reason."""
     status = records["Status"]
-    return _reasons(records.index, status.ne("IP Address"),
-                    lambda out: "status is " + status[out].astype(str))
+    known = codebook.load().scales["status"]
+
+    def why(out):
+        value = status[out].astype(str)
+        return ("status is " + value).where(value.isin(known), "unknown status "
+                                            + value.map(repr) + " (not in the codebook)")
+
+    return _reasons(records.index, ~status.isin(real), why)
+
+
+def check_statuses(real, cb: Codebook) -> None:
+    """The response_statuses parameter names statuses of the codebook."""
+    known = cb.scales["status"]
+    unknown = [s for s in real if s not in known] if isinstance(real, list | tuple) else [real]
+    if unknown or not real:
+        raise ValueError(f"parameter response_statuses = {real!r}: give a list of statuses "
+                         f"from {known}; {unknown or 'none'} not among them")
 
 
 def complete_responses(records: pd.DataFrame) -> pd.Series:
@@ -82,9 +101,11 @@ def speeders(records: pd.DataFrame, fraction: float) -> pd.Series:
                     f"speeder (under {threshold:.0f} s, {fraction:g} of the median duration)")
 
 
-def identifiable_country(records: pd.DataFrame, resolved: pd.DataFrame) -> pd.Series:
-    """Rule 5: the country must resolve to one ISO code (see countries.resolve_spellings)."""
-    lookup = resolved.set_index("spelling")
+def identifiable_country(records: pd.DataFrame, resolved: pd.DataFrame,
+                         scheme: str | None = None) -> pd.Series:
+    """Rule 5: the country must resolve to one ISO code (see countries.resolve_spellings) and,
+    with a region `scheme`, have a region in it (see countries.placed)."""
+    lookup = (countries.placed(resolved, scheme) if scheme else resolved).set_index("spelling")
     country = records["country"]
     unresolved = country.map(lookup["iso3"]).fillna("").eq("")
 
@@ -102,9 +123,19 @@ class Cleaned:
     dispositions: pd.DataFrame  # step, rule, rows_in, removed, rows_out
 
 
-def apply_rules(records: pd.DataFrame, rules: list[tuple[str, Rule]]) -> Cleaned:
+MALFORMED = "malformed records"  # step 0: set aside by the reader (see export.Export.malformed)
+
+
+def apply_rules(records: pd.DataFrame, rules: list[tuple[str, Rule]],
+                malformed: pd.DataFrame | None = None) -> Cleaned:
+    """The rules in order; records the reader set aside (`malformed`: ResponseId and reason,
+    where any) are rejected first, as step 0, so that clean + rejected = every record read."""
     kept = records
     rejected, flow = [], []
+    if malformed is not None and len(malformed):
+        rejected.append(malformed[["ResponseId", "reason"]].assign(step=0, rule=MALFORMED))
+        flow.append({"step": 0, "rule": MALFORMED, "rows_in": len(records) + len(malformed),
+                     "removed": len(malformed), "rows_out": len(records)})
     for step, (name, rule) in enumerate(rules, start=1):
         reason = rule(kept)
         out = reason.ne("")
@@ -113,8 +144,8 @@ def apply_rules(records: pd.DataFrame, rules: list[tuple[str, Rule]]) -> Cleaned
         flow.append({"step": step, "rule": name, "rows_in": len(kept), "removed": int(out.sum()),
                      "rows_out": int((~out).sum())})
         kept = kept[~out]
-    rejected = pd.concat(rejected, ignore_index=True)
-    if len(kept) + len(rejected) != len(records):
+    rejected = pd.concat(rejected, ignore_index=True)[["ResponseId", "step", "rule", "reason"]]
+    if len(kept) + len(rejected) != len(records) + (0 if malformed is None else len(malformed)):
         raise AssertionError("records lost: clean + rejected != raw")
     return Cleaned(kept, rejected, pd.DataFrame(flow))
 
@@ -131,21 +162,21 @@ def require_valid(cleaned: Cleaned, path) -> None:
                            f"records were rejected ({by_rule}); see data/interim/rejected.csv")
 
 
-def leader_rules(resolved: pd.DataFrame, speeder_fraction: float,
-                 repeat_window: str = "24h") -> list[tuple[str, Rule]]:
+def leader_rules(resolved: pd.DataFrame, speeder_fraction: float, repeat_window: str = "24h",
+                 scheme: str = "m49", real=REAL_RESPONSES) -> list[tuple[str, Rule]]:
     """The rules of docs/data-contract.md section 2, in their order."""
     return [
-        ("previews and spam", live_responses),
+        ("previews and spam", lambda r: live_responses(r, real)),
         ("unfinished or partial", complete_responses),
         ("repeat submissions of one person", lambda r: latest_submission_per_person(r, repeat_window)),
         ("speeders", lambda r: speeders(r, speeder_fraction)),
-        ("country not identified", lambda r: identifiable_country(r, resolved)),
+        ("country not identified", lambda r: identifiable_country(r, resolved, scheme)),
     ]
 
 
-def employer_rules(resolved: pd.DataFrame) -> list[tuple[str, Rule]]:
+def employer_rules(resolved: pd.DataFrame, real=REAL_RESPONSES) -> list[tuple[str, Rule]]:
     return [
-        ("previews and spam", live_responses),
+        ("previews and spam", lambda r: live_responses(r, real)),
         ("unfinished or partial", complete_responses),
         ("country not identified", lambda r: identifiable_country(r, resolved)),
     ]
@@ -166,7 +197,7 @@ def provenance(leaders_export, employers_export, synthetic: bool, n_leaders: int
     from .paths import relative
 
     def describe(export):
-        return {"file": relative(export.path), "records": len(export.data),
+        return {"file": relative(export.path), "records": export.n_records,
                 "sha256": hashlib.sha256(export.path.read_bytes()).hexdigest()}
 
     return {"synthetic": synthetic, "leaders": describe(leaders_export),

@@ -2,19 +2,35 @@
 
 A reviewed alias table (data/external/country_aliases.csv) is applied first, because the country
 library silently maps some typos to the wrong country ("Nigera" to Niger) and some ambiguous names
-to one reading ("Korea"). What neither resolves is rejected with its reason, never guessed."""
+to one reading ("Korea"). An answer naming several countries ("USA / Canada") is not given to the
+library, which would pick one. What none of this resolves is rejected with its reason, never
+guessed.
+
+pandas is imported inside the functions: the parameter check imports REGION_SCHEMES from here and
+must start in a fraction of a second."""
 
 from __future__ import annotations
 
+import csv
 import logging
 import re
 import unicodedata
 from functools import cache
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from . import paths
-from .params import REGION_SCHEMES
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@cache
+def _scheme_rules() -> tuple[dict, ...]:
+    with open(paths.REGION_SCHEMES, newline="", encoding="utf-8") as f:
+        return tuple(csv.DictReader(f))
+
+
+REGION_SCHEMES = tuple(dict.fromkeys(rule["scheme"] for rule in _scheme_rules()))
 
 
 def fold(text: str) -> str:
@@ -30,6 +46,8 @@ _FOLDED: dict[str, str] = {}  # distinct value -> fold(value), kept across calls
 def fold_unique(values: pd.Series) -> pd.Series:
     """fold() of every value, computed once per distinct value with vectorised string methods
     and remembered (cleaning folds institution names twice); missing values fold to ''."""
+    import pandas as pd
+
     new = pd.Series([v for v in values.dropna().unique() if v not in _FOLDED], dtype=object)
     if len(new):
         plain = new.where(new.map(str.isascii).astype(bool))  # nothing to decompose: skip it
@@ -53,6 +71,8 @@ def _converter():
 
 @cache
 def aliases() -> pd.DataFrame:
+    import pandas as pd
+
     table = pd.read_csv(paths.COUNTRY_ALIASES, dtype=str, keep_default_na=False)
     if table["alias"].map(fold).ne(table["alias"]).any():
         raise ValueError(f"{paths.COUNTRY_ALIASES}: every alias must be written folded (see fold())")
@@ -62,38 +82,89 @@ def aliases() -> pd.DataFrame:
 def resolve_spellings(spellings: pd.Series) -> pd.DataFrame:
     """One row per distinct spelling: iso3 (empty when unresolved), how it was resolved, and why
     not. Works on unique values only, so the cost does not grow with the number of rows."""
+    import pandas as pd
+
     unique = pd.Series(spellings.dropna().unique(), dtype=str)
-    keys = fold_unique(unique)
+    out = pd.DataFrame({"spelling": unique, **_lookup(fold_unique(unique))})
+    several = _several_countries(unique, out["iso3"])
+    out.loc[several.index, ["iso3", "how"]] = ""
+    out.loc[several.index, "reason"] = "several countries named (" + several + "); not guessed"
+    return out
+
+
+def _lookup(keys: pd.Series) -> dict:
+    """iso3, how and reason of folded spellings: the alias table first, then the library."""
+    import pandas as pd
+
     table = aliases()
-    out = pd.DataFrame({"spelling": unique, "key": keys})
     in_alias = keys.isin(table.index)
-    out["iso3"] = keys.map(table["iso3"]).where(in_alias, "")
-    out["how"] = ["alias table" if hit else "" for hit in in_alias]
-    out["reason"] = ""
-    flagged = in_alias & out["iso3"].eq("")
-    out.loc[flagged, "reason"] = [
-        f"{table.at[k, 'status'].replace('_', ' ')}: {table.at[k, 'note']}" for k in keys[flagged]
-    ]
+    iso3 = keys.map(table["iso3"]).where(in_alias, "")
+    how = pd.Series(["alias table" if hit else "" for hit in in_alias], index=keys.index)
+    reason = pd.Series("", index=keys.index)
+    flagged = in_alias & iso3.eq("")
+    reason[flagged] = [f"{table.at[k, 'status'].replace('_', ' ')}: {table.at[k, 'note']}"
+                       for k in keys[flagged]]
     rest = ~in_alias & keys.ne("")
     if rest.any():
         cc = _converter()
-        found = cc.pandas_convert(keys[rest], to="ISO3", not_found=None)
-        valid = pd.Series(found, index=keys[rest].index).where(lambda s: s.isin(set(cc.data.ISO3)))
-        out.loc[rest, "iso3"] = valid.fillna("")
-        out.loc[rest, "how"] = valid.notna().map({True: "country library", False: ""})
-        out.loc[rest & out["iso3"].eq(""), "reason"] = "unknown country"
-    out.loc[keys.eq(""), "reason"] = "no country given"
-    return out
+        codes = set(cc.data.ISO3)
+        found = cc.convert(list(keys[rest]), to="ISO3", not_found=None, enforce_list=True)
+        matches = pd.Series([sorted(set(f) & codes) for f in found], index=keys[rest].index)
+        one = matches.str.len().eq(1)
+        iso3[rest] = matches.str[0].where(one, "")
+        how[rest] = one.map({True: "country library", False: ""})
+        reason[rest] = matches.map(lambda m: "" if len(m) == 1 else "unknown country" if not m
+                                   else f"several countries named ({', '.join(m)}); not guessed")
+    reason[keys.eq("")] = "no country given"
+    return {"key": keys, "iso3": iso3, "how": how, "reason": reason}
+
+
+SEPARATORS = re.compile(r"\s*[/,&;+|]\s*|\s+(?:and|or|y|et|und)\s+", re.IGNORECASE)
+
+
+def _several_countries(spellings: pd.Series, iso3: pd.Series) -> pd.Series:
+    """The spellings whose parts (split at '/', ',', '&', 'and'...) name two or more countries,
+    with the codes they name. A country's own name ("Trinidad and Tobago", "Korea, Republic of")
+    is one country: its parts name it alone, or the whole is its name in the library."""
+    import pandas as pd
+
+    parts = spellings.str.split(SEPARATORS).explode().str.strip()
+    parts = parts[parts.ne("") & spellings.str.contains(SEPARATORS).reindex(parts.index)]
+    if parts.empty:
+        return pd.Series(dtype=str)
+    found = pd.DataFrame(_lookup(fold_unique(parts)), index=parts.index)
+    ambiguous = found["key"].where(found["reason"].str.startswith("ambiguous"))  # "Korea": a country
+    named = found["iso3"].where(found["iso3"].ne(""), ambiguous).dropna()
+    codes = named.groupby(level=0).agg(lambda c: ", ".join(sorted(set(c))))
+    return codes[codes.str.contains(", ") & ~_is_own_name(spellings, iso3)[codes.index]]
+
+
+def _is_own_name(spellings: pd.Series, iso3: pd.Series) -> pd.Series:
+    """Whether each spelling, folded, is the library's short or official name of its code."""
+    import pandas as pd
+
+    names = _library_names()
+    return pd.Series([(code, fold(s)) in names for s, code in zip(spellings, iso3)],
+                     index=spellings.index, dtype=bool)
+
+
+@cache
+def _library_names() -> frozenset[tuple[str, str]]:
+    data = _converter().data
+    return frozenset((code, fold(name)) for code, short, official in
+                     zip(data.ISO3, data.name_short, data.name_official)
+                     for name in (short, official))
 
 
 @cache
 def country_table(scheme: str = "m49") -> pd.DataFrame:
     """Every ISO3 code with its short name and its region under `scheme`."""
+    import pandas as pd
+
     if scheme not in REGION_SCHEMES:
         raise ValueError(f"unknown region scheme {scheme!r}; choose one of {REGION_SCHEMES}")
     data = _converter().data[["ISO3", "name_short", "UNregion", "Continent_7"]].copy()
-    rules = pd.read_csv(paths.REGION_SCHEMES, dtype=str)
-    rules = rules[rules["scheme"] == scheme]
+    rules = pd.DataFrame([rule for rule in _scheme_rules() if rule["scheme"] == scheme])
     column = {"subregion": "UNregion", "continent": "Continent_7", "iso3": "ISO3"}
     region = pd.Series(pd.NA, index=data.index, dtype="object")
     for match in ("subregion", "continent", "iso3"):  # iso3 overrides come last and win
@@ -106,11 +177,25 @@ def country_table(scheme: str = "m49") -> pd.DataFrame:
 
 def regions(scheme: str = "m49") -> list[str]:
     """The regions of a scheme, in the order of data/external/region_schemes.csv."""
-    rules = pd.read_csv(paths.REGION_SCHEMES, dtype=str)
-    return list(dict.fromkeys(rules.loc[rules["scheme"] == scheme, "region"]))
+    return list(dict.fromkeys(r["region"] for r in _scheme_rules() if r["scheme"] == scheme))
 
 
 def attach_regions(iso3: pd.Series, scheme: str = "m49") -> pd.DataFrame:
     """Country name and region for each code (codes without a region come back with NA)."""
+    import pandas as pd
+
     table = country_table(scheme).set_index("iso3")
     return pd.DataFrame({"country": iso3.map(table["country"]), "region": iso3.map(table["region"])})
+
+
+def placed(resolved: pd.DataFrame, scheme: str) -> pd.DataFrame:
+    """`resolved`, where a country no region of `scheme` covers (Antarctica; under `continent`
+    also Bouvet Island and others) is unresolved with that reason: it cannot be analysed by region."""
+    table = country_table(scheme).set_index("iso3")
+    unplaced = resolved["iso3"].ne("") & resolved["iso3"].map(table["region"]).isna()
+    out = resolved.copy()
+    codes = out.loc[unplaced, "iso3"]
+    out.loc[unplaced, "reason"] = (f"no region in the '{scheme}' scheme for "
+                                   + codes.map(table["country"]) + " (" + codes + ")")
+    out.loc[unplaced, ["iso3", "how"]] = ""
+    return out

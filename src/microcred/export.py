@@ -1,8 +1,12 @@
-"""Reading a survey export: one or three header rows, every field as text first, and errors that
-name the file, the row and the column when the file does not follow the codebook.
+"""Reading a survey export: a CSV with one or three header rows, an SPSS file or an Excel
+workbook, every field as text first, and errors that name the file, the row and the column when
+the file does not follow the codebook.
 
 Rows are counted as records of the file, header rows included (row 4 is the first answer of a
-three-header export), so a spreadsheet shows the same number.
+three-header export), so a spreadsheet shows the same number; in an SPSS file a row is a case.
+A record with more or fewer fields than the header is never padded or shifted: it is set aside
+with its row and reason (`Export.malformed`, rejected by cleaning), and where most records are
+so, or a quoted field runs to the end of the file, the file itself is broken and reading stops.
 """
 
 from __future__ import annotations
@@ -12,12 +16,17 @@ import io
 import itertools
 import json
 import re
+import sys
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import codebook as codebook_mod
+from .mapping import Mapping, MappingError  # noqa: F401  (part of the reader's interface)
 
 RESPONSE_ID = re.compile(r"^R_[A-Za-z0-9]{15}$")
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -38,58 +47,97 @@ class ExportError(ValueError):
 
 
 @dataclass
-class Mapping:
-    """How a researcher's export maps onto the codebook (the `mapping` block of a params file)."""
-
-    columns: dict[str, str] = field(default_factory=dict)  # their column id -> codebook id
-    labels: dict[str, dict[str, str]] = field(default_factory=dict)  # column or scale -> {theirs: ours}
-    ignore_columns: list[str] = field(default_factory=list)  # columns of theirs to leave out
-
-    @classmethod
-    def from_params(cls, block: dict | None) -> Mapping:
-        block = block or {}
-        unknown = set(block) - {"columns", "labels", "ignore_columns"}
-        if unknown:
-            raise ValueError(f"mapping: unknown keys {sorted(unknown)}; "
-                             "use columns, labels and ignore_columns")
-        return cls(block.get("columns") or {}, block.get("labels") or {},
-                   block.get("ignore_columns") or [])
-
-
-@dataclass
 class Export:
     path: Path
     data: pd.DataFrame  # validated; metadata typed, answers as text with NA for empty
     questions: dict[str, str]  # column id -> question text (empty with one header row)
     import_ids: dict[str, str]
     header_rows: int
+    rows: np.ndarray | None = None  # record number of each data row, where not consecutive
+    malformed: pd.DataFrame = field(default_factory=lambda: _malformed_frame([]))
 
     def row_of(self, index) -> int:
         """The record number in the file of a data row (header rows included, 1-based)."""
+        if self.rows is not None:
+            return int(self.rows[index])
         return int(index) + self.header_rows + 1
+
+    @property
+    def n_records(self) -> int:
+        """Every response record of the file: the data and the malformed records set aside."""
+        return len(self.data) + len(self.malformed)
 
 
 def read_export(path, survey: str = "leaders", mapping: Mapping | None = None) -> Export:
+    """A CSV export (one or three header rows), an SPSS file (.sav) or an Excel workbook (.xlsx),
+    read into the same text table and checked against the same codebook."""
     path = Path(path)
     cb = codebook_mod.load(survey)
     mapping = mapping or Mapping()
-    header = _first_records(path, _head(path))
-    n_header = _header_row_count(path, header, cb)
-    ids = [mapping.columns.get(c, c) for c in header[0]]
+    table = _reader(path)(path, cb)
+    ids = [mapping.columns.get(c) or table.platform_ids.get(c, c) for c in table.columns]
     _check_columns(path, ids, cb, mapping)
-    data = _parse(path, n_header)
+    data = table.data
     data.columns = ids
     data = data.drop(columns=[c for c in mapping.ignore_columns if c in data.columns])
     if data.empty:
         raise ExportError(path, "the file has header rows but no responses")
-    questions = dict(zip(ids, header[1])) if n_header == 3 else {}
-    imports = dict(zip(ids, (_import_id(v) for v in header[2]))) if n_header == 3 else {}
-    export = Export(path, data, questions, imports, n_header)
+    malformed = _malformed_frame(table.malformed, ids)
+    export = Export(path, data, dict(zip(ids, table.questions)), dict(zip(ids, table.import_ids)),
+                    table.header_rows, table.rows, malformed)
     _validate(export, cb, mapping)
     return export
 
 
+@dataclass
+class Table:
+    """A file's records as text, before the codebook: column ids as written, question texts and
+    import ids where the file has them, the data (NA where empty) and the malformed records."""
+
+    columns: list[str]
+    data: pd.DataFrame
+    header_rows: int
+    questions: list[str] = field(default_factory=list)
+    import_ids: list[str | None] = field(default_factory=list)
+    rows: np.ndarray | None = None
+    malformed: list[tuple[int, list[str]]] = field(default_factory=list)  # (row, fields)
+    platform_ids: dict[str, str] = field(default_factory=dict)  # a format's own names -> ids
+
+
+def _malformed_frame(malformed: list[tuple[int, list[str]]], ids: list[str] = ()) -> pd.DataFrame:
+    """Each malformed record's row, ResponseId (where its field is still in place) and reason."""
+    width = len(ids)
+    at = ids.index("ResponseId") if "ResponseId" in ids else None
+
+    def response_id(fields):
+        value = fields[at] if at is not None and at < len(fields) else ""
+        return value if RESPONSE_ID.match(value) else ""
+
+    return pd.DataFrame({
+        "row": [row for row, _ in malformed],
+        "ResponseId": [response_id(fields) for _, fields in malformed],
+        "reason": [f"malformed record: row {row} has {len(fields)} fields, the header has "
+                   f"{width} (a field lost, added or cut off); its answers cannot be placed"
+                   for row, fields in malformed]}, columns=["row", "ResponseId", "reason"])
+
+
+# --------------------------------------------------------------------------- CSV
+
 HEAD_BYTES = 1 << 20  # enough for the three header rows, however long the question texts
+
+
+def _read_csv(path: Path, cb) -> Table:
+    header = _first_records(path, _head(path))
+    n_header = _header_row_count(path, header, cb)
+    width = len(header[0])
+    for number in range(1, n_header):
+        if len(header[number]) != width:
+            raise ExportError(path, f"header row {number + 1} has {len(header[number])} fields, "
+                              f"row 1 has {width}: the header rows are damaged", row=number + 1)
+    data, rows, malformed = _records(path, n_header, width)
+    questions = header[1] if n_header == 3 else []
+    imports = [_import_id(v) for v in header[2]] if n_header == 3 else []
+    return Table(header[0], data, n_header, questions, imports, rows, malformed)
 
 
 def _head(path: Path) -> str:
@@ -112,9 +160,21 @@ def _not_utf8(path: Path, raw: bytes, position: int) -> ExportError:
                        row=row)
 
 
+@contextmanager
+def _no_field_limit():
+    """The csv module refuses fields over 128 KiB; a free-text answer may be longer."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(sys.maxsize)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(limit)
+
+
 def _first_records(path: Path, text: str) -> list[list[str]]:
     try:
-        records = list(itertools.islice(csv.reader(io.StringIO(text)), 3))
+        with _no_field_limit():
+            records = list(itertools.islice(csv.reader(io.StringIO(text)), 3))
     except csv.Error as err:
         raise ExportError(path, f"cannot read the header rows: {err}") from None
     if len(records[0]) == 1 and ";" in records[0][0]:
@@ -130,7 +190,7 @@ def _is_import_row(cells: list[str]) -> bool:
     return bool(cells) and all(_import_id(c) is not None for c in cells)
 
 
-def _import_id(cell: str) -> str | None:
+def _import_id(cell) -> str | None:
     try:
         value = json.loads(cell)
     except (json.JSONDecodeError, TypeError):
@@ -151,6 +211,100 @@ def _header_row_count(path: Path, header: list[list[str]], cb) -> int:
     return 1
 
 
+def _records(path: Path, n_header: int, width: int):
+    """The data records. pandas parses a well-formed file; whether it was well-formed is checked
+    by counting the separators outside quotes (pandas would pad a short record silently). A file
+    with records of another length is read record by record instead, setting those aside."""
+    scan = _scan(path)
+    if scan.ends_in_quote:
+        raise _unterminated_quote(path, scan.last_quote)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)  # a long first record
+            data = pd.read_csv(path, header=None, names=range(width), index_col=False,
+                               skiprows=n_header, dtype=str, encoding="utf-8-sig",
+                               keep_default_na=False, na_values=[""], engine="c")
+    except (pd.errors.ParserError, pd.errors.ParserWarning):
+        return _records_one_by_one(path, n_header, width)
+    except pd.errors.EmptyDataError:
+        data = pd.DataFrame(columns=range(width), dtype=object)
+    except UnicodeDecodeError:
+        raise _first_undecodable(path) from None
+    if scan.separators != (len(data) + n_header) * (width - 1):
+        return _records_one_by_one(path, n_header, width)
+    return data, None, []
+
+
+def _records_one_by_one(path: Path, n_header: int, width: int):
+    good, rows, malformed = [], [], []
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f, _no_field_limit():
+            records = (fields for fields in csv.reader(f) if fields)  # blank lines: no record
+            for row, fields in enumerate(itertools.islice(records, n_header, None), n_header + 1):
+                if len(fields) == width:
+                    good.append(fields)
+                    rows.append(row)
+                else:
+                    malformed.append((row, fields))
+    except UnicodeDecodeError:
+        raise _first_undecodable(path) from None
+    if len(malformed) * 2 > len(malformed) + len(good):
+        row, fields = malformed[0]
+        raise ExportError(path, f"{len(malformed)} of {len(malformed) + len(good)} records have "
+                          f"another number of fields than the header's {width} (this one has "
+                          f"{len(fields)}): the header row or the file is damaged", row=row)
+    data = pd.DataFrame(good, columns=range(width), dtype=object)
+    return data.where(data.ne(""), np.nan), np.asarray(rows), malformed
+
+
+@dataclass
+class _Scan:
+    separators: int  # commas outside quoted fields
+    ends_in_quote: bool  # the file ends inside a quoted field
+    last_quote: int  # byte offset of the last quote character (-1: none)
+
+
+def _scan(path: Path, chunk: int = 1 << 24) -> _Scan:
+    """One vectorised pass over the bytes. In CSV a character is inside a quoted field when an odd
+    number of quote characters precede it (an escaped quote is a pair), so the commas inside
+    quotes are those between the 1st and 2nd, 3rd and 4th... quote characters."""
+    separators, inside, last_quote, before, tail, offset = 0, 0, -1, b"", b"", 0
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            buf = np.frombuffer(block, np.uint8)
+            commas, quotes = np.flatnonzero(buf == 44), np.flatnonzero(buf == 34)
+            # the commas before, between and after the quotes; every other stretch is quoted
+            stretches = np.diff(np.searchsorted(commas, quotes), prepend=0, append=len(commas))
+            separators += len(commas) - int(stretches[inside ^ 1 :: 2].sum())
+            if len(quotes):
+                last = int(quotes[-1])
+                last_quote, before = offset + last, block[last - 1 : last] if last else tail
+            inside = (inside + len(quotes)) & 1
+            tail, offset = block[-1:], offset + len(block)
+    opens_field = before in (b"", b",", b"\n", b"\r") or (before, last_quote) == (b"\xbf", 3)
+    return _Scan(separators, bool(inside) and opens_field, last_quote)
+
+
+def _unterminated_quote(path: Path, offset: int) -> ExportError:
+    """The row where the quoted field that runs to the end of the file starts."""
+    prefix = path.read_bytes()[:offset].decode("utf-8-sig", errors="replace")
+    with _no_field_limit():
+        records = sum(1 for fields in csv.reader(io.StringIO(prefix)) if fields)
+    starts_record = not prefix or prefix.endswith(("\n", "\r"))
+    return ExportError(path, "a quoted field is never closed (unterminated quote, or a download "
+                       "cut inside a field); the file ends inside it",
+                       row=records + (1 if starts_record else 0))
+
+
+def _first_undecodable(path: Path) -> ExportError:
+    raw = path.read_bytes()
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        return _not_utf8(path, raw, err.start)
+    return ExportError(path, "the file cannot be decoded as UTF-8")
+
+
 def _check_columns(path: Path, ids: list[str], cb, mapping: Mapping) -> None:
     seen: dict[str, int] = {}
     for position, column in enumerate(ids, start=1):
@@ -169,35 +323,13 @@ def _check_columns(path: Path, ids: list[str], cb, mapping: Mapping) -> None:
         raise ExportError(path, f"required column(s) {missing} missing", row=1, column=missing[0])
 
 
-def _parse(path: Path, n_header: int) -> pd.DataFrame:
-    try:
-        data = pd.read_csv(path, header=None, skiprows=n_header, dtype=str, encoding="utf-8-sig",
-                           keep_default_na=False, na_values=[""], engine="c")
-    except pd.errors.ParserError as err:
-        raise _parser_error(path, str(err)) from None
-    except pd.errors.EmptyDataError:
-        raise ExportError(path, "the file has header rows but no responses") from None
-    except UnicodeDecodeError:
-        raw = path.read_bytes()
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError as err:
-            raise _not_utf8(path, raw, err.start) from None
-        raise
-    return data
+def _reader(path: Path):
+    """CSV unless the name says SPSS or Excel (their libraries are imported only then)."""
+    if path.suffix.lower() in (".sav", ".xlsx"):
+        from . import formats
 
-
-def _parser_error(path: Path, message: str) -> ExportError:
-    fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
-    if fields:
-        expected, line, saw = map(int, fields.groups())
-        return ExportError(path, f"the row has {saw} fields, the header has {expected} (an "
-                           "unquoted comma?)", row=line)
-    eof = re.search(r"EOF inside string starting at row (\d+)", message)
-    if eof:
-        return ExportError(path, "a quoted field is never closed (unterminated quote); the file "
-                           "ends inside it", row=int(eof.group(1)) + 1)
-    return ExportError(path, f"the file cannot be read as CSV: {message}")
+        return formats.READERS[path.suffix.lower()]
+    return _read_csv
 
 
 # --------------------------------------------------------------------------- validation
@@ -244,6 +376,9 @@ def _typed_metadata(export: Export, meta: dict, cb) -> pd.Series:
         _fail_where(export, column, values.duplicated(keep="first"),
                     "repeats an earlier ResponseId; ResponseIds are unique per submission")
         return values
+    if kind == "status":  # numeric codes become labels; other values are for rule 1 to reject
+        codes = {str(code): label for code, label in cb.raw["status_codes"].items()}
+        return values.replace(codes) if values.isin(codes).any() else values
     if kind == "choice":
         _check_labels(export, column, values, cb.scales[meta["scale"]])
     return values

@@ -12,9 +12,10 @@ from pathlib import Path
 import yaml
 
 from . import paths
+from .countries import REGION_SCHEMES
+from .mapping import Mapping, MappingError
 
 NOTEBOOKS = ("01_clean", "02_regional_comparison", "03_barriers", "04_report")
-REGION_SCHEMES = ("m49", "continent")  # rows of data/external/region_schemes.csv
 STAMPS = paths.ROOT / "build" / "stamps"
 
 
@@ -92,6 +93,11 @@ def check(name: str, value, default) -> None:
     if name == "region_scheme":
         if value not in REGION_SCHEMES:
             raise ParameterError(f"parameter region_scheme = {value!r}; choose one of {REGION_SCHEMES}")
+    if name == "mapping":
+        try:
+            Mapping.from_params(value)
+        except MappingError as err:
+            raise ParameterError(str(err)) from None
 
 
 def check_choice(name: str, value: str, available) -> None:

@@ -62,13 +62,35 @@ def employers_schema(cb: Codebook) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(columns, strict=True)
 
 
+class ValidationFailed(ValueError):
+    """The clean data break a rule of the codebook: says which response, column and check."""
+
+
 def validate(frame: pd.DataFrame, schema: pa.DataFrameSchema, failures_path) -> pd.DataFrame:
     """Validate every check at once; on failure write each failing row, column and check to
-    `failures_path` (beside rejected.csv) before stopping the run."""
+    `failures_path` (beside rejected.csv) and stop the run naming the first of them."""
     from . import outputs
+    from .paths import relative
 
     try:
         return schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as err:
         outputs.write_csv(err.failure_cases, failures_path)
-        raise
+        raise ValidationFailed(f"{describe(err.failure_cases, frame)}; every failure is listed "
+                               f"in {relative(failures_path)}") from None
+
+
+def describe(failures: pd.DataFrame, frame: pd.DataFrame) -> str:
+    """The first failure in words: response (and row of the clean data), column, value, check."""
+    first = failures.iloc[0]
+    where = []
+    if pd.notna(first["index"]) and first["index"] in frame.index:
+        row = frame.index.get_loc(first["index"])
+        response = frame.at[first["index"], "response_id"] if "response_id" in frame else None
+        where.append(f"response {response} (row {row + 1} of the clean data)" if response
+                     else f"row {row + 1} of the clean data")
+    if pd.notna(first["column"]):
+        where.append(f"column '{first['column']}'")
+    more = f" ({len(failures)} failures in all)" if len(failures) > 1 else ""
+    return (f"the clean data break the codebook{more}: {', '.join(where) or 'the table'}: "
+            f"value {first['failure_case']!r} fails {first['check']}")
