@@ -1,24 +1,27 @@
-"""Estimators: shares with Wilson intervals for any metric over any grouping, a group compared with
-the rest of the sample (never with a total that contains it), multiplicity corrections, and a
-region-balanced global share. Every function returns a tidy frame; nothing here prints.
+"""Estimators: shares with design-based intervals for any metric over any grouping, a group
+compared with the rest of the sample (never with a total that contains it), multiplicity
+corrections, "Not sure" sensitivity, and a region-balanced global share. Every function returns a
+tidy frame; nothing here prints.
 
-Intervals describe sampling precision under simple random sampling only; the sample is opt-in."""
+Leaders are clustered in institutions: variances come from `design` (institutions as clusters),
+intervals use the effective sample size. They describe sampling precision only; the sample is
+opt-in and no interval covers that selection."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import (
-    confint_proportions_2indep,
-    proportion_confint,
-    proportion_effectsize,
-    test_proportions_2indep,
-)
+from statsmodels.stats.proportion import proportion_confint, proportion_effectsize
 
+from . import design
 from .codebook import Codebook, Metric
 
 ESTIMATE_COLUMNS = ["metric", "base", "group_type", "group", "n", "count", "pct", "ci_low",
                     "ci_high", "suppressed"]
+# appended after the ten above, which keep their meaning: the design effect with institutions as
+# clusters, the effective sample size n / deff, and the simple-random-sampling interval
+DESIGN_COLUMNS = ["deff", "n_eff", "srs_ci_low", "srs_ci_high"]
+VALUE_COLUMNS = ["count", "pct", "ci_low", "ci_high", *DESIGN_COLUMNS]  # what suppression hides
 
 
 def indicator(frame: pd.DataFrame, metric: Metric) -> pd.Series:
@@ -45,24 +48,25 @@ def shares(frame: pd.DataFrame, metrics: list[Metric], by: str | None = None,
            group_type: str = "all", level: float = 0.95, min_n: int = 30,
            min_institutions: int = 5, groups: list[str] | None = None,
            indicators: dict[str, pd.Series] | None = None) -> pd.DataFrame:
-    """One row per metric x group, with n, count, percent and Wilson interval; groups below the
-    disclosure thresholds keep their n and lose every value. `indicators` may carry the
-    metrics' indicator columns already computed."""
+    """One row per metric x group, with n, count, percent and an interval on the effective
+    sample size (institutions as clusters), then `DESIGN_COLUMNS`; groups below the disclosure
+    thresholds keep their n and lose every value. `indicators` may carry the metrics' indicator
+    columns already computed."""
     keys = frame[by] if by else pd.Series("All", index=frame.index)
     keys = keys if isinstance(keys.dtype, pd.CategoricalDtype) else keys.astype("category")
     codes, labels = keys.cat.codes.to_numpy(), list(keys.cat.categories)
-    institutions = frame["inst_id"] if "inst_id" in frame else frame.index.to_series()
-    inst = pd.Series(institutions).astype("category").cat.codes.to_numpy()
+    inst = design.clusters(frame)
+    cells = design.Cells(codes, inst, len(labels))
     # a group of n respondents spans at least n / (most leaders of one institution) institutions,
     # so institutions need counting only in groups small enough to fall below the threshold
     per_institution = int(np.bincount(inst).max()) if len(inst) else 1
     wanted = groups if groups is not None else _ordered(keys, labels)
-    rows = []
+    rows, variances = [], []
     for metric in metrics:
         y = (indicators[metric.id] if indicators else indicator(frame, metric)).to_numpy()
         base = ~np.isnan(y) & (codes >= 0)
-        n = np.bincount(codes[base], minlength=len(labels))
-        count = np.bincount(codes[base], weights=y[base], minlength=len(labels))
+        est = cells.shares(y, base)
+        n, count = est["n"].astype(int), np.rint(est["count"]).astype(int)
         for group in wanted:
             g = labels.index(group) if group in labels else None
             n_g = int(n[g]) if g is not None else 0
@@ -71,7 +75,24 @@ def shares(frame: pd.DataFrame, metrics: list[Metric], by: str | None = None,
                 n_inst = len(np.unique(inst[base & (codes == g)])) if n_g else 0
             rows.append(_row(metric, group_type, group, n_g, int(count[g]) if n_g else 0, n_inst,
                              level, min_n, min_institutions))
-    return pd.DataFrame(rows, columns=ESTIMATE_COLUMNS)
+            variances.append(est["variance"][g] if n_g else np.nan)
+    return with_design(pd.DataFrame(rows, columns=ESTIMATE_COLUMNS), np.array(variances), level)
+
+
+def with_design(table: pd.DataFrame, variances: np.ndarray, level: float) -> pd.DataFrame:
+    """Append the design effect, n_eff and the SRS interval (the Wilson interval `_row` gave),
+    and replace the reported interval by Wilson on the effective sample size."""
+    shown = ~table["suppressed"].to_numpy(bool)
+    n, p = table["n"].to_numpy(float), table["pct"].to_numpy(float) / 100
+    deff = design.design_effect(variances, p, n)
+    low, high = design.effective_interval(p, n, deff, level)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n_eff = n / deff
+    out = table.assign(deff=np.where(shown, deff, np.nan), n_eff=np.where(shown, n_eff, np.nan),
+                       srs_ci_low=table["ci_low"], srs_ci_high=table["ci_high"])
+    out["ci_low"] = np.where(shown, 100 * low, np.nan)
+    out["ci_high"] = np.where(shown, 100 * high, np.nan)
+    return out
 
 
 def _ordered(keys: pd.Series, labels: list) -> list:
@@ -99,7 +120,7 @@ def suppress_complements(table: pd.DataFrame, min_n: int,
     the total is a group of 1 to `min_n` - 1 respondents, the smallest shown part is suppressed
     too, until the remainder is empty or large enough."""
     table = table.copy()
-    values = ["count", "pct", "ci_low", "ci_high"]
+    values = [c for c in VALUE_COLUMNS if c in table]
     for _, rows in table.groupby("metric", sort=False):
         families = [(rows[rows["group_type"].eq("all")].index, rows[rows["group_type"].eq(t)].index)
                     for t in rows["group_type"].unique() if t != "all"]
@@ -153,33 +174,26 @@ def estimates_table(frame: pd.DataFrame, cb: Codebook, region_order: list[str],
 
 def compare_with_rest(frame: pd.DataFrame, metric: Metric, in_group: pd.Series,
                       level: float = 0.95) -> dict:
-    """A group against everyone else in the metric's base: difference in percentage points with
-    a Newcombe interval, a score test and Cohen's h."""
-    y = indicator(frame, metric)
-    g, r = y[in_group & y.notna()], y[~in_group & y.notna()]
-    n1, c1, n2, c2 = len(g), int(g.sum()), len(r), int(r.sum())
-    out = {"metric": metric.id, "n_group": n1, "pct_group": np.nan, "n_rest": n2,
-           "pct_rest": np.nan, "diff_pp": np.nan, "diff_low": np.nan, "diff_high": np.nan,
-           "p_value": np.nan, "cohens_h": np.nan}
-    if n1 == 0 or n2 == 0:
+    """A group against everyone else in the metric's base: difference in percentage points, and
+    a design-adjusted Wald t-test with the interval from the same standard error (Agresti-Caffo
+    adjusted shares, each group's variance times its design effect with institutions as
+    clusters; see `design.group_difference`), so p < 1 - level exactly when the interval excludes
+    0; and Cohen's h."""
+    y = indicator(frame, metric).to_numpy()
+    answered, group = ~np.isnan(y), in_group.fillna(False).to_numpy(bool)
+    first, second = answered & group, answered & ~group
+    out = {"metric": metric.id, "n_group": int(first.sum()), "pct_group": np.nan,
+           "n_rest": int(second.sum()), "pct_rest": np.nan, "diff_pp": np.nan, "diff_low": np.nan,
+           "diff_high": np.nan, "diff_se": np.nan, "df": np.nan, "p_value": np.nan,
+           "cohens_h": np.nan}
+    if not (first.any() and second.any()):
         return out
-    p1, p2 = c1 / n1, c2 / n2
-    with np.errstate(divide="ignore", invalid="ignore"):  # unanimous groups: odds are infinite
-        low, high = confint_proportions_2indep(c1, n1, c2, n2, method="newcomb", compare="diff",
-                                               alpha=1 - level)
-    out.update(pct_group=100 * p1, pct_rest=100 * p2, diff_pp=100 * (p1 - p2),
-               diff_low=100 * low, diff_high=100 * high, p_value=score_test(c1, n1, c2, n2),
-               cohens_h=float(proportion_effectsize(p1, p2)))
+    d = design.group_difference(y, first, second, design.clusters(frame), level)
+    out.update(pct_group=100 * d["p1"], pct_rest=100 * d["p2"], diff_pp=100 * d["diff"],
+               diff_low=100 * d["low"], diff_high=100 * d["high"], diff_se=100 * d["se"],
+               df=d["df"], p_value=d["p_value"],
+               cohens_h=float(proportion_effectsize(d["p1"], d["p2"])))
     return out
-
-
-def score_test(c1: int, n1: int, c2: int, n2: int) -> float:
-    """Two-sided score test of equal proportions; 1.0 when both groups are unanimous alike."""
-    if (c1 + c2) in (0, n1 + n2):
-        return 1.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        test = test_proportions_2indep(c1, n1, c2, n2, method="score", compare="diff")
-    return float(test.pvalue)
 
 
 def compare_family(frame: pd.DataFrame, metrics: list[Metric], in_group: pd.Series,
@@ -257,11 +271,63 @@ def answer_distribution(frame: pd.DataFrame, metric: Metric, labels: list[str],
 
 # --------------------------------------------------------------------------- composition
 
-def region_balanced(frame: pd.DataFrame, metric: Metric, regions: list[str]) -> dict:
-    """The global share with every region weighted equally, beside the raw (sample-weighted)
-    share: how much the U.S./India-heavy sample shapes a headline number."""
-    y = indicator(frame, metric)
-    by_region = y.groupby(frame["region"]).mean().reindex(regions)
-    present = by_region.dropna()
-    return {"metric": metric.id, "raw_pct": 100 * y.mean(),
-            "region_balanced_pct": 100 * present.mean(), "regions": len(present)}
+def region_balanced(frame: pd.DataFrame, metric: Metric, regions: list[str],
+                    level: float = 0.95) -> dict:
+    """The global share with every region weighted equally (post-stratification to a frame of
+    equal regions: the mean of the regional shares), beside the raw (sample-weighted) share, each
+    with its interval, and their difference with its interval (institutions as clusters, one
+    linearised standard error): how much the U.S./India-heavy sample shapes a headline number."""
+    y = indicator(frame, metric).to_numpy()
+    region = frame["region"].astype(object).to_numpy()
+    base = ~np.isnan(y) & pd.Series(region).isin(regions).to_numpy()
+    present = [r for r in regions if (base & (region == r)).any()]
+    weights = np.zeros(len(y))
+    for r in present:
+        rows = base & (region == r)
+        weights[rows] = 1 / (len(present) * rows.sum())
+    codes = design.clusters(frame)
+    raw = design.mean_influence(y, base)
+    balanced = design.stratified_influence(y, base, region, weights)
+    out = {"metric": metric.id, "n": int(base.sum()), "regions": len(present)}
+    for name, (p, z) in {"raw": raw, "region_balanced": balanced}.items():
+        deff = design.design_effect(design.cluster_variance(z, codes), p, base.sum())
+        low, high = design.effective_interval(p, base.sum(), deff, level)
+        out |= {f"{name}_pct": 100 * p, f"{name}_low": 100 * low, f"{name}_high": 100 * high}
+    diff = balanced[0] - raw[0]
+    se = np.sqrt(design.cluster_variance(balanced[1] - raw[1], codes))
+    test = design.wald(diff, se, design._df(codes), level)
+    out |= {"difference": 100 * diff, "difference_low": 100 * test["low"],
+            "difference_high": 100 * test["high"], "kish_deff": design.kish_deff(weights[base])}
+    return out
+
+
+# --------------------------------------------------------------------------- "Not sure"
+
+def not_sure_sensitivity(frame: pd.DataFrame, metrics: list[Metric], label: str = "Not sure",
+                         **kw) -> pd.DataFrame:
+    """For every metric whose answers include "Not sure": how many answered it, and the share
+    with "Not sure" in the base (as published) and out of it, each with its interval."""
+    rows = []
+    for m in metrics:
+        if m.multi or label not in _labels(frame, m):
+            continue
+        with_unsure = indicator(frame, m)
+        without = with_unsure.where(frame[m.column].astype(object).ne(label))
+        both = {"in": with_unsure, "out": without}
+        est = {k: shares(frame, [m], indicators={m.id: v}, **kw).iloc[0] for k, v in both.items()}
+        unsure = int((frame[m.column].astype(object).eq(label) & with_unsure.notna()).sum())
+        row = {"metric": m.id, "label": m.label, "n_answered": int(est["in"]["n"]),
+               "not_sure": unsure, "not_sure_pct": 100 * unsure / max(int(est["in"]["n"]), 1)}
+        for k, e in est.items():
+            row |= {f"pct_not_sure_{k}": e["pct"], f"ci_low_not_sure_{k}": e["ci_low"],
+                    f"ci_high_not_sure_{k}": e["ci_high"], f"n_not_sure_{k}": int(e["n"])}
+        row["difference"] = row["pct_not_sure_out"] - row["pct_not_sure_in"]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _labels(frame: pd.DataFrame, metric: Metric) -> set[str]:
+    column = frame[metric.column]
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return set(column.cat.categories)
+    return set(column.dropna().astype(str))

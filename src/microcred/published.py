@@ -3,16 +3,25 @@ data/external/published_figures.csv and only ever compared; nothing computed rea
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
-from . import estimate, paths
+from . import design, estimate, paths
 from .codebook import Codebook
 
 ROUNDING = 0.5  # published percentages are whole numbers
+# `within_rounding` says whether the published figure or claim is reproduced as published (on
+# point estimates); `supported_by_equivalence_test` whether a "within X points" claim survives two
+# one-sided tests at +-X points (empty where the claim is of another kind)
 COLUMNS = ["figure_id", "label", "metric", "group_type", "group", "role", "trust_tier", "unit",
            "published", "reproduced", "ci_low", "ci_high", "n", "difference", "within_rounding",
-           "claim"]
+           "claim", "supported_by_equivalence_test"]
+WITHIN = re.compile(r"_within_(\d+(?:\.\d+)?)pp$")  # a claim "within X points" in a metric id
+EQUIVALENCE_COLUMNS = ["figure_id", "metric", "label", "group", "n_group", "pct_group", "n_all",
+                       "pct_all", "diff_pp", "ci90_low", "ci90_high", "margin_pp", "p_lower",
+                       "p_upper", "p_tost", "equivalent"]
 
 
 def load(path=paths.PUBLISHED_FIGURES) -> pd.DataFrame:
@@ -41,7 +50,8 @@ def _compare_one(r, leaders, employers, cb, cb_employers, regions, disclosure) -
     row = {c: getattr(r, c, "") for c in ("figure_id", "label", "metric", "group_type", "group",
                                           "role", "trust_tier", "unit")}
     row.update(published=r.value, reproduced=np.nan, ci_low=np.nan, ci_high=np.nan, n=np.nan,
-               difference=np.nan, within_rounding=None, claim="")
+               difference=np.nan, within_rounding=None, claim="",
+               supported_by_equivalence_test=None)
     if r.unit == "percent":
         frame, book = (employers, cb_employers) if r.survey.startswith("employers") else (leaders, cb)
         est = _share(frame, book, r, disclosure)
@@ -56,6 +66,10 @@ def _compare_one(r, leaders, employers, cb, cb_employers, regions, disclosure) -
     else:
         claim, holds = _qualitative(r, leaders, employers, cb, cb_employers, regions)
         row.update(claim=claim, within_rounding=holds)
+        if WITHIN.search(r.metric):
+            tests = equivalence_tests(pd.DataFrame([r._asdict()]), leaders, employers, cb,
+                                      cb_employers)
+            row["supported_by_equivalence_test"] = bool(tests["equivalent"].all())
     return row
 
 
@@ -101,3 +115,36 @@ def _qualitative(r, leaders, employers, cb, cb_employers, regions) -> tuple[str,
             gaps.append(abs(group - overall) * 100)
         return f"largest gap {max(gaps):.1f} pp", max(gaps) <= 2
     raise ValueError(f"no check defined for qualitative figure {r.figure_id} ({r.metric})")
+
+
+def equivalence_tests(published: pd.DataFrame, leaders: pd.DataFrame, employers: pd.DataFrame,
+                      cb: Codebook, cb_employers: Codebook, alpha: float = 0.05) -> pd.DataFrame:
+    """For every claim "group within X points of the global averages": each item's difference,
+    group minus everyone (the total the claim names, which contains the group: the linearised
+    variance counts the overlap), its 1 - 2 alpha interval and two one-sided tests at +-X points.
+    The claim is supported only if every item of its survey is equivalent. With institutions
+    (leaders) the variance counts them as clusters. The interval columns are named for the usual
+    alpha = 0.05 (a 90% interval)."""
+    rows = []
+    for r in published.itertuples():
+        found = WITHIN.search(r.metric or "")
+        if not found:
+            continue
+        margin = float(found.group(1)) / 100
+        frame, book = (employers, cb_employers) if r.survey.startswith("employers") else (leaders, cb)
+        codes = design.clusters(frame)
+        in_group = frame["country"].eq(r.group).to_numpy()
+        for metric in book.metrics:
+            y = estimate.indicator(frame, metric).to_numpy()
+            answered = ~np.isnan(y)
+            d = design.difference(y, answered & in_group, answered, codes, 1 - 2 * alpha)
+            test = design.equivalence(d["diff"], d["se"], d["df"], margin, alpha)
+            rows.append({"figure_id": r.figure_id, "metric": metric.id, "label": metric.label,
+                         "group": r.group, "n_group": int((answered & in_group).sum()),
+                         "pct_group": 100 * d["p1"], "n_all": int(answered.sum()),
+                         "pct_all": 100 * d["p2"], "diff_pp": 100 * d["diff"],
+                         "ci90_low": 100 * test["low"], "ci90_high": 100 * test["high"],
+                         "margin_pp": 100 * margin, "p_lower": test["p_lower"],
+                         "p_upper": test["p_upper"], "p_tost": test["p_tost"],
+                         "equivalent": test["equivalent"]})
+    return pd.DataFrame(rows, columns=EQUIVALENCE_COLUMNS)
