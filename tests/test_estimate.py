@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.stats import chi2, chi2_contingency
+from scipy import stats
 
 from microcred import estimate
 
@@ -59,7 +59,35 @@ def test_shares_give_n_count_percent_and_interval(cb):
     assert (row["n"], row["count"], row["pct"]) == (10, 7, 70.0)
     assert (row["ci_low"], row["ci_high"]) == pytest.approx(
         tuple(100 * v for v in wilson_by_hand(7, 10)))
-    assert list(estimate.ESTIMATE_COLUMNS) == list(row.index)
+    # the ten columns keep their place; the design columns come after them
+    assert list(row.index) == estimate.ESTIMATE_COLUMNS + estimate.DESIGN_COLUMNS
+    # every leader in an institution of their own: no design effect, intervals as under SRS
+    assert row["deff"] == pytest.approx(1.0) and row["n_eff"] == pytest.approx(10.0)
+    assert (row["srs_ci_low"], row["srs_ci_high"]) == pytest.approx((row["ci_low"], row["ci_high"]))
+
+
+def test_clustered_shares_widen_the_interval_by_the_design_effect(cb):
+    offers = ["Yes"] * 40 + ["No"] * 60
+    frame = sample(offers, ["Strongly agree"] * 100, inst=[f"i{i // 2}" for i in range(100)])
+    row = estimate.shares(frame, [cb.metric("offers_mc")], min_n=0, min_institutions=0).iloc[0]
+    # pairs that agree: 50 independent answers, deff = 2 (n - 1) / n * C / (C - 1)
+    assert row["deff"] == pytest.approx(2 * 99 / 100 * 50 / 49)
+    assert row["n_eff"] == pytest.approx(100 / row["deff"])
+    low, high = wilson_by_hand(0.4 * row["n_eff"], row["n_eff"])
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((100 * low, 100 * high))
+    assert (row["srs_ci_low"], row["srs_ci_high"]) == pytest.approx(
+        tuple(100 * v for v in wilson_by_hand(40, 100)))
+
+
+def test_not_sure_sensitivity_shows_the_share_with_and_without_it(cb):
+    frame = sample(["Yes"] * 6 + ["No"] * 2 + ["Not sure"] * 2, ["Strongly agree"] * 10)
+    table = estimate.not_sure_sensitivity(frame, [cb.metric("offers_mc"), cb.metric("career_outcomes")],
+                                          min_n=0, min_institutions=0)
+    row = table.set_index("metric").loc["offers_mc"]
+    assert list(table["metric"]) == ["offers_mc"]  # career outcomes has no "Not sure"
+    assert (row["not_sure"], row["not_sure_pct"]) == (2, 20.0)
+    assert (row["pct_not_sure_in"], row["pct_not_sure_out"]) == pytest.approx((60.0, 75.0))
+    assert (row["n_not_sure_in"], row["n_not_sure_out"]) == (10, 8)
 
 
 def test_small_groups_keep_n_and_lose_every_value(cb):
@@ -74,23 +102,17 @@ def test_compare_with_rest_excludes_the_group_from_the_rest(cb):
     frame = sample(offers, ["Strongly agree"] * 20, region=["N"] * 10 + ["S"] * 10)
     out = estimate.compare_with_rest(frame, cb.metric("offers_mc"), frame["region"].eq("N"))
     assert (out["n_group"], out["n_rest"]) == (10, 10)
-    assert out["diff_pp"] == pytest.approx(30.0)
-    # Newcombe's hybrid score interval, from the two Wilson intervals
-    l1, u1 = wilson_by_hand(6, 10)
-    l2, u2 = wilson_by_hand(3, 10)
-    d = 0.6 - 0.3
-    low = d - math.sqrt((0.6 - l1) ** 2 + (u2 - 0.3) ** 2)
-    high = d + math.sqrt((u1 - 0.6) ** 2 + (0.3 - l2) ** 2)
-    assert (out["diff_low"], out["diff_high"]) == pytest.approx((100 * low, 100 * high), abs=1e-6)
-    # the score test (Miettinen-Nurminen) is Pearson's chi-square, no continuity correction,
-    # times (N - 1) / N
-    chi = chi2_contingency([[6, 4], [3, 7]], correction=False)
-    assert out["p_value"] == pytest.approx(chi2.sf(chi.statistic * 19 / 20, 1), rel=1e-6)
+    assert (out["pct_group"], out["pct_rest"], out["diff_pp"]) == pytest.approx((60.0, 30.0, 30.0))
+    # one standard error for the test and the interval (formula checked in test_design)
+    t = (out["diff_high"] - out["diff_low"]) / 2 / out["diff_se"]
+    assert t == pytest.approx(stats.t.ppf(0.975, out["df"]))
     assert out["cohens_h"] == pytest.approx(2 * math.asin(math.sqrt(0.6)) - 2 * math.asin(math.sqrt(0.3)))
 
 
-def test_unanimous_groups_compare_without_error():
-    assert estimate.score_test(10, 10, 20, 20) == 1.0
+def test_unanimous_groups_compare_without_error(cb):
+    frame = sample(["Yes"] * 30, ["Strongly agree"] * 30, region=["N"] * 10 + ["S"] * 20)
+    out = estimate.compare_with_rest(frame, cb.metric("offers_mc"), frame["region"].eq("N"))
+    assert out["diff_pp"] == 0 and out["p_value"] > 0.5 and out["diff_low"] < 0 < out["diff_high"]
 
 
 def test_holm_and_benjamini_hochberg_by_hand():

@@ -19,11 +19,18 @@ from statsmodels.stats.proportion import proportion_confint
 
 
 def clusters(frame: pd.DataFrame) -> np.ndarray:
-    """Integer institution codes 0..C-1 of each row; without `inst_id` every row is its own
-    cluster (employers, or a simple random sample)."""
+    """Integer institution codes of each row; without `inst_id` every row is its own cluster
+    (employers, or a simple random sample), and so is a row without an institution."""
     if "inst_id" not in frame:
         return np.arange(len(frame))
-    return pd.factorize(frame["inst_id"].astype(object), use_na_sentinel=False)[0]
+    inst = frame["inst_id"]
+    if isinstance(inst.dtype, pd.CategoricalDtype):
+        codes = inst.cat.codes.to_numpy().astype(np.int64)
+    else:
+        codes = pd.factorize(inst)[0].astype(np.int64)
+    missing = codes < 0
+    codes[missing] = codes.max(initial=-1) + 1 + np.arange(missing.sum())
+    return codes
 
 
 def cluster_variance(z: np.ndarray, codes: np.ndarray) -> float:
@@ -69,22 +76,20 @@ class Cells:
     def __init__(self, groups: np.ndarray, codes: np.ndarray, n_groups: int):
         width = int(codes.max()) + 1 if len(codes) else 1
         valid = groups >= 0
-        found, inverse = np.unique(groups[valid].astype(np.int64) * width + codes[valid],
-                                   return_inverse=True)
-        self.cell = np.full(len(groups), -1, dtype=np.int64)
-        self.cell[valid] = inverse
-        self.group = found // width
+        key = np.where(valid, groups.astype(np.int64) * width + codes, -1)
+        self.cell, found = pd.factorize(key)  # hashing, not sorting: linear in the rows
+        self.kept = found >= 0  # the rows in no group share one cell, which counts nowhere
+        self.group = np.where(self.kept, found // width, 0)
         self.n_groups = n_groups
-        self.n_clusters = len(np.unique(codes))
+        self.n_clusters = int(np.count_nonzero(np.bincount(codes))) if len(codes) else 0
 
     def shares(self, y: np.ndarray, base: np.ndarray) -> dict[str, np.ndarray]:
         """n, count, share and linearised variance of a 0/1 indicator in every group. The
         influence of a group's share is (y - p_g) / n_g on its rows, so its cluster total is
         (S - p_g M) / n_g, with S and M the sum and count of the group's rows in the cluster."""
-        use = base & (self.cell >= 0)
         k, g = len(self.group), self.group
-        s = np.bincount(self.cell[use], weights=y[use], minlength=k)
-        m = np.bincount(self.cell[use], minlength=k).astype(float)
+        s = np.bincount(self.cell, weights=np.where(base, y, 0.0), minlength=k) * self.kept
+        m = np.bincount(self.cell, weights=base.astype(float), minlength=k) * self.kept
         n = np.bincount(g, weights=m, minlength=self.n_groups)
         count = np.bincount(g, weights=s, minlength=self.n_groups)
         c = self.n_clusters

@@ -1,0 +1,298 @@
+"""Design-based estimation against independent computations: a Taylor linearisation written out
+with loops, statsmodels' cluster-robust variance, svy (the survey library), iterative proportional
+fitting by hand, and the TOST and Agresti-Caffo formulas written out here."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy import stats
+
+from microcred import design, estimate, paths, weighting
+
+
+def clustered(seed: int, n_clusters: int = 80, agreement: float = 0.7):
+    """Rows in clusters of 1-4 whose answers agree with the cluster's own answer at `agreement`."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(1, 5, n_clusters)
+    codes = np.repeat(np.arange(n_clusters), sizes)
+    own = rng.random(n_clusters) < 0.45
+    y = np.where(rng.random(len(codes)) < agreement, own[codes], rng.random(len(codes)) < 0.45)
+    groups = rng.integers(0, 3, len(codes))
+    return y.astype(float), codes, groups
+
+
+def linearised_by_hand(y, codes, rows):
+    """Variance of the share over `rows`: loop over clusters, sum (y - p) / n, square, scale."""
+    p, n = y[rows].mean(), rows.sum()
+    clusters = sorted(set(codes))
+    totals = [sum((y[i] - p) / n for i in range(len(y)) if rows[i] and codes[i] == c)
+              for c in clusters]
+    c = len(clusters)
+    return c / (c - 1) * sum(t * t for t in totals)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_grouped_variance_matches_a_linearisation_written_out(seed):
+    y, codes, groups = clustered(seed)
+    est = design.Cells(groups, codes, 3).shares(y, np.ones(len(y), bool))
+    for g in range(3):
+        rows = groups == g
+        assert est["n"][g] == rows.sum() and est["p"][g] == pytest.approx(y[rows].mean())
+        assert est["variance"][g] == pytest.approx(linearised_by_hand(y, codes, rows), rel=1e-10)
+
+
+def test_whole_sample_variance_equals_statsmodels_cluster_robust_variance():
+    y, codes, _ = clustered(4)
+    fit = sm.OLS(y, np.ones(len(y))).fit(cov_type="cluster", cov_kwds={"groups": codes})
+    est = design.Cells(np.zeros(len(y), int), codes, 1).shares(y, np.ones(len(y), bool))
+    assert est["variance"][0] == pytest.approx(fit.bse[0] ** 2, rel=1e-10)
+
+
+def test_design_effect_is_one_without_clusters_and_grows_with_agreement():
+    y, _, _ = clustered(5)
+    alone = np.arange(len(y))
+    est = design.Cells(np.zeros(len(y), int), alone, 1).shares(y, np.ones(len(y), bool))
+    p, n = est["p"][0], est["n"][0]
+    assert design.design_effect(est["variance"], p, n)[0] == pytest.approx(1.0)
+    # pairs that always agree: every pair counts once, so the variance doubles (n - 1 over
+    # n - 2 from the two references' degrees of freedom)
+    pairs = np.repeat(np.arange(200), 2)
+    y2 = np.repeat((np.arange(200) % 5 < 2).astype(float), 2)
+    est = design.Cells(np.zeros(400, int), pairs, 1).shares(y2, np.ones(400, bool))
+    deff = design.design_effect(est["variance"], est["p"], est["n"])[0]
+    assert deff == pytest.approx(2 * 399 / 400 * 200 / 199, rel=1e-10)
+
+
+def test_svy_gives_the_same_domain_variance_and_design_effect():
+    pl = pytest.importorskip("polars")
+    svy = pytest.importorskip("svy")
+    y, codes, groups = clustered(6)
+    data = pl.DataFrame({"y": y, "psu": codes.astype(str), "g": groups.astype(str),
+                         "w": np.ones(len(y))})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = svy.Sample(data, svy.Design(psu="psu", wgt="w")).estimation.mean(
+            "y", by="g", deff="wr").to_polars().sort("g")
+    est = design.Cells(groups, codes, 3).shares(y, np.ones(len(y), bool))
+    deff = design.design_effect(est["variance"], est["p"], est["n"])
+    assert np.sqrt(est["variance"]) == pytest.approx(result["se"].to_numpy(), rel=1e-8)
+    assert deff == pytest.approx(result["deff"].to_numpy(), rel=1e-8)
+
+
+def test_svy_contrast_gives_the_same_linearised_difference():
+    pl = pytest.importorskip("polars")
+    svy = pytest.importorskip("svy")
+    y, codes, groups = clustered(7)
+    data = pl.DataFrame({"y": y, "psu": codes.astype(str), "g": groups.astype(str),
+                         "w": np.ones(len(y))})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        by = svy.Sample(data, svy.Design(psu="psu", wgt="w")).estimation.mean("y", by="g")
+        contrast = by.contrast(svy.estd("0") - svy.estd("1")).to_polars()
+    ours = design.difference(y, groups == 0, groups == 1, codes)
+    assert ours["diff"] == pytest.approx(contrast["est"][0])
+    assert ours["se"] == pytest.approx(contrast["se"][0], rel=1e-8)
+    assert (ours["low"], ours["high"]) == pytest.approx((contrast["lci"][0], contrast["uci"][0]))
+    assert ours["p_value"] == pytest.approx(contrast["p_value"][0], rel=1e-6)
+
+
+def test_effective_interval_is_wilson_on_n_over_deff_and_never_credits_deff_below_one():
+    low, high = design.effective_interval(0.3, 200, 2.0)
+    wilson = estimate.wilson_interval(30, 100)
+    assert (low, high) == pytest.approx(wilson)
+    assert design.effective_interval(0.3, 200, 0.8) == pytest.approx(estimate.wilson_interval(60, 200))
+    assert design.effective_interval(0.3, 200, np.nan) == pytest.approx(estimate.wilson_interval(60, 200))
+
+
+def agresti_caffo_by_hand(c1, n1, c2, n2, level=0.95, df=1000):
+    a1, a2 = (c1 + 1) / (n1 + 2), (c2 + 1) / (n2 + 2)
+    se = math.sqrt(a1 * (1 - a1) / (n1 + 2) + a2 * (1 - a2) / (n2 + 2))
+    t = stats.t.ppf(0.5 + level / 2, df)
+    return a1 - a2 - t * se, a1 - a2 + t * se, 2 * stats.t.sf(abs(a1 - a2) / se, df)
+
+
+def test_group_difference_without_clusters_is_agresti_caffo_by_hand():
+    y = np.array([1.0] * 12 + [0.0] * 8 + [1.0] * 30 + [0.0] * 951)
+    first = np.arange(len(y)) < 20
+    out = design.group_difference(y, first, ~first, np.arange(len(y)))
+    assert (out["low"], out["high"], out["p_value"]) == pytest.approx(
+        agresti_caffo_by_hand(12, 20, 30, 981), rel=1e-9)
+
+
+def test_a_unanimous_group_keeps_some_variance():
+    y = np.array([1.0] * 58 + [1.0] * 930 + [0.0] * 63)
+    first = np.arange(len(y)) < 58
+    out = design.group_difference(y, first, ~first, np.arange(len(y)))
+    assert out["se"] > 0.01 and out["p_value"] > 1e-6
+
+
+def test_test_and_interval_never_disagree_over_many_random_comparisons():
+    rng = np.random.default_rng(11)
+    disagreements, significant = 0, 0
+    for case in range(400):
+        y, codes, groups = clustered(int(rng.integers(1e9)), n_clusters=int(rng.integers(10, 120)),
+                                     agreement=float(rng.random()))
+        y = (rng.random(len(y)) < rng.random()).astype(float) if case % 4 == 0 else y
+        level = float(rng.choice([0.9, 0.95, 0.99]))
+        first = groups == 0
+        out = design.group_difference(y, first, ~first, codes, level)
+        if not np.isfinite(out["p_value"]):
+            continue
+        rejects = out["p_value"] < 1 - level
+        excludes = out["low"] > 0 or out["high"] < 0
+        disagreements += rejects != excludes
+        significant += rejects
+    assert disagreements == 0
+    assert 0 < significant < 400  # both outcomes occurred
+
+
+def test_compare_with_rest_uses_institutions_as_clusters(cb):
+    offers = ["Yes"] * 12 + ["No"] * 8 + ["Yes"] * 10 + ["No"] * 20
+    frame = pd.DataFrame({"offers_mc": pd.Categorical(offers, categories=["Yes", "No", "Not sure"]),
+                          "region": ["N"] * 20 + ["S"] * 30})
+    apart = estimate.compare_with_rest(frame.assign(inst_id=[f"i{i}" for i in range(50)]),
+                                       cb.metric("offers_mc"), frame["region"].eq("N"))
+    low, high, p = agresti_caffo_by_hand(12, 20, 10, 30, df=49)
+    assert (apart["diff_low"], apart["diff_high"]) == pytest.approx((100 * low, 100 * high))
+    assert apart["p_value"] == pytest.approx(p)
+    together = estimate.compare_with_rest(frame.assign(inst_id=[f"i{i // 2}" for i in range(50)]),
+                                          cb.metric("offers_mc"), frame["region"].eq("N"))
+    assert together["diff_high"] - together["diff_low"] > apart["diff_high"] - apart["diff_low"]
+
+
+def test_equivalence_is_two_one_sided_tests_by_hand():
+    est, se, df, margin = 0.007, 0.012, 300, 0.02
+    out = design.equivalence(est, se, df, margin)
+    lower = 1 - stats.t.cdf((est + margin) / se, df)
+    upper = stats.t.cdf((est - margin) / se, df)
+    assert (out["p_lower"], out["p_upper"]) == pytest.approx((lower, upper))
+    assert out["p_tost"] == pytest.approx(max(lower, upper)) and not out["equivalent"]
+    t = stats.t.ppf(0.95, df)
+    assert (out["low"], out["high"]) == pytest.approx((est - t * se, est + t * se))
+    assert design.equivalence(0.001, 0.005, df, margin)["equivalent"]
+
+
+def test_equivalence_holds_exactly_when_the_90_percent_interval_is_inside_the_margins():
+    rng = np.random.default_rng(3)
+    for _ in range(500):
+        est, se, margin = rng.normal(0, 0.02), rng.uniform(0.001, 0.02), rng.uniform(0.005, 0.05)
+        out = design.equivalence(est, se, 100, margin)
+        assert out["equivalent"] == (-margin < out["low"] and out["high"] < margin)
+
+
+def test_difference_of_a_group_and_a_total_containing_it_counts_the_overlap():
+    rng = np.random.default_rng(5)
+    y = (rng.random(600) < 0.7).astype(float)
+    group = np.arange(600) < 150
+    out = design.difference(y, group, np.ones(600, bool), np.arange(600))
+    # group minus total = (1 - f)(group minus rest), f = 150 / 600 (the standard errors agree to
+    # first order); treating the two as independent samples would overstate it
+    rest = design.difference(y, group, ~group, np.arange(600))
+    assert out["diff"] == pytest.approx(0.75 * rest["diff"])
+    assert out["se"] == pytest.approx(0.75 * rest["se"], rel=0.01)
+    p1, p = y[group].mean(), y.mean()
+    naive = math.sqrt(p1 * (1 - p1) / 150 + p * (1 - p) / 600)
+    assert out["se"] < 0.9 * naive
+
+
+def ipf_by_hand(levels: dict[str, np.ndarray], targets: dict[str, dict], rounds: int = 500):
+    w = np.ones(len(next(iter(levels.values()))))
+    for _ in range(rounds):
+        for name, values in levels.items():
+            for level, total in targets[name].items():
+                rows = values == level
+                w[rows] *= total / w[rows].sum()
+    return w
+
+
+def test_raking_matches_iterative_proportional_fitting_by_hand():
+    rng = np.random.default_rng(9)
+    sample = pd.DataFrame({"region": rng.choice(["A", "B", "C"], 300, p=[0.6, 0.3, 0.1]),
+                           "inst_type": rng.choice(["x", "y"], 300)})
+    targets = {"region": {"A": 100.0, "B": 200.0, "C": 300.0}, "inst_type": {"x": 250.0, "y": 350.0}}
+    w = weighting.rake(sample, targets)
+    assert w == pytest.approx(ipf_by_hand({k: sample[k].to_numpy() for k in targets}, targets),
+                              rel=1e-6)
+    for name, totals in targets.items():
+        assert pd.Series(w).groupby(sample[name].to_numpy()).sum().to_dict() == pytest.approx(totals)
+
+
+def test_raking_names_what_the_frame_lacks(tmp_path):
+    sample = pd.DataFrame({"region": ["A", "B", "Z"]})
+    with pytest.raises(ValueError, match="'region' has no count for \\['Z'\\]"):
+        weighting.rake(sample, {"region": {"A": 1.0, "B": 2.0}})
+    bad = tmp_path / "frame.csv"
+    bad.write_text("region,count\nA,3\nB,lots\n")
+    with pytest.raises(ValueError, match="row 3, column count"):
+        weighting.read_frame(bad)
+
+
+def test_kish_design_effect_and_diagnostics():
+    w = np.array([1.0, 1.0, 2.0, 4.0])
+    assert design.kish_deff(w) == pytest.approx(4 * 22 / 64)
+    d = weighting.diagnostics(w, "f.csv", ["region"]).iloc[0]
+    assert d["n_eff"] == pytest.approx(64 / 22) and d["weight_ratio"] == 4
+    assert weighting.diagnostics(None).iloc[0]["weighting"] == "unweighted"
+
+
+def test_example_frame_margins_and_equal_regions_reproduce_the_balanced_share(cb):
+    frame = weighting.read_frame(paths.EXTERNAL / "population_frame_example.csv")
+    assert set(weighting.margins(frame)) == {"region", "inst_type"}
+    offers = ["Yes"] * 8 + ["No"] * 2 + ["Yes"] * 1 + ["No"] * 1
+    sample = pd.DataFrame({"offers_mc": pd.Categorical(offers, categories=["Yes", "No", "Not sure"]),
+                           "region": ["big"] * 10 + ["small"] * 2,
+                           "inst_id": [f"i{i}" for i in range(12)]})
+    w = weighting.rake(sample, {"region": {"big": 1.0, "small": 1.0}})
+    weighted = weighting.weighted_shares(sample, [cb.metric("offers_mc")], w, estimate.indicator)
+    balanced = estimate.region_balanced(sample, cb.metric("offers_mc"), ["big", "small"])
+    assert weighted["weighted_pct"].iat[0] == pytest.approx(balanced["region_balanced_pct"])
+
+
+def test_region_balanced_variance_is_the_mean_of_the_regions_variances(cb):
+    y, codes, groups = clustered(8)
+    frame = pd.DataFrame({"offers_mc": pd.Categorical(np.where(y == 1, "Yes", "No"),
+                                                      categories=["Yes", "No", "Not sure"]),
+                          "region": np.array(["a", "b", "c"])[groups], "inst_id": codes})
+    out = estimate.region_balanced(frame, cb.metric("offers_mc"), ["a", "b", "c"], level=0.95)
+    assert out["region_balanced_pct"] == pytest.approx(100 * np.mean([y[groups == g].mean() for g in range(3)]))
+    # each region's share linearised alone; the balanced share's variance is their sum over 9
+    # (the regions share clusters here, so this holds only where they do not: use clusters by region)
+    nested = codes * 3 + groups
+    out = estimate.region_balanced(frame.assign(inst_id=nested), cb.metric("offers_mc"), ["a", "b", "c"])
+    variance = sum(linearised_by_hand(y, nested, groups == g) for g in range(3)) / 9
+    p = np.mean([y[groups == g].mean() for g in range(3)])
+    deff = variance / (p * (1 - p) / (len(y) - 1))
+    low, high = design.effective_interval(p, len(y), deff)
+    assert (out["region_balanced_low"], out["region_balanced_high"]) == pytest.approx((100 * low, 100 * high))
+
+
+def test_lift_interval_agrees_with_a_jackknife_over_clusters():
+    rng = np.random.default_rng(2)
+    codes = np.repeat(np.arange(300), 2)
+    a = (rng.random(600) < 0.3).astype(float)
+    b = np.where(rng.random(600) < 0.5, a, rng.random(600) < 0.3).astype(float)
+    out = design.lift(a, b, codes)
+    values = []
+    for c in range(300):
+        keep = codes != c
+        aa, bb = a[keep], b[keep]
+        values.append(np.log((aa * bb).mean() / (aa.mean() * bb.mean())))
+    values = np.array(values)
+    jackknife = math.sqrt(299 / 300 * np.sum((values - values.mean()) ** 2))
+    se = (math.log(out["ci_high"]) - math.log(out["lift"])) / stats.t.ppf(0.975, 299)
+    assert out["lift"] == pytest.approx((a * b).mean() / (a.mean() * b.mean()))
+    assert se == pytest.approx(jackknife, rel=0.03)
+
+
+def test_pair_lifts_skip_rare_pairs_and_rank_by_lower_bound():
+    rng = np.random.default_rng(4)
+    x = pd.DataFrame(rng.random((500, 3)) < [0.5, 0.4, 0.04], columns=["a", "b", "rare"]).astype(int)
+    table = design.pair_lifts(x, np.arange(500), min_count=30)
+    assert set(map(tuple, table[["first", "second"]].to_numpy())) == {("a", "b")}
+    assert (table["count"] >= 30).all()
