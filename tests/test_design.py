@@ -293,6 +293,21 @@ def test_lift_interval_agrees_with_a_jackknife_over_clusters():
 def test_pair_lifts_skip_rare_pairs_and_rank_by_lower_bound():
     rng = np.random.default_rng(4)
     x = pd.DataFrame(rng.random((500, 3)) < [0.5, 0.4, 0.04], columns=["a", "b", "rare"]).astype(int)
-    table = design.pair_lifts(x, np.arange(500), min_count=30)
+    table = design.pair_lifts(x, np.arange(500), lambda n, institutions: n < 30 or institutions < 5)
     assert set(map(tuple, table[["first", "second"]].to_numpy())) == {("a", "b")}
-    assert (table["count"] >= 30).all()
+    assert (table["count"] >= 30).all() and table.attrs["hidden"]["primary"] == 2
+    # the same respondents in two institutions: too few institutions, left out
+    assert design.pair_lifts(x, np.arange(500) % 2, lambda n, i: n < 30 or i < 5).empty
+
+
+def test_a_run_without_a_frame_is_unweighted_and_with_the_example_frame_is_raked(cb):
+    frame = pd.DataFrame({"offers_mc": pd.Categorical(["Yes", "No"] * 30, categories=["Yes", "No", "Not sure"]),
+                          "region": ["Europe", "Asia Pacific", "North America"] * 20,
+                          "inst_type": ["Public university", "Other"] * 30,
+                          "inst_id": [f"i{i}" for i in range(60)]})
+    diagnostics, weighted = weighting.analyse(frame, "", [cb.metric("offers_mc")], estimate.indicator)
+    assert diagnostics["weighting"].iat[0] == "unweighted" and weighted.empty
+    diagnostics, weighted = weighting.analyse(frame, "data/external/population_frame_example.csv",
+                                              [cb.metric("offers_mc")], estimate.indicator)
+    assert diagnostics["frame"].iat[0] == "data/external/population_frame_example.csv"
+    assert diagnostics["kish_deff"].iat[0] > 1 and len(weighted) == 1

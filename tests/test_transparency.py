@@ -79,3 +79,10 @@ def test_comparison_table_has_reproduction_and_equivalence_as_separate_columns()
     assert {"within_rounding", "supported_by_equivalence_test"} <= set(published.COLUMNS)
     assert published.COLUMNS.index("supported_by_equivalence_test") > published.COLUMNS.index("claim")
     assert pytest.approx(2.0) == float(published.WITHIN.search("employer_us_within_2pp").group(1))
+
+
+def test_design_effect_note_says_the_synthetic_ones_are_assumed():
+    estimates = pd.DataFrame({"deff": [0.9, 1.2, np.nan, 5.0], "suppressed": [False, False, False, True]})
+    synthetic = transparency.design_effect_note(estimates, synthetic=True)
+    assert "from 0.90 to 1.20" in synthetic and "ASSUMED" in synthetic
+    assert "ASSUMED" not in transparency.design_effect_note(estimates, synthetic=False)

@@ -91,6 +91,26 @@ def statement(metadata: dict, provenance: dict, dispositions: pd.DataFrame,
     return pd.DataFrame({"element": list(elements), "disclosure": list(elements.values())})
 
 
+def design_effect_note(estimates: pd.DataFrame, synthetic: bool) -> str:
+    """The range of the design effects shown, and where they come from on synthetic data."""
+    deff = pd.to_numeric(estimates.loc[~estimates["suppressed"].astype(bool), "deff"],
+                         errors="coerce").dropna()
+    if deff.empty:
+        return "No design effect could be computed (no estimate shown varies)."
+    text = (f"Design effects of the {len(deff):,} shares shown (institutions as clusters) run from "
+            f"{deff.min():.2f} to {deff.max():.2f} (median {deff.median():.2f}); intervals use "
+            "n / deff, never more than n.")
+    if synthetic:
+        assumed = yaml.safe_load(paths.SYNTHETIC_DESIGN.read_text(encoding="utf-8")) or {}
+        rates = assumed.get("institution_clustering") or {}
+        described = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in rates.items())
+        text += (" On the synthetic data these come from ASSUMED rates at which leaders of one "
+                 f"institution agree ({described or 'see the reconstruction design'}; "
+                 "data/external/synthetic_design.yaml), not from the survey: real design effects "
+                 "may be larger or smaller.")
+    return text
+
+
 def reproduction_note(comparison: pd.DataFrame, synthetic: bool) -> str:
     """How to read the published-against-reproduced table: on the synthetic reconstruction,
     agreement checks the pipeline, not the survey; a reproduced claim is never a finding."""

@@ -15,10 +15,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import design
+from . import design, paths
 from .codebook import Metric
 
 UNWEIGHTED = "unweighted"
+WEIGHTED_COLUMNS = ["metric", "label", "n", "unweighted_pct", "weighted_pct", "ci_low", "ci_high",
+                    "deff", "n_eff", "difference"]
 DIAGNOSTIC_COLUMNS = ["weighting", "frame", "margins", "n", "kish_deff", "n_eff", "weight_min",
                       "weight_max", "weight_ratio"]
 
@@ -113,4 +115,18 @@ def weighted_shares(frame: pd.DataFrame, metrics: list[Metric], weights: np.ndar
                      "weighted_pct": 100 * p, "ci_low": 100 * float(low),
                      "ci_high": 100 * float(high), "deff": deff, "n_eff": n / deff,
                      "difference": 100 * (p - raw)})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=WEIGHTED_COLUMNS)
+
+
+def analyse(frame: pd.DataFrame, frame_path: str, metrics: list[Metric], indicator,
+            level: float = 0.95) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The weighting step of a run: without a frame (`frame_path` empty) the diagnostics say
+    "unweighted" and there are no weighted shares; with one, the respondents are raked to its
+    margins and the headline shares are given weighted beside unweighted."""
+    if not frame_path:
+        return diagnostics(None), pd.DataFrame(columns=WEIGHTED_COLUMNS)
+    population = read_frame(paths.resolve(frame_path))
+    targets = margins(population)
+    weights = rake(frame, targets)
+    return (diagnostics(weights, paths.relative(paths.resolve(frame_path)), list(targets)),
+            weighted_shares(frame, metrics, weights, indicator, level))
