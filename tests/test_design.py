@@ -217,10 +217,11 @@ def test_raking_matches_iterative_proportional_fitting_by_hand():
                            "inst_type": rng.choice(["x", "y"], 300)})
     targets = {"region": {"A": 100.0, "B": 200.0, "C": 300.0}, "inst_type": {"x": 250.0, "y": 350.0}}
     w = weighting.rake(sample, targets)
-    assert w == pytest.approx(ipf_by_hand({k: sample[k].to_numpy() for k in targets}, targets),
-                              rel=1e-6)
+    assert w == pytest.approx(ipf_by_hand({k: sample[k].to_numpy() for k in targets}, targets)
+                              * 300 / 600, rel=1e-6)  # scaled to average 1
     for name, totals in targets.items():
-        assert pd.Series(w).groupby(sample[name].to_numpy()).sum().to_dict() == pytest.approx(totals)
+        shares = {k: v / 600 * 300 for k, v in totals.items()}
+        assert pd.Series(w).groupby(sample[name].to_numpy()).sum().to_dict() == pytest.approx(shares)
 
 
 def test_raking_names_what_the_frame_lacks(tmp_path):

@@ -47,11 +47,11 @@ def margins(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
 
 def rake(sample: pd.DataFrame, targets: dict[str, dict[str, float]], tol: float = 1e-10,
          max_iter: int = 1000) -> np.ndarray:
-    """Weights, one per row of `sample` in its order, whose totals match every margin of
-    `targets` (iterative proportional fitting by `svy`). Levels of the frame with no respondent
-    are dropped from its margin (their count cannot be carried by anyone), which is reported by
-    `diagnostics` through the margins' totals; a respondent whose level is missing from the
-    frame, or who has no value, stops the weighting with the variable named."""
+    """Weights, one per row of `sample` in its order and averaging 1, whose distribution over
+    every margin of `targets` matches the frame's (iterative proportional fitting by `svy`).
+    Levels of the frame with no respondent are dropped from their margin (no one can carry
+    them); a respondent whose level is missing from the frame, or who has no value, stops the
+    weighting with the variable named."""
     import polars as pl
     import svy
 
@@ -67,8 +67,11 @@ def rake(sample: pd.DataFrame, targets: dict[str, dict[str, float]], tol: float 
         unknown = sorted(set(values) - set(levels))
         if unknown:
             raise ValueError(f"population frame: {variable!r} has no count for {unknown}")
-        present = set(values)
-        controls[variable] = {k: v for k, v in levels.items() if k in present}
+        present = {k: v for k, v in levels.items() if k in set(values)}
+        total = sum(present.values())
+        # as shares of the sample size: margins then agree even where levels had to be dropped,
+        # and the weights average 1
+        controls[variable] = {k: v / total * len(sample) for k, v in present.items()}
         data[variable] = values.astype(str).to_numpy()
     sample_svy = svy.Sample(pl.DataFrame(data), svy.Design(wgt="_w"))
     with warnings.catch_warnings():
