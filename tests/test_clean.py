@@ -97,6 +97,30 @@ def test_institution_facts_majority_then_most_senior_role(cb):
     assert bool(facts.at["i1", "offers_mc_disagree"]) and not bool(facts.at["i1", "offers_credit_disagree"])
 
 
+def test_institution_facts_credit_only_where_the_institution_offers(cb):
+    """An institution resolved as not offering has no credit fact, whatever its leaders said:
+    no credit value, no disagreement on it, and the answers it gave counted as set aside."""
+    frame = pd.DataFrame({
+        "response_id": list("abcdef"), "inst_id": ["i1", "i1", "i2", "i3", "i3", "i3"],
+        "iso3": "MEX", "country": "Mexico", "region": "Latin America and the Caribbean",
+        "role": pd.Categorical(["Dean", "Director", "Dean", "Dean", "Director", "Other"],
+                               categories=cb.labels("role"), ordered=True),
+        "offers_mc": pd.Categorical(["No", "Yes", "Not sure", "Yes", "Yes", "No"],
+                                    categories=cb.labels("offers_mc")),
+        "offers_credit": pd.Categorical([None, "Yes", None, "Yes", "No", None],
+                                        categories=cb.labels("offers_credit")),
+    })
+    facts = clean.institution_facts(frame, cb).set_index("inst_id")
+    assert facts.at["i1", "offers_mc"] == "No"  # a tie goes to the dean
+    assert pd.isna(facts.at["i1", "offers_credit"]) and facts.at["i1", "offers_credit_set_aside"] == 1
+    assert not facts.at["i1", "offers_credit_disagree"]
+    assert pd.isna(facts.at["i2", "offers_credit"]) and facts.at["i2", "offers_credit_set_aside"] == 0
+    assert facts.at["i3", "offers_credit"] == "Yes" and facts.at["i3", "offers_credit_disagree"]
+    assert facts.at["i3", "offers_credit_set_aside"] == 0
+    not_offering = facts["offers_mc"].ne("Yes")
+    assert facts.loc[not_offering, "offers_credit"].isna().all()
+
+
 def test_multi_select_parsing_keeps_not_answered_apart(cb):
     answers = pd.Series(["Lack of awareness,Faculty buy-in", None, "None of these", "Faculty buy-in"])
     cols = clean.multi_select_columns(answers, cb, "barriers")

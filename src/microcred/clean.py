@@ -259,7 +259,12 @@ INSTITUTION_FACTS = ("offers_mc", "offers_credit")  # facts about the institutio
 
 def institution_facts(clean: pd.DataFrame, cb: Codebook, facts=INSTITUTION_FACTS):
     """One row per institution: each fact resolved once by majority of its leaders' answers,
-    ties going to the most senior role answering; and whether its leaders disagreed."""
+    ties going to the most senior role answering; and whether its leaders disagreed.
+
+    A fact the instrument asks only where another holds (credit, asked where micro-credentials
+    are offered) exists only where the institution resolved that way: elsewhere it is missing
+    (not applicable, outside any base), its leaders are not counted as disagreeing, and
+    `<fact>_set_aside` counts the answers its leaders gave all the same."""
     rank = {label: i for i, label in enumerate(cb.labels("role"))}
     by_seniority = clean.assign(_rank=clean["role"].map(rank).astype(float)).sort_values(
         ["inst_id", "_rank", "response_id"], kind="stable")
@@ -273,6 +278,19 @@ def institution_facts(clean: pd.DataFrame, cb: Codebook, facts=INSTITUTION_FACTS
         counts["seniority"] = -first_rank
         winner = counts.sort_values(["inst_id", "votes", "seniority"], ascending=[True, False, False],
                                     kind="stable").drop_duplicates("inst_id").set_index("inst_id")
-        base[fact] = cb.categorical(fact, winner[fact].reindex(base.index))
-        base[f"{fact}_disagree"] = counts.groupby("inst_id").size().reindex(base.index).gt(1)
+        asked = cb.question(fact)["asked"]
+        applies = _routing_holds(base, asked)
+        base[fact] = cb.categorical(fact, winner[fact].reindex(base.index).where(applies))
+        base[f"{fact}_disagree"] = counts.groupby("inst_id").size().reindex(base.index).gt(1) & applies
+        if isinstance(asked, dict):
+            answers = answered.groupby("inst_id").size().reindex(base.index, fill_value=0)
+            base[f"{fact}_set_aside"] = answers.where(~applies, 0)
     return base.reset_index()
+
+
+def _routing_holds(institutions: pd.DataFrame, asked) -> pd.Series:
+    """Where a question's routing condition ({fact: value}, or "all") holds for the institution."""
+    holds = pd.Series(True, index=institutions.index)
+    for column, value in (asked.items() if isinstance(asked, dict) else []):
+        holds &= institutions[column].eq(value).fillna(False).astype(bool)
+    return holds
