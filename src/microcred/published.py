@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from . import design, estimate, paths
-from .codebook import Codebook
+from .codebook import Codebook, Metric
 
 ROUNDING = 0.5  # published percentages are whole numbers
 # `within_rounding` says whether the published figure or claim is reproduced as published (on
@@ -73,18 +73,38 @@ def _compare_one(r, leaders, employers, cb, cb_employers, regions, disclosure) -
     return row
 
 
+# Published readings the codebook has no metric for, read over a wider base: the metric, with
+# its routing condition moved from the base into the numerator.
+WIDER_BASE = {"offers_credit_all": "offers_credit"}  # L24-003-alt: credit as a share of all leaders
+
+
+def _wider_base(frame: pd.DataFrame, metric: Metric) -> pd.Series:
+    """1.0 where the routing holds and the metric counts; 0.0 where the routing question was
+    answered otherwise; NaN where it was not answered, or held but the metric was skipped."""
+    y = estimate.indicator(frame, metric)
+    for column, value in metric.among:
+        y = y.mask(frame[column].notna() & frame[column].ne(value), 0.0)
+    return y
+
+
 def _share(frame, cb, r, disclosure):
     known = {m.id for m in cb.metrics}
-    if r.metric not in known:
+    if r.metric not in known | set(WIDER_BASE):
         return None
-    metric = [cb.metric(r.metric)]
     if r.group_type == "country_offers_mc":
         country, offers = r.group.split("|")
         frame, by, group = frame[frame["offers_mc"].eq(offers)], "country", country
     else:
         by = None if r.group_type == "all" else r.group_type
         group = r.group
-    table = estimate.shares(frame, metric, by, **disclosure)
+    indicators = None
+    if r.metric in WIDER_BASE:
+        inner = cb.metric(WIDER_BASE[r.metric])
+        metric = [Metric(r.metric, inner.column, (), inner.numerator, r.label)]
+        indicators = {r.metric: _wider_base(frame, inner)}
+    else:
+        metric = [cb.metric(r.metric)]
+    table = estimate.shares(frame, metric, by, indicators=indicators, **disclosure)
     hit = table[table["group"] == group]
     return None if hit.empty else hit.iloc[0].to_dict()
 
