@@ -4,9 +4,13 @@ qualitative U.S. findings holding clearly."""
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
+import pandas as pd
 import pytest
 
-from microcred import codebook, countries, estimate, paths, published, synth
+from microcred import clean, codebook, countries, estimate, paths, published, synth
 
 
 def test_regenerating_the_raw_exports_gives_identical_bytes():
@@ -106,3 +110,124 @@ def test_the_example_export_regenerates_identically(tmp_path):
     (folder / "params.yaml").write_bytes((synth.EXAMPLE / "params.yaml").read_bytes())
     path = synth.write_example_export(folder)
     assert path.read_bytes() == (synth.EXAMPLE / "leaders_export.csv").read_bytes()
+
+
+# --------------------------------------------------------------------------- institutions
+
+def _agreeing_institutions(leaders, column, answers):
+    """(institutions with two or more leaders giving one of `answers`, share of them unanimous)."""
+    given = leaders[leaders[column].isin(answers)]
+    distinct = given.groupby("inst_id", observed=True)[column].agg(["size", "nunique"])
+    several = distinct[distinct["size"] >= 2]
+    return several, several["nunique"].eq(1).mean()
+
+
+def test_leaders_of_one_institution_agree_at_the_documented_rate(clean_default):
+    """Two leaders answering Yes or No on offering agree unless one of them answers against the
+    fact; a dissenting leader says "Not sure" (left out here) or the other answer, so a Yes/No
+    answer is against the fact with f = d(1 - s) / (1 - d s). Expected unanimity of an
+    institution with k such leaders: (1 - f)^k + f^k."""
+    leaders, _, _, _ = clean_default
+    c = synth.load_design()["institution_clustering"]
+    d, s = c["leader_dissent"], c["dissent_not_sure"]
+    f = d * (1 - s) / (1 - d * s)
+    several, agreeing = _agreeing_institutions(leaders, "offers_mc", ["Yes", "No"])
+    expected = ((1 - f) ** several["size"] + f ** several["size"]).mean()
+    assert len(several) >= 100
+    assert abs(agreeing - expected) < 0.06, (agreeing, expected)
+
+
+def test_each_leader_answers_against_the_institution_at_the_documented_rate():
+    """In the generator, where the institutions' facts are known: the share of leaders answering
+    a fact differently is the documented rate; with a rate of zero leaders of one institution
+    are unanimous on every fact, and the published figures still hold."""
+    cb = codebook.load()
+    design = synth.load_design()
+    rate = design["institution_clustering"]["leader_dissent"]
+
+    def generate(design):
+        rng = np.random.default_rng(design["seed"])
+        people = synth.build_people(design, rng)
+        return people, synth.answer_leaders(people, cb, synth.load_targets(), design, rng)
+
+    people, answers = generate(design)
+    for fact in ("offers_mc", "offers_credit", "expanded"):
+        has_fact = answers[fact].ne("") & (people["offers_mc_fact"] | (fact == "offers_mc"))
+        truth = np.where(people[f"{fact}_fact"], "Yes", "No")
+        against = (answers[fact] != truth)[has_fact].mean()
+        assert abs(against - rate) < 0.035, (fact, against)
+
+    unanimous = {**design, "institution_clustering": {**design["institution_clustering"],
+                                                      "leader_dissent": 0.0}}
+    people, answers = generate(unanimous)
+    for column in ("offers_mc", "offers_credit", "expanded"):
+        given = answers[column].ne("")
+        assert people.assign(a=answers[column])[given].groupby("inst")["a"].nunique().max() == 1
+    assert people.groupby("inst")["inst_type"].nunique().max() == 1
+    assert not answers["offers_mc"].eq("Not sure").any()
+
+
+def test_opinions_cluster_within_institutions(clean_default):
+    """The number of barriers a leader names shares an institution component: net of country
+    differences, its intra-institution correlation (one-way ANOVA estimator) is above zero.
+    Without a shared trait it comes out below zero (-0.2 to 0; 0.09 with the default)."""
+    leaders, _, _, _ = clean_default
+    named = leaders["barriers_count"].astype(float)
+    y = pd.DataFrame({"inst": leaders["inst_id"],
+                      "y": named - named.groupby(leaders["country"], observed=True).transform("mean")})
+    y = y.dropna()
+    y = y[y.groupby("inst", observed=True)["y"].transform("size") >= 2]
+    groups = y.groupby("inst", observed=True)["y"]
+    k, n, a = groups.size(), len(y), groups.ngroups
+    between = (k * (groups.mean() - y["y"].mean()) ** 2).sum() / (a - 1)
+    within = ((y["y"] - groups.transform("mean")) ** 2).sum() / (n - a)
+    k0 = (n - (k ** 2).sum() / n) / (a - 1)
+    icc = (between - within) / (between + (k0 - 1) * within)
+    assert icc > 0.05, icc
+
+
+def test_institution_facts_on_the_default_data(clean_default):
+    """No institution resolved as not offering keeps a credit fact; the credit answers its
+    leaders gave are all counted as set aside."""
+    leaders, _, _, _ = clean_default
+    facts = clean.institution_facts(leaders, codebook.load()).set_index("inst_id")
+    not_offering = facts["offers_mc"].ne("Yes")
+    assert facts.loc[not_offering, "offers_credit"].isna().all()
+    assert not facts.loc[not_offering, "offers_credit_disagree"].any()
+    resolved = leaders["inst_id"].map(facts["offers_mc"])
+    set_aside = leaders["offers_credit"].notna() & resolved.ne("Yes")
+    assert facts["offers_credit_set_aside"].sum() == set_aside.sum() > 0
+
+
+def test_the_assumptions_table_shows_the_design_values():
+    text = (paths.ROOT / "data" / "raw" / "README.md").read_text(encoding="utf-8")
+    for key, value in synth.load_design()["institution_clustering"].items():
+        shown = re.search(rf"\| `{key}` \| ([0-9.]+) \|", text)
+        assert shown and float(shown.group(1)) == value, key
+    assert "institution" in synth.clustering_assumption()
+
+
+# --------------------------------------------------------------------------- comparison rows
+
+def test_every_computable_comparison_row_is_computed(clean_default):
+    leaders, employers, _, _ = clean_default
+    table = published.compare(published.load(), leaders, employers, codebook.load("leaders"),
+                              codebook.load("employers"), countries.regions())
+    shares = table[table["unit"].eq("percent")]
+    assert shares["reproduced"].notna().all(), shares.loc[shares["reproduced"].isna(), "figure_id"]
+
+
+def test_credit_as_a_share_of_all_leaders():
+    """L24-003-alt: credit counted over everyone who answered whether the institution offers;
+    an offering leader who skipped the credit question is outside the base."""
+    cb = codebook.load()
+    frame = pd.DataFrame({
+        "inst_id": list("abcdefg"),
+        "offers_mc": pd.Categorical(["Yes", "Yes", "Yes", "No", "Not sure", None, "Yes"],
+                                    categories=cb.labels("offers_mc")),
+        "offers_credit": pd.Categorical(["Yes", "No", None, None, None, None, "Yes"],
+                                        categories=cb.labels("offers_credit")),
+    })
+    figure = published.load().set_index("figure_id").loc[["L24-003-alt"]].reset_index()
+    row = published.compare(figure, frame, frame, cb, codebook.load("employers"), []).iloc[0]
+    assert (row["n"], row["reproduced"]) == (5, 40.0)

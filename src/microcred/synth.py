@@ -13,6 +13,11 @@ constraint fixes exact counts for the respondents it covers that are not yet fix
 counts follow the assumed shares (the prior) and go to the respondents with the highest latent
 score, so that answers of one person hang together. Assumed shares therefore move a little so
 that every published share holds.
+
+Leaders of one institution: its facts (offers, credit, expansion, type, country) are drawn once
+per institution and each leader reports them, except a documented share who answer differently
+(`institution_clustering` in the design); opinions carry a latent trait shared within the
+institution, so the sample clusters as a real one would.
 """
 
 from __future__ import annotations
@@ -51,6 +56,20 @@ def load_targets(targets: Path = paths.RECONSTRUCTION_TARGETS,
     if value.isna().any():
         raise ValueError(f"{targets}: rows without a value: {table[value.isna()].index.tolist()}")
     return table.assign(share=value / 100)
+
+
+def clustering_assumption(design: dict | None = None) -> str:
+    """The reconstruction's assumption about leaders of one institution, in words, from the
+    values in synthetic_design.yaml (key `institution_clustering`), for the report to quote."""
+    c = (design or load_design())["institution_clustering"]
+    return (
+        "Assumed, not published: leaders of one institution share its facts (whether it offers "
+        "micro-credentials, awards credit for them and expanded them; its type and country), "
+        f"except that {c['leader_dissent']:.0%} of leaders answer a fact differently from their "
+        f"institution (on whether it offers, {c['dissent_not_sure']:.0%} of them \"Not sure\"); "
+        "opinions (agreement items, barriers) rest on latent traits of which leaders of one "
+        f"institution share {c['opinion_shared']:.0%} of the variance. Design effects on this data "
+        "follow from these assumed values, not from the survey.")
 
 
 # --------------------------------------------------------------------------- allocation
@@ -209,7 +228,11 @@ def _institutions(rng, design) -> pd.DataFrame:
 
 
 def build_people(design: dict, rng: np.random.Generator) -> pd.DataFrame:
-    """The valid respondents: country, region, institution, role, type and latent traits."""
+    """The valid respondents: country, region, institution, role, type and latent traits.
+
+    Country and type belong to the institution; the type a leader reports differs from it for
+    the design's share of leaders. Opinion traits are part shared by the leaders of one
+    institution, part their own."""
     insts = _institutions(rng, design)
     frames = []
     for iso, spec in design["countries"].items():
@@ -220,22 +243,42 @@ def build_people(design: dict, rng: np.random.Generator) -> pd.DataFrame:
     people["institution"] = insts.loc[people["inst"], "institution"].to_numpy()
     people[["country", "region"]] = countries.attach_regions(people["iso3"]).to_numpy()
     people["area"] = np.where(people["iso3"].isin(["USA", "IND"]), people["iso3"], people["region"])
-    for column, key in (("role", "roles"), ("inst_type", "inst_types")):
-        labels, weights = zip(*design[key].items())
-        people[column] = rng.choice(labels, len(people), p=np.array(weights) / sum(weights))
-    inst_view = rng.normal(size=len(insts))[people["inst"]]
-    noisy = rng.random(len(people)) < design["institution_disagreement"]
-    people["offer_score"] = inst_view + rng.normal(scale=np.where(noisy, 2.0, 0.05))
-    people["enthusiasm"] = rng.normal(size=len(people))
-    people["barrier_load"] = rng.normal(size=len(people))
+    clustering = design["institution_clustering"]
+    labels, weights = zip(*design["roles"].items())
+    people["role"] = rng.choice(labels, len(people), p=np.array(weights) / sum(weights))
+    labels, weights = zip(*design["inst_types"].items())
+    inst_type = rng.choice(labels, len(insts), p=np.array(weights) / sum(weights))
+    people["inst_type"] = _reported(inst_type[people["inst"]], dict(design["inst_types"]),
+                                    clustering["leader_dissent"], rng)
+    for trait in ("enthusiasm", "barrier_load"):
+        people[trait] = _shared_trait(people["inst"].to_numpy(), clustering["opinion_shared"], rng)
     return people
+
+
+def _reported(facts: np.ndarray, weights: dict, rate: float, rng) -> np.ndarray:
+    """Each leader's answer to a categorical fact: the fact, or for a share `rate` of leaders
+    another label (drawn by the labels' weights)."""
+    out = facts.astype(object).copy()
+    for i in np.flatnonzero(rng.random(len(facts)) < rate):
+        others = [label for label in weights if label != facts[i]]
+        p = np.array([weights[label] for label in others])
+        out[i] = rng.choice(others, p=p / p.sum())
+    return out
+
+
+def _shared_trait(inst: np.ndarray, shared: float, rng) -> np.ndarray:
+    """A standard normal trait whose variance is `shared` between leaders of one institution
+    (the intra-institution correlation of the trait) and the rest each leader's own."""
+    common = rng.normal(size=inst.max() + 1)[inst]
+    return np.sqrt(shared) * common + np.sqrt(1 - shared) * rng.normal(size=len(inst))
 
 
 # --------------------------------------------------------------------------- answers
 
 def _answer_question(people, cb, targets, question_metrics, eligible, rng, design, latent,
-                     max_skips=0):
-    """(answered, {metric: selected}) for the metrics of one question."""
+                     max_skips=0, score_of=None):
+    """(answered, {metric: selected}) for the metrics of one question. Respondents are ranked
+    by `score_of(prior)` where given, else by a latent trait plus noise of their own."""
     answered = eligible & (rng.random(len(people)) >= design["item_nonresponse"])
     selections = {}
     for metric in question_metrics:
@@ -243,12 +286,58 @@ def _answer_question(people, cb, targets, question_metrics, eligible, rng, desig
         hard = rows[rows["flag"].eq("published") | rows["group_type"].eq("all")]
         constraints = [Constraint(_group_mask(people, r.group_type, r.group), r.share)
                        for r in hard.itertuples()]
-        shared = 0.8 * people[latent].to_numpy() if latent else 0.0  # None: options independent
-        score = shared + rng.normal(size=len(people))
+        prior = _priors(people, rows)
+        if score_of is not None:
+            score = score_of(prior)
+        else:
+            shared = 0.8 * people[latent].to_numpy() if latent else 0.0  # None: options independent
+            score = shared + rng.normal(size=len(people))
         answered, selections[metric] = allocate(
-            answered, constraints, _priors(people, rows), people["area"].to_numpy(), score, rng,
-            max_skips)
+            answered, constraints, prior, people["area"].to_numpy(), score, rng, max_skips)
     return answered, selections
+
+
+# A leader's stance on a fact of their institution: the fact, the other answer, or "Not sure".
+FACT, OTHER, NOT_SURE = 0, 1, 2
+
+
+def _stances(count: int, clustering: dict, rng, not_sure: bool) -> np.ndarray:
+    rate = clustering["leader_dissent"]
+    unsure = rate * clustering["dissent_not_sure"] if not_sure else 0.0
+    u = rng.random(count)
+    return np.where(u < unsure, NOT_SURE, np.where(u < rate, OTHER, FACT))
+
+
+def _fact_scores(inst: np.ndarray, prior: np.ndarray, stance: np.ndarray, has_fact: np.ndarray,
+                 rng) -> np.ndarray:
+    """Allocation scores under which leaders answer as their institution is.
+
+    Each institution lies on one side of zero (above with its leaders' prior); a leader who
+    answers differently takes the mirror image, one who is not sure is never counted, one whose
+    institution has no such fact (credit where nothing is offered) a side of their own.
+    Institutions with several leaders answering lie further from zero, so that the exact counts
+    the targets fix are settled on single-leader institutions, whose fact simply follows."""
+    n_inst = inst.max() + 1
+    inst_prior = np.zeros(n_inst)
+    inst_prior[inst] = prior  # leaders of one institution share a country, hence a prior
+    several = np.bincount(inst[has_fact], minlength=n_inst) > 1
+    side = np.where(rng.random(n_inst) < inst_prior, 1.0, -1.0)
+    latent = side * (1 + rng.random(n_inst) + 2 * several)
+    own = np.where(rng.random(len(inst)) < prior, 1.0, -1.0) * (1 + rng.random(len(inst)))
+    score = np.where(has_fact, latent[inst], own)
+    score = np.where(stance == OTHER, -score, score)
+    return np.where(stance == NOT_SURE, -1e9, score)
+
+
+def _institution_fact(inst: np.ndarray, said_yes: np.ndarray, voters: np.ndarray,
+                      stance: np.ndarray) -> np.ndarray:
+    """Per institution, whether the fact holds, as its leaders' answers imply (an answer given
+    against the fact implies the opposite); no implying answer, or a tie: it does not."""
+    implied = np.where(stance == OTHER, ~said_yes, said_yes)
+    voters = voters & (stance != NOT_SURE)
+    n_inst = inst.max() + 1
+    yes = np.bincount(inst[voters], weights=implied[voters], minlength=n_inst)
+    return 2 * yes > np.bincount(inst[voters], minlength=n_inst)
 
 
 def _labels_for(selected, answered, yes_labels, no_labels, rng):
@@ -277,14 +366,26 @@ def answer_leaders(people: pd.DataFrame, cb, targets: pd.DataFrame, design: dict
                                          latent, max_skips)
         answers[cb.metric(metric).column] = _labels_for(sel[metric], answered, yes, no, rng)
 
-    not_sure = design["offers_mc_not_sure"]
-    single("offers_mc", everyone, (["Yes"], [1]), (["No", "Not sure"], [1 - not_sure, not_sure]),
-           latent="offer_score")
+    inst = people["inst"].to_numpy()
+
+    def fact(metric, eligible, has_fact, not_sure):
+        """A fact of the institution; `people` keeps each leader's stance and the fact."""
+        stance = _stances(len(people), design["institution_clustering"], rng, not_sure)
+        answered, sel = _answer_question(
+            people, cb, targets, [metric], eligible, rng, design, None, max_skips,
+            score_of=lambda prior: _fact_scores(inst, prior, stance, has_fact & eligible, rng))
+        said = np.where(sel[metric], "Yes", np.where(stance == NOT_SURE, "Not sure", "No"))
+        answers[cb.metric(metric).column] = np.where(answered, said, "").astype(object)
+        people[f"{metric}_stance"] = stance
+        holds = _institution_fact(inst, sel[metric], answered & has_fact, stance)
+        people[f"{metric}_fact"] = holds[inst] & has_fact
+
+    fact("offers_mc", everyone, everyone, not_sure=True)
     people["offers_mc"] = answers["offers_mc"]  # routing and group masks read it from here
     offering = answers["offers_mc"].eq("Yes").to_numpy()
     not_offering = answers["offers_mc"].eq("No").to_numpy()
-    for metric in ("offers_credit", "expanded"):
-        single(metric, offering, (["Yes"], [1]), (["No"], [1]), latent="offer_score")
+    for metric in ("offers_credit", "expanded"):  # facts only where the institution offers
+        fact(metric, offering, people["offers_mc_fact"].to_numpy(), not_sure=False)
     for metric in [m.id for m in cb.metrics if m.id.startswith("benefit_")]:
         single(metric, offering, agree_yes, agree_no)
     single("career_outcomes", everyone, agree_yes, agree_no)
