@@ -1,44 +1,31 @@
 # microcred: `make report` regenerates every figure, table and the report; `make test` checks them.
-# Run `make` (or `make help`) for the list of targets.
+# Run `make` (or `make help`) for the list of targets. Each target calls `python -m microcred …`
+# (one implementation, which also runs without make); this file only bootstraps the environment.
 
-SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.DELETE_ON_ERROR:
 .SUFFIXES:
 
 VENV     := .venv
 PY       := $(VENV)/bin/python
 SETUP    := $(VENV)/.installed
-PARAMS   ?= params.yaml
-RAW      ?=
-TIMEOUT  ?= 1200
-STAMPS   := build/stamps
-EXECUTED := report/notebooks
-NOTEBOOKS := 01_clean 02_regional_comparison 03_barriers 04_report
-PACKAGE  := $(wildcard src/microcred/*.py src/microcred/templates/*)
-EXTERNAL := $(wildcard data/external/*)
 BOOTSTRAP_PYTHON ?= python3
 UV_VERSION := 0.13.8
 
-# Each notebook's effective parameters go to a stamp that is rewritten only when they change, so
-# a new RAW, PARAMS or value reruns exactly what depends on it. Done while the Makefile is read,
-# which also gives the raw files the cleaning step reads.
-ifneq ($(wildcard $(SETUP)),)
-STAMPED := $(shell $(PY) -m microcred.params stamp --params "$(PARAMS)" --raw "$(RAW)" 2>&1 || echo FAILED)
-ifneq ($(filter FAILED,$(STAMPED)),)
-ifneq ($(filter-out help setup lock clean browser,$(or $(MAKECMDGOALS),help)),)
-$(error $(filter-out FAILED,$(STAMPED)))
-endif
-endif
-RAW_FILES := $(filter-out FAILED,$(STAMPED))
-endif
-# Clean data is not committed: without it the cleaning step must run whatever the timestamps say.
-NEED_CLEAN := $(if $(wildcard data/processed/provenance.json),,FORCE)
+# Values given on the command line (make report RAW=… PARAMS=…) are data: they reach the commands
+# through the environment only, never as text of a recipe or of $(shell), so no shell ever reads
+# a quote, backtick or $ in them. `value` keeps a $ as it was typed.
+override RAW      := $(value RAW)
+override PARAMS   := $(value PARAMS)
+override JOBS     := $(value JOBS)
+override TIMEOUT  := $(value TIMEOUT)
+override LAB_ARGS := $(value LAB_ARGS)
+export RAW PARAMS JOBS TIMEOUT LAB_ARGS
 
-.PHONY: help setup data report test test-unit test-notebooks test-end-to-end lab clean lock bench browser FORCE
+.PHONY: help setup data report test test-unit test-notebooks test-end-to-end lint lab clean lock bench browser
 
 help: ## list the targets (default)
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' Makefile | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+	@echo "  Without make: $(PY) -m microcred --help"
 
 setup: $(SETUP) ## create .venv from the pinned requirements and register the Jupyter kernel
 
@@ -57,43 +44,34 @@ lock: ## recompile requirements.lock from pyproject.toml (needs the package inde
 data: | $(SETUP) ## regenerate the synthetic exports (data/raw and the example) from their seeds
 	$(PY) -m microcred.synth
 
-$(STAMPS)/%.json: | $(SETUP)
-	$(PY) -m microcred.params stamp --params "$(PARAMS)" --raw "$(RAW)" >/dev/null
-
-$(EXECUTED)/%.ipynb: notebooks/%.ipynb $(STAMPS)/%.json $(PACKAGE) $(EXTERNAL) | $(SETUP)
-	$(PY) -m microcred.run $* --params "$(PARAMS)" --raw "$(RAW)" --timeout $(TIMEOUT)
-
-$(EXECUTED)/01_clean.ipynb: $(RAW_FILES) $(NEED_CLEAN)
-$(EXECUTED)/02_regional_comparison.ipynb: $(EXECUTED)/01_clean.ipynb
-$(EXECUTED)/03_barriers.ipynb: $(EXECUTED)/01_clean.ipynb
-$(EXECUTED)/04_report.ipynb: $(EXECUTED)/02_regional_comparison.ipynb $(EXECUTED)/03_barriers.ipynb
-
-report: $(EXECUTED)/04_report.ipynb ## run the notebooks in order: figures/, tables/, report/report.html
+report: | $(SETUP) ## run the out-of-date notebooks: figures/, tables/, report/ (RAW=, PARAMS=, JOBS=)
+	$(PY) -m microcred report --raw="$$RAW" --params="$$PARAMS" --jobs="$${JOBS:-1}" \
+	  --timeout="$${TIMEOUT:-1200}"
 
 test: test-unit test-notebooks test-end-to-end ## every test: unit, notebooks (nbval), end to end
 
 test-unit: | $(SETUP) ## unit tests of the package (fast)
-	$(PY) -m pytest -m "not slow" tests
+	$(PY) -m microcred test --part unit
 
 test-notebooks: | $(SETUP) ## nbval: re-run the executed notebooks, compare their outputs
-	$(PY) -m pytest -p no:cacheprovider --nbval --nbval-current-env \
-	  --nbval-sanitize-with tests/nbval_sanitize.cfg $(EXECUTED)
+	$(PY) -m microcred test --part notebooks
 
 test-end-to-end: browser | $(SETUP) ## byte-for-byte rebuild, bad exports, your-own-data example, browser
-	$(PY) -m pytest -m slow tests
+	$(PY) -m microcred test --part end-to-end
+
+lint: | $(SETUP) ## ruff over src, tests and notebooks
+	$(PY) -m microcred lint
 
 browser: ## install Debian's headless Chromium for the report test (root; skipped where impossible)
 	@command -v chromium >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "chromium could not be installed: the browser test will say so"; }
 
-lab: | $(SETUP) ## open JupyterLab with the project kernel in notebooks/
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --MappingKernelManager.default_kernel_name=microcred \
-	  $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+lab: | $(SETUP) ## open JupyterLab with the project kernel in notebooks/ (LAB_ARGS=)
+	$(PY) -m microcred lab --lab-args="$$LAB_ARGS"
 
 bench: | $(SETUP) ## speed and scale benchmark: benchmarks/results.csv and benchmarks/README.md
-	$(PY) -m microcred.bench
+	$(PY) -m microcred bench
 
 clean: ## remove generated files (never data/raw)
-	rm -rf build $(EXECUTED)/*.ipynb report/report.html report/tables figures/* tables/* \
-	  data/interim/*.csv data/processed/*.csv data/processed/*.json
+	$(if $(wildcard $(PY)),$(PY) -m microcred clean,rm -rf build report/notebooks/*.ipynb)

@@ -183,8 +183,8 @@ def employer_rules(resolved: pd.DataFrame, real=REAL_RESPONSES) -> list[tuple[st
 
 
 def is_synthetic(records: pd.DataFrame) -> bool:
-    """The synthetic reconstruction marks every record it writes (see synth.MARKER)."""
-    from .synth import MARKER
+    """The synthetic reconstruction marks every record it writes (see markers.SYNTHETIC)."""
+    from .markers import SYNTHETIC as MARKER
 
     return bool(len(records)) and bool(records["ExternalReference"].eq(MARKER).all())
 

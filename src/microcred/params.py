@@ -1,32 +1,40 @@
-"""Parameters: read params.yaml, give each notebook exactly the parameters it declares, check
-names, types and ranges before anything runs, and keep a stamp per notebook that changes only
-when that notebook's effective parameters change (Make reruns what depends on it)."""
+"""Parameters: read params.yaml, give each notebook exactly the parameters it declares, and check
+names, types, ranges and shapes of all of them before anything runs (naming the parameter)."""
 
 from __future__ import annotations
 
 import argparse
+import ast
 import json
+import math
 import sys
+from functools import cache
 from pathlib import Path
 
 import yaml
 
-from . import paths
+from . import paths, pipeline
 from .countries import REGION_SCHEMES
 from .mapping import Mapping, MappingError
 
-NOTEBOOKS = ("01_clean", "02_regional_comparison", "03_barriers", "04_report")
-STAMPS = paths.ROOT / "build" / "stamps"
+NOTEBOOKS = pipeline.notebooks()
+RANGES = {  # name: (low, high, closed); open intervals exclude their bounds
+    "confidence_level": (0, 1, False),
+    "speeder_fraction": (0, 1, False),
+    "min_group_size": (0, None, True),
+    "min_institutions": (0, None, True),
+    "repeat_window_hours": (0, None, True),
+    "top_combinations": (1, None, True),
+}
 
 
 class ParameterError(ValueError):
     """A parameter is unknown, of the wrong type or out of range. Names the parameter."""
 
 
+@cache
 def declared(notebook: str) -> dict:
     """The notebook's parameters cell, evaluated: names and default values (literals only)."""
-    import ast
-
     nb = json.loads((paths.NOTEBOOKS / f"{notebook}.ipynb").read_text(encoding="utf-8"))
     cells = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
     if len(cells) != 1:
@@ -39,14 +47,28 @@ def declared(notebook: str) -> dict:
     return values
 
 
-def effective(notebook: str, params_file: Path, raw: str | None = None) -> dict:
-    """The parameters one notebook runs with: its declared defaults, overridden by the file's
-    `common` keys it declares and its own section, and by RAW for the cleaning step."""
-    spec = yaml.safe_load(Path(params_file).read_text(encoding="utf-8")) or {}
+def read_file(params_file: Path) -> dict:
+    try:
+        spec = yaml.safe_load(Path(params_file).read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as err:
+        raise ParameterError(f"{paths.relative(params_file)} is not valid YAML: {err}") from None
+    if not isinstance(spec, dict):
+        raise ParameterError(f"{paths.relative(params_file)}: expected sections "
+                             f"(common, {', '.join(NOTEBOOKS)}), found {type(spec).__name__}")
     unknown_sections = set(spec) - {"common", *NOTEBOOKS}
     if unknown_sections:
         raise ParameterError(f"{params_file}: unknown section(s) {sorted(unknown_sections)}; "
                              f"sections are common and {', '.join(NOTEBOOKS)}")
+    for section, block in spec.items():
+        if block is not None and not isinstance(block, dict):
+            raise ParameterError(f"{params_file}: section {section} should map names to values")
+    return spec
+
+
+def effective(notebook: str, params_file: Path, raw: str | None = None) -> dict:
+    """The parameters one notebook runs with: its declared defaults, overridden by the file's
+    `common` keys it declares and its own section, and by RAW for the cleaning step."""
+    spec = read_file(params_file)
     defaults = declared(notebook)
     common = spec.get("common") or {}
     declared_anywhere = set().union(*(declared(nb) for nb in NOTEBOOKS))
@@ -66,23 +88,15 @@ def effective(notebook: str, params_file: Path, raw: str | None = None) -> dict:
     return values
 
 
-RANGES = {
-    "confidence_level": (0, 1, False),  # open interval
-    "speeder_fraction": (0, 1, False),
-    "min_group_size": (0, None, True),
-    "min_institutions": (0, None, True),
-    "repeat_window_hours": (0, None, True),
-    "top_combinations": (1, None, True),
-}
-
-
 def check(name: str, value, default) -> None:
-    """Type (that of the declared default) and range of one parameter."""
+    """Type (that of the declared default), finiteness and range of one parameter."""
     expected = type(default)
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
         raise ParameterError(f"parameter {name} = {value!r} should be {expected.__name__}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ParameterError(f"parameter {name} = {value!r} should be a finite number")
     if name in RANGES:
         low, high, closed = RANGES[name]
         below = value < low if closed else value <= low
@@ -90,14 +104,21 @@ def check(name: str, value, default) -> None:
         if below or above:
             bounds = f"[{low}, {high if high is not None else '∞'})" if closed else f"({low}, {high})"
             raise ParameterError(f"parameter {name} = {value!r} is outside {bounds}")
-    if name == "region_scheme":
-        if value not in REGION_SCHEMES:
-            raise ParameterError(f"parameter region_scheme = {value!r}; choose one of {REGION_SCHEMES}")
+    if name == "region_scheme" and value not in REGION_SCHEMES:
+        raise ParameterError(f"parameter region_scheme = {value!r}; choose one of {REGION_SCHEMES}")
     if name == "mapping":
         try:
             Mapping.from_params(value)
         except MappingError as err:
             raise ParameterError(str(err)) from None
+
+
+def check_files(notebook: str, values: dict) -> None:
+    """Parameters naming a file the notebook reads (pipeline.yaml says which) name one that exists."""
+    for name in pipeline.notebook(notebook).file_parameters:
+        path = paths.resolve(values[name])
+        if not path.is_file():
+            raise ParameterError(f"parameter {name} = {values[name]!r}: no such file ({path})")
 
 
 def check_choice(name: str, value: str, available) -> None:
@@ -108,36 +129,28 @@ def check_choice(name: str, value: str, available) -> None:
                              f"it has {available}")
 
 
-def write_stamps(params_file: Path, raw: str | None = None, folder: Path = STAMPS) -> dict:
-    """One JSON stamp per notebook, rewritten only when its content changes."""
-    folder.mkdir(parents=True, exist_ok=True)
-    out = {}
-    for notebook in NOTEBOOKS:
-        values = effective(notebook, params_file, raw)
-        text = json.dumps(values, sort_keys=True, indent=1) + "\n"
-        stamp = folder / f"{notebook}.json"
-        if not stamp.exists() or stamp.read_text(encoding="utf-8") != text:
-            tmp = stamp.with_suffix(".tmp")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(stamp)
-        out[notebook] = values
-    return out
+def validate(params_file: Path, raw: str | None = None, deep: bool = True) -> dict[str, dict]:
+    """Every notebook's effective parameters, all checked; `deep` also checks that the files
+    they name exist (skipped when nothing is about to run)."""
+    values = {nb: effective(nb, params_file, raw) for nb in NOTEBOOKS}
+    if deep:
+        for notebook, own in values.items():
+            check_files(notebook, own)
+    return values
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m microcred.params", description=__doc__)
-    parser.add_argument("command", choices=["check", "stamp"])
+    parser.add_argument("command", choices=["check"])
     parser.add_argument("--params", default="params.yaml")
     parser.add_argument("--raw", default="")
     args = parser.parse_args(argv)
     try:
-        values = write_stamps(paths.resolve(args.params), args.raw or None) if args.command == "stamp" \
-            else {nb: effective(nb, paths.resolve(args.params), args.raw or None) for nb in NOTEBOOKS}
+        validate(paths.resolve(args.params), args.raw or None)
     except (ParameterError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    clean = values["01_clean"]
-    print(clean["raw_leaders"], clean["raw_employers"])  # read by the Makefile
+    print(f"{args.params}: every parameter is valid")
     return 0
 
 

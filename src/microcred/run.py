@@ -1,9 +1,10 @@
-"""Run one notebook with papermill, as `make` does: its effective parameters, the project kernel,
-the notebooks folder as working directory, an execution timeout. The executed notebook appears
-only when the run succeeded (it is written under a temporary name and renamed). When a cell fails,
-the run ends with one short message saying what was wrong and where, the failed notebook is kept
-for its traceback, and the executed notebooks of this step and the later ones are removed, so
-nothing downstream looks up to date."""
+"""Run one notebook with papermill: its effective parameters, the project kernel, the notebooks
+folder as working directory, an execution timeout. `python -m microcred report` runs this for each
+notebook that is out of date, inside a staging folder; run alone, it writes in place.
+
+The executed notebook appears only when the run succeeded (it is written under a temporary name
+and renamed). When a cell fails, the run ends with one short message saying what was wrong and
+where, and the failed notebook is kept for its traceback beside the executed ones."""
 
 from __future__ import annotations
 
@@ -18,23 +19,27 @@ sys.modules.setdefault("rfc3987_syntax", None)
 
 import nbformat  # noqa: E402
 
-from . import paths  # noqa: E402
-from .params import NOTEBOOKS, ParameterError, effective  # noqa: E402
+from . import paths, pipeline  # noqa: E402
+from .build import watched  # noqa: E402
+from .params import ParameterError, effective  # noqa: E402
 
-EXECUTED = paths.REPORT / "notebooks"
 KERNEL = "microcred"
 VOLATILE = ("papermill", "execution")  # timings and durations: they differ on every run
+# The kernel warns on every start that it talks to papermill over local TCP without encryption:
+# noise to a user, who reads it as a problem. Errors still show.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
 
 
-def executed_path(notebook: str) -> Path:
-    return EXECUTED / f"{notebook}.ipynb"
+def failed_path(notebook: str) -> Path:
+    return paths.FAILED_NOTEBOOKS / f"{notebook}.failed.ipynb"
 
 
 def invalidate_from(notebook: str) -> None:
-    """Remove the executed notebooks of this step and every later one, and the report."""
-    for later in NOTEBOOKS[NOTEBOOKS.index(notebook):]:
-        executed_path(later).unlink(missing_ok=True)
-    (paths.REPORT / "report.html").unlink(missing_ok=True)
+    """Remove the executed notebooks of this step and of every step that reads its outputs
+    (not its siblings), and the report."""
+    for later in pipeline.downstream(notebook):
+        pipeline.executed(later).unlink(missing_ok=True)
+    paths.REPORT_HTML.unlink(missing_ok=True)
 
 
 def scrub(path: Path) -> None:
@@ -60,21 +65,23 @@ def run(notebook: str, params_file: Path, raw: str | None, timeout: int) -> int:
     import papermill as pm
 
     signal.signal(signal.SIGTERM, _raise_on_sigterm)
-    out = executed_path(notebook)
+    out = pipeline.executed(notebook)
     out.parent.mkdir(parents=True, exist_ok=True)
     running = out.with_name(f".{notebook}.running.ipynb")
     try:
         values = effective(notebook, params_file, raw)
         pm.execute_notebook(paths.NOTEBOOKS / f"{notebook}.ipynb", running, parameters=values,
                             kernel_name=KERNEL, cwd=str(paths.NOTEBOOKS),
-                            execution_timeout=timeout, progress_bar=False, log_output=False,
+                            execution_timeout=timeout, progress_bar=watched(), log_output=False,
+                            extra_arguments=KERNEL_ARGUMENTS,
                             # written once at the end (then renamed), not after every cell
                             request_save_on_cell_execute=False, autosave_cell_every=0)
     except ParameterError as err:
         invalidate_from(notebook)
         return _fail(notebook, f"ParameterError: {err}")
     except pm.PapermillExecutionError as err:
-        failed = out.with_name(f"{notebook}.failed.ipynb")
+        failed = failed_path(notebook)
+        failed.parent.mkdir(parents=True, exist_ok=True)
         running.replace(failed)
         invalidate_from(notebook)
         return _fail(notebook, f"{err.ename}: {err.evalue}",
@@ -98,7 +105,7 @@ def _fail(notebook: str, message: str, detail: str = "") -> int:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m microcred.run", description=__doc__)
-    parser.add_argument("notebook", choices=NOTEBOOKS)
+    parser.add_argument("notebook", choices=pipeline.notebooks())
     parser.add_argument("--params", default="params.yaml")
     parser.add_argument("--raw", default="")
     parser.add_argument("--timeout", type=int, default=1200, help="seconds per cell")

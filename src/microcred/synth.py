@@ -35,8 +35,8 @@ import yaml
 
 from . import codebook as codebook_mod
 from . import countries, paths
+from .markers import SYNTHETIC as MARKER  # written to ExternalReference on every record
 
-MARKER = "synthetic-reconstruction"  # written to ExternalReference on every synthetic record
 TOLERANCE = 0.0045  # a published share counts as reproduced when within this (below 0.5 pp)
 
 

@@ -1,0 +1,147 @@
+"""The pipeline as pipeline.yaml writes it down once: the notebooks in order, what each reads
+(modules, files, the outputs of the notebooks it comes after) and writes, and the report's
+sections. The runner, the command line, the report and the tests all read it from here.
+
+Small and free of tooling imports, so that the analysis (the report) may read it too."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from . import paths
+
+FIGURE_FILES = ("png", "svg", "json")  # what plots.save_figure writes per figure
+PACKAGE_PREFIX = "src/microcred/"  # inputs under it are the installed package's own files
+
+
+@dataclass(frozen=True)
+class Notebook:
+    name: str
+    after: tuple[str, ...]
+    uses: tuple[str, ...]
+    inputs: tuple[str, ...]
+    file_parameters: tuple[str, ...]
+    tables: tuple[str, ...]
+    figures: tuple[str, ...]
+    files: tuple[str, ...]
+
+
+@cache
+def _manifest() -> dict:
+    return yaml.safe_load(paths.MANIFEST.read_text(encoding="utf-8"))
+
+
+@cache
+def _notebooks() -> dict[str, Notebook]:
+    fields = Notebook.__dataclass_fields__
+    out = {}
+    for name, spec in _manifest()["notebooks"].items():
+        unknown = set(spec) - set(fields)
+        if unknown:
+            raise ValueError(f"{paths.MANIFEST.name}: {name} has unknown keys {sorted(unknown)}")
+        out[name] = Notebook(name, **{k: tuple(spec.get(k) or ()) for k in fields if k != "name"})
+        missing = set(out[name].after) - set(out)
+        if missing:  # listed in reading order, so a notebook comes after the ones it needs
+            raise ValueError(f"{paths.MANIFEST.name}: {name} comes after {sorted(missing)}, "
+                             "which must be listed before it")
+    return out
+
+
+def notebooks() -> tuple[str, ...]:
+    """Every notebook, in order (each after the ones it reads)."""
+    return tuple(_notebooks())
+
+
+def notebook(name: str) -> Notebook:
+    return _notebooks()[name]
+
+
+def downstream(name: str) -> tuple[str, ...]:
+    """The notebook and every notebook that reads its outputs, directly or not, in order."""
+    found = [name]
+    for other in notebooks():
+        if set(notebook(other).after) & set(found):
+            found.append(other)
+    return tuple(found)
+
+
+def output_names(name: str) -> tuple[str, ...]:
+    """Every file the notebook writes, relative to the project root (its executed copy aside)."""
+    nb = notebook(name)
+    out = []
+    for table in nb.tables:
+        out += [f"tables/{table}.csv", f"{paths.relative(paths.REPORT_TABLES)}/{table}.md"]
+    for figure in nb.figures:
+        out += [f"figures/{figure}.{kind}" for kind in FIGURE_FILES]
+    return tuple(out + list(nb.files))
+
+
+def outputs_of(name: str) -> list[Path]:
+    """Every file the notebook writes, where this run writes it."""
+    return [paths.OUTPUT_ROOT / n for n in output_names(name)]
+
+
+def executed(name: str) -> Path:
+    return paths.EXECUTED / f"{name}.ipynb"
+
+
+def report_sections() -> dict[str, tuple[list[str], list[str]]]:
+    """Section name -> (figures, tables) it shows, in the report's order."""
+    return {k: (list(v.get("figures") or []), list(v.get("tables") or []))
+            for k, v in _manifest()["report_sections"].items()}
+
+
+def input_file(name: str) -> Path:
+    """A declared input: a project path, or the package's own file."""
+    if name.startswith(PACKAGE_PREFIX):
+        return paths.PACKAGE / name.removeprefix(PACKAGE_PREFIX)
+    return paths.resolve(name)
+
+
+# --------------------------------------------------------------------------- modules
+
+def package_imports(source: str, module: str = "") -> set[str]:
+    """The package's modules a piece of code imports (at any depth of the code, lazily or not)."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            if node.level == 1 or node.module == "microcred":  # `from . import x`, `from .x import`
+                if node.module and node.module != "microcred":
+                    found.add(node.module.split(".")[0])
+                else:
+                    found.update(alias.name for alias in node.names)
+            elif node.module and node.module.startswith("microcred."):
+                found.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("microcred."))
+    return {m for m in found if (paths.PACKAGE / f"{m}.py").exists()} - {module}
+
+
+@cache
+def module_imports(module: str) -> frozenset[str]:
+    source = (paths.PACKAGE / f"{module}.py").read_text(encoding="utf-8")
+    return frozenset(package_imports(source, module))
+
+
+def modules_used(name: str) -> tuple[str, ...]:
+    """The notebook's modules and every package module they import, directly or not."""
+    todo, seen = list(notebook(name).uses), set()
+    while todo:
+        module = todo.pop()
+        if module not in seen:
+            seen.add(module)
+            todo += module_imports(module)
+    return tuple(sorted(seen | {"__init__"}))
+
+
+def source_files(name: str) -> list[Path]:
+    """What the notebook's run depends on besides parameters and upstream outputs: its source,
+    its modules and its declared inputs."""
+    return ([paths.NOTEBOOKS / f"{name}.ipynb"]
+            + [paths.PACKAGE / f"{m}.py" for m in modules_used(name)]
+            + [input_file(i) for i in notebook(name).inputs])
