@@ -12,7 +12,7 @@ BOOTSTRAP_PYTHON ?= python3
 UV_VERSION := 0.13.8
 
 # Values given on the command line (make report RAW=… PARAMS=…) are data: they reach the commands
-# through the environment only, never as text of a recipe or of $(shell), so no shell ever reads
+# through the environment only, never as text of a recipe or of a shell call, so no shell reads
 # a quote, backtick or $ in them. `value` keeps a $ as it was typed.
 override RAW      := $(value RAW)
 override PARAMS   := $(value PARAMS)

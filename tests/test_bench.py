@@ -22,3 +22,14 @@ def test_notebook_script_replaces_the_parameters_cell(tmp_path):
     script = bench.notebook_script("03_barriers", paths.ROOT)
     assert script.startswith("focus_country = 'United States'")
     assert "top_combinations = 10" in script
+
+
+def test_peak_memory_is_read_without_the_unix_only_resource_module(monkeypatch):
+    import sys
+    import types
+
+    info = types.SimpleNamespace(peak_wset=3 * 2**20)  # what psutil reports on Windows
+    fake_psutil = types.SimpleNamespace(Process=lambda: types.SimpleNamespace(memory_info=lambda: info))
+    monkeypatch.setitem(sys.modules, "resource", None)  # `import resource` now fails, as on Windows
+    monkeypatch.setitem(sys.modules, "psutil", fake_psutil)
+    assert bench._peak_rss_mb() == 3

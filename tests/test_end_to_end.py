@@ -1,6 +1,8 @@
 """End to end, in scratch copies of the project (MICROCRED_ROOT): a fresh `make report`
-reproduces the committed outputs byte for byte and leaves nothing to do; another export, your own
-export through a mapping, bad input and an interrupted run all behave as documented."""
+reproduces the committed outputs byte for byte and leaves nothing to do; a deleted output is
+rebuilt; another export (under a file name full of shell characters), your own export through a
+mapping, bad input, a failure after the first notebook and an interrupted run all behave as
+documented, a failed or interrupted run leaving the previous outputs untouched."""
 
 from __future__ import annotations
 
@@ -13,20 +15,20 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from microcred import paths, synth
-from microcred.params import NOTEBOOKS
-from microcred.sandbox import make, make_sandbox
+from microcred import paths, pipeline, synth
+from microcred.sandbox import make, make_sandbox, microcred
 
 from conftest import write_export
 
 pytestmark = pytest.mark.slow
 ROOT = paths.ROOT
 COMPARED = ["tables", "figures", "report/report.html", "report/tables"]
+EVERY_OUTPUT = [*COMPARED, "report/notebooks", "data/processed"]
 
 
-def files_under(folder: Path) -> dict[str, bytes]:
+def files_under(folder: Path, parts=COMPARED) -> dict[str, bytes]:
     out = {}
-    for part in COMPARED:
+    for part in parts:
         base = folder / part
         items = [base] if base.is_file() else sorted(p for p in base.rglob("*") if p.is_file())
         out.update({p.relative_to(folder).as_posix(): p.read_bytes() for p in items})
@@ -49,8 +51,25 @@ def test_fresh_make_report_reproduces_the_committed_outputs_byte_for_byte(built)
 
 
 def test_second_make_report_has_nothing_to_do(built):
-    assert make(built, "-q", "report", check=False).returncode == 0
-    assert "Nothing to be done" in make(built, "report").stdout
+    assert "Nothing to do" in make(built, "report").stdout
+    assert "Nothing to do" in microcred(built, "report", "--dry-run").stdout
+
+
+def test_the_outputs_are_the_declared_ones(built):
+    produced = set(files_under(built, EVERY_OUTPUT)) - {"data/processed/README.md"}
+    declared = {n for nb in pipeline.notebooks() for n in pipeline.output_names(nb)}
+    executed = {f"report/notebooks/{nb}.ipynb" for nb in pipeline.notebooks()}
+    assert produced == declared | executed
+
+
+def test_a_deleted_output_is_rebuilt_and_only_its_notebook_reruns(built):
+    before = files_under(built)
+    for name in ("figures/barrier_lift.svg", "report/report.html"):
+        (built / name).unlink()
+    ran = make(built, "report").stdout
+    assert "03_barriers" in ran and "04_report" in ran
+    assert "01_clean" not in ran and "02_regional" not in ran
+    assert files_under(built) == before
 
 
 def test_a_bad_parameters_file_stops_make_even_when_everything_is_up_to_date(built):
@@ -64,20 +83,25 @@ def test_changing_one_notebooks_parameter_reruns_only_it(built):
     original = params.read_text()
     try:
         params.write_text(original.replace("top_combinations: 10", "top_combinations: 8"))
-        dry = make(built, "-n", "report").stdout
+        dry = microcred(built, "report", "--dry-run").stdout
         assert "03_barriers" in dry and "04_report" in dry
         assert "01_clean" not in dry and "02_regional" not in dry
     finally:
         params.write_text(original)
 
 
-def test_a_regenerated_export_with_another_seed_builds_the_report(tmp_path):
+ODD_NAME = "leaders seed7 'q' \"d\" $HOME `touch pwned` $(touch pwned).csv"
+
+
+def test_a_regenerated_export_with_another_seed_and_an_odd_file_name_builds_the_report(tmp_path):
+    """Spaces, quotes, backticks and $ in a file name are characters, never shell syntax."""
     folder = make_sandbox(tmp_path)
-    other = folder / "data" / "raw" / "leaders_seed7.csv"
+    other = folder / "data" / "raw" / ODD_NAME
     synth.write_exports(other, None, seed=7)
-    make(folder, "report", "RAW=data/raw/leaders_seed7.csv")
+    make(folder, "report", f"RAW=data/raw/{ODD_NAME}")
+    assert not list(folder.rglob("pwned")) and not (Path.cwd() / "pwned").exists()
     page = (folder / "report" / "report.html").read_text()
-    assert "leaders_seed7.csv" in page and "Synthetic data" in page
+    assert "leaders seed7" in page and "Synthetic data" in page
     dispositions = pd.read_csv(folder / "tables" / "dispositions.csv")
     assert dispositions["rows_in"].iat[0] == len(synth.leaders_export(seed=7))
 
@@ -107,17 +131,9 @@ def test_bad_input_ends_with_one_readable_message_and_leaves_nothing_up_to_date(
     assert "01_clean failed" in message and "row 8" in message and "'offers_mc'" in message
     assert "'Perhaps'" in message
     executed = folder / "report" / "notebooks"
-    assert not [nb for nb in NOTEBOOKS if (executed / f"{nb}.ipynb").exists()]
+    assert not [nb for nb in pipeline.notebooks() if (executed / f"{nb}.ipynb").exists()]
     assert (executed / "01_clean.failed.ipynb").exists()  # kept for its traceback
     assert not (folder / "report" / "report.html").exists()
-
-
-def test_a_typo_in_the_parameters_stops_the_run_naming_it(tmp_path):
-    folder = make_sandbox(tmp_path)
-    (folder / "typo.yaml").write_text("03_barriers:\n  focus_contry: India\n")
-    result = make(folder, "report", "PARAMS=typo.yaml", check=False)
-    assert result.returncode != 0
-    assert "03_barriers.focus_contry is unknown" in result.stderr
 
 
 def test_a_focus_country_not_in_the_data_stops_the_run_naming_it(tmp_path):
@@ -144,20 +160,37 @@ def test_exports_with_nothing_valid_reject_every_row_with_its_reason(tmp_path, c
     assert rejected["reason"].str.len().gt(0).all()
 
 
-def test_an_interrupted_run_then_a_rerun_gives_the_same_outputs(tmp_path):
-    folder = make_sandbox(tmp_path)
-    env = {**os.environ, "MICROCRED_ROOT": str(folder)}
-    process = subprocess.Popen(["make", "report"], cwd=folder, env=env, start_new_session=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    executed = folder / "report" / "notebooks" / "01_clean.ipynb"
-    deadline = time.time() + 300
-    while not executed.exists() and time.time() < deadline:
-        time.sleep(0.2)
-    time.sleep(2)  # into the next notebooks
+def test_a_failure_after_the_first_notebook_leaves_the_previous_outputs_untouched(built):
+    """01 reruns with other outputs, then 02 stops: nothing of that run is published, the failed
+    notebook is kept, and the next successful run removes it."""
+    before = files_under(built, EVERY_OUTPUT)
+    (built / "p.yaml").write_text((ROOT / "params.yaml").read_text().replace(
+        "speeder_fraction: 0.3333333333333333", "speeder_fraction: 0.5").replace(
+        "focus_region: North America", "focus_region: Atlantis"))
+    result = make(built, "report", "PARAMS=p.yaml", check=False)
+    assert result.returncode != 0 and "focus_region = 'Atlantis' is not in the data" in result.stderr
+    assert "01_clean" in result.stdout  # it did run, in the staging folder
+    assert files_under(built, EVERY_OUTPUT) == before
+    assert (built / "report" / "notebooks" / "02_regional_comparison.failed.ipynb").exists()
+    assert "Nothing to do" in make(built, "report").stdout
+    assert not list((built / "report" / "notebooks").glob("*.failed.ipynb"))
+    assert not (built / "build" / "staging").exists()
+
+
+def test_an_interrupted_run_leaves_the_previous_outputs_untouched(built):
+    before = files_under(built, EVERY_OUTPUT)
+    env = {**os.environ, "MICROCRED_ROOT": str(built)}
+    (built / "p.yaml").write_text((ROOT / "params.yaml").read_text().replace(
+        "speeder_fraction: 0.3333333333333333", "speeder_fraction: 0.5"))
+    process = subprocess.Popen(["make", "report", "PARAMS=p.yaml"], cwd=built, env=env,
+                               start_new_session=True, stdout=subprocess.PIPE, text=True,
+                               stderr=subprocess.DEVNULL)
+    assert any(line.startswith("01_clean") for line in process.stdout)  # 01 done; 02 running
+    time.sleep(2)
     os.killpg(process.pid, signal.SIGINT)
     process.wait(timeout=120)
     assert process.returncode != 0
-    make(folder, "report")
-    fresh, committed = files_under(folder), files_under(ROOT)
-    assert [n for n in committed if fresh.get(n) != committed[n]] == []
-    assert not list(folder.rglob(".*.tmp")) and not list(folder.rglob(".*.running.ipynb"))
+    assert files_under(built, EVERY_OUTPUT) == before
+    assert not (built / "build" / "staging").exists()
+    assert not list(built.rglob(".*.tmp")) and not list(built.rglob(".*.running.ipynb"))
+    assert "Nothing to do" in make(built, "report").stdout

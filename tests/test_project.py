@@ -1,17 +1,22 @@
 """The project's own rules: environment.yml agrees with the pins, source notebooks carry no
-outputs and exactly one literal parameters cell, and parameters are checked before a run."""
+outputs and exactly one literal parameters cell, parameters are checked before a run, the
+pipeline is written down once (pipeline.yaml) and agrees with the code, the analysis never
+imports the tooling, and no value from the command line reaches a shell."""
 
 from __future__ import annotations
 
 import ast
 import json
 import re
+import subprocess
 import tomllib
+from pathlib import Path
 
 import pytest
 import yaml
 
-from microcred import params, paths
+from microcred import build, params, paths, pipeline
+from microcred.__main__ import parser
 
 
 def lock_versions() -> dict[str, str]:
@@ -76,12 +81,18 @@ def write_params(tmp_path, text: str):
     ("common:\n  region_scheme: planets\n", "region_scheme = 'planets'"),
     ("01_clean:\n  speeder_fraction: 0\n", "speeder_fraction = 0.0 is outside"),
     ("extra:\n  x: 1\n", "unknown section"),
+    ("common:\n  confidence_level: .nan\n", "confidence_level = nan should be a finite number"),
+    ("01_clean:\n  speeder_fraction: .nan\n", "speeder_fraction = nan should be a finite number"),
+    ("01_clean:\n  speeder_fraction: .inf\n", "speeder_fraction = inf should be a finite number"),
+    ("01_clean:\n  mapping: [a, b]\n", "mapping"),
+    ("01_clean:\n  mapping:\n    colums: {Q1: offers_mc}\n", "mapping"),
+    ("01_clean:\n  raw_leaders: data/raw/missing.csv\n", "raw_leaders = 'data/raw/missing.csv': no such file"),
+    ("- just a list\n", "expected sections"),
 ])
 def test_bad_parameters_stop_with_their_name(tmp_path, text, words):
     path = write_params(tmp_path, text)
     with pytest.raises(params.ParameterError, match=re.escape(words)):
-        for notebook in params.NOTEBOOKS:
-            params.effective(notebook, path)
+        params.validate(path)
 
 
 def test_focus_region_not_in_the_data_names_the_parameter():
@@ -89,15 +100,140 @@ def test_focus_region_not_in_the_data_names_the_parameter():
         params.check_choice("focus_region", "Atlantis", ["Europe", "Asia Pacific"])
 
 
-def test_stamps_change_only_when_a_notebooks_parameters_change(tmp_path):
-    base = (paths.ROOT / "params.yaml").read_text(encoding="utf-8")
-    path = write_params(tmp_path, base)
-    folder = tmp_path / "stamps"
-    params.write_stamps(path, folder=folder)
-    before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
-    path.write_text(base.replace("top_combinations: 10", "top_combinations: 12"), encoding="utf-8")
-    params.write_stamps(path, folder=folder)
-    after = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
-    assert [n for n in before if before[n] != after[n]] == ["03_barriers.json"]
-    params.write_stamps(path, raw="data/raw/other.csv", folder=folder)
-    assert json.loads((folder / "01_clean.json").read_text())["raw_leaders"] == "data/raw/other.csv"
+def test_parameters_are_all_checked_before_anything_runs(tmp_path):
+    path = write_params(tmp_path, "common:\n  confidence_level: .nan\n")
+    with pytest.raises(params.ParameterError, match="confidence_level"):
+        build.report(path)
+    assert not paths.STAGING.exists()
+
+
+# --------------------------------------------------------------------------- the pipeline, once
+
+NOTEBOOK_NAMES = pipeline.notebooks()
+
+
+def notebook_code(notebook: str) -> str:
+    nb = json.loads((paths.NOTEBOOKS / f"{notebook}.ipynb").read_text(encoding="utf-8"))
+    return "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+
+
+def test_the_notebook_list_is_written_in_one_file():
+    files = [paths.ROOT / "Makefile", paths.ROOT / ".ci" / "run", *paths.PACKAGE.rglob("*.py"),
+             *(paths.ROOT / "tests").glob("*.py")]
+    files.remove(Path(__file__))  # which checks the manifest's graph by name
+    listing = [f for f in files if all(nb in f.read_text(encoding="utf-8") for nb in NOTEBOOK_NAMES)]
+    assert listing == [], f"the notebook list belongs in pipeline.yaml only: {listing}"
+    assert sorted(p.stem for p in paths.NOTEBOOKS.glob("*.ipynb")) == sorted(NOTEBOOK_NAMES)
+
+
+def test_siblings_are_independent_and_the_report_comes_last():
+    assert pipeline.downstream("02_regional_comparison") == ("02_regional_comparison", "04_report")
+    assert pipeline.downstream("01_clean") == NOTEBOOK_NAMES
+    assert pipeline.notebook("04_report").after == ("02_regional_comparison", "03_barriers")
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOK_NAMES)
+def test_the_manifest_lists_the_modules_each_notebook_imports(notebook):
+    imported = pipeline.package_imports(notebook_code(notebook))
+    assert imported == set(pipeline.notebook(notebook).uses)
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOK_NAMES)
+def test_the_manifest_lists_every_data_file_a_notebook_reads(notebook):
+    """Every file of data/external (or template) its modules name through `paths` is declared."""
+    constants = set()
+    for module in pipeline.modules_used(notebook):
+        source = (paths.PACKAGE / f"{module}.py").read_text(encoding="utf-8")
+        constants |= set(re.findall(r"paths\.([A-Z_]+)", source))
+    constants |= set(re.findall(r"paths\.([A-Z_]+)", notebook_code(notebook)))
+    named = {getattr(paths, c) for c in constants}
+    external = {p for p in named if isinstance(p, Path) and p.parent == paths.EXTERNAL}
+    templates = set(paths.TEMPLATES.glob("*")) if "report" in pipeline.modules_used(notebook) else set()
+    declared = {pipeline.input_file(i) for i in pipeline.notebook(notebook).inputs}
+    assert external | templates <= declared
+    assert all(p.is_file() for p in declared)
+
+
+def test_editing_the_benchmark_or_the_generator_reruns_nothing():
+    for notebook in NOTEBOOK_NAMES:
+        assert {"bench", "synth", "sandbox", "build"}.isdisjoint(pipeline.modules_used(notebook))
+
+
+def test_the_committed_outputs_are_exactly_the_declared_ones():
+    declared = {n for nb in NOTEBOOK_NAMES for n in build.written(nb) if not n.startswith("data/")}
+    committed = subprocess.run(["git", "ls-files", "figures", "tables", "report"], cwd=paths.ROOT,
+                               capture_output=True, text=True).stdout.split()
+    if not committed:
+        pytest.skip("not a git checkout")
+    assert set(committed) == declared
+
+
+def test_the_report_sections_place_declared_outputs_once():
+    sections = pipeline.report_sections()
+    tables = {t for nb in NOTEBOOK_NAMES for t in pipeline.notebook(nb).tables}
+    figures = {f for nb in NOTEBOOK_NAMES for f in pipeline.notebook(nb).figures}
+    assert {f for fs, _ in sections.values() for f in fs} <= figures
+    assert {t for _, ts in sections.values() for t in ts} <= tables
+    assert list(sections)[0] == "cleaning"
+
+
+def test_a_missing_or_changed_output_makes_its_notebook_run():
+    values = params.validate(paths.PARAMS, deep=False)["03_barriers"]
+    current = build.record("03_barriers", values, paths.ROOT)
+    assert build.why_stale(current, current) is None
+    for name in current["writes"]:
+        gone = {**current, "writes": {**current["writes"], name: None}}
+        assert build.why_stale(current, gone) == f"output missing: {name}"
+    changed = {**current, "parameters": {**values, "top_combinations": 3}}
+    assert build.why_stale(current, changed) == "parameters changed: top_combinations"
+    assert build.why_stale(None, current) == "no record of a previous run"
+
+
+# --------------------------------------------------------------------------- layers
+
+TOOLING = {"params", "run", "build", "sandbox", "bench", "__main__", "synth"}
+
+
+def test_the_analysis_never_imports_the_tooling_or_the_generator():
+    """Tooling may use the analysis, never the other way round."""
+    wrong = {}
+    for path in paths.PACKAGE.glob("*.py"):
+        if path.stem not in TOOLING:
+            found = pipeline.package_imports(path.read_text(encoding="utf-8"), path.stem) & TOOLING
+            if found:
+                wrong[path.stem] = sorted(found)
+    assert wrong == {}
+
+
+def test_paths_are_built_in_paths_only():
+    """No module but paths anchors a path at the project root."""
+    anchored = [p.stem for p in paths.PACKAGE.glob("*.py")
+                if p.stem != "paths" and re.search(r"paths\.ROOT\s*/", p.read_text(encoding="utf-8"))]
+    assert set(anchored) <= {"synth", "sandbox"}  # synth: its owner moves EXAMPLE to paths; sandbox copies
+
+
+# --------------------------------------------------------------------------- the command line
+
+def test_help_lists_every_command(capsys):
+    with pytest.raises(SystemExit):
+        parser().parse_args(["--help"])
+    text = capsys.readouterr().out
+    for command in ("report", "test", "lint", "lab", "bench", "clean"):
+        assert re.search(rf"^\s+{command}\s", text, flags=re.M), command
+
+
+def test_makefile_recipes_never_contain_command_line_values():
+    text = (paths.ROOT / "Makefile").read_text(encoding="utf-8")
+    for name in ("RAW", "PARAMS", "JOBS", "TIMEOUT", "LAB_ARGS"):
+        assert not re.search(rf"\$[({{]{name}[)}}]", text), f"$({name}) expanded into Makefile text"
+    assert "$(shell" not in text
+
+
+@pytest.mark.parametrize("flag", ["-n", "-q"])
+def test_make_never_hands_a_value_to_a_shell(tmp_path, flag):
+    target = tmp_path / "pwned"
+    for raw in (f"x`touch {target}`.csv", f"x$(touch {target}).csv", f"x'; touch {target}; '.csv",
+                f'x"; touch {target}; ".csv'):
+        subprocess.run(["make", flag, "report", f"RAW={raw}", f"PARAMS={raw}"], cwd=paths.ROOT,
+                       capture_output=True, text=True)
+        assert not target.exists(), raw

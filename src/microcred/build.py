@@ -108,8 +108,8 @@ def stage() -> Path:
     """A staging folder holding a copy of the current outputs (failed notebooks aside)."""
     shutil.rmtree(paths.STAGING, ignore_errors=True)
     for folder in paths.OUTPUT_FOLDERS:
-        if (paths.ROOT / folder).is_dir():
-            shutil.copytree(paths.ROOT / folder, paths.STAGING / folder,
+        if paths.resolve(folder).is_dir():
+            shutil.copytree(paths.resolve(folder), paths.STAGING / folder,
                             ignore=shutil.ignore_patterns("*.failed.ipynb", ".*"))
     paths.STAGING.mkdir(parents=True, exist_ok=True)
     return paths.STAGING
@@ -118,7 +118,7 @@ def stage() -> Path:
 def publish(staging: Path) -> None:
     """Move every staged file that differs from its counterpart into place, then drop staging."""
     for staged in sorted(p for p in staging.rglob("*") if p.is_file()):
-        target = paths.ROOT / staged.relative_to(staging)
+        target = paths.resolve(staged.relative_to(staging))
         if fingerprint(target) != fingerprint(staged):
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(staged, target)

@@ -12,7 +12,7 @@ from pathlib import Path
 from . import paths
 
 INPUTS = ("notebooks", "data/external", "data/raw")
-FILES = ("params.yaml", "Makefile", "pyproject.toml", "requirements.lock")
+FILES = ("params.yaml", "pipeline.yaml", "Makefile", "pyproject.toml", "requirements.lock")
 
 
 def make_sandbox(folder: Path) -> Path:
@@ -31,6 +31,16 @@ def make(folder: Path, *args: str, check: bool = True) -> subprocess.CompletedPr
     result = subprocess.run(["make", *args], cwd=folder, env=env, capture_output=True, text=True)
     if check and result.returncode != 0:
         raise RuntimeError(f"make {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+    return result
+
+
+def microcred(folder: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """`python -m microcred ARGS` in the sandbox, as `make` would call it."""
+    env = {**os.environ, "MICROCRED_ROOT": str(folder)}
+    result = subprocess.run([str(folder / ".venv" / "bin" / "python"), "-m", "microcred", *args],
+                            cwd=folder, env=env, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise RuntimeError(f"microcred {' '.join(args)} failed:\n{result.stderr[-3000:]}")
     return result
 
 
