@@ -30,7 +30,8 @@ def files_under(folder: Path, parts=COMPARED) -> dict[str, bytes]:
     out = {}
     for part in parts:
         base = folder / part
-        items = [base] if base.is_file() else sorted(p for p in base.rglob("*") if p.is_file())
+        items = [base] if base.is_file() else sorted(
+            p for p in base.rglob("*") if p.is_file() and not p.name.endswith(".failed.ipynb"))
         out.update({p.relative_to(folder).as_posix(): p.read_bytes() for p in items})
     return out
 
