@@ -25,9 +25,11 @@ from .params import ParameterError, effective  # noqa: E402
 
 KERNEL = "microcred"
 VOLATILE = ("papermill", "execution")  # timings and durations: they differ on every run
-# The kernel warns on every start that it talks to papermill over local TCP without encryption:
-# noise to a user, who reads it as a problem. Errors still show.
-KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
+# The kernel's own log is noise a user reads as a problem: on every start a warning that it talks
+# to papermill over local TCP without encryption, and under load an error when the interrupt that
+# precedes every kernel shutdown lands mid-message. A failing cell still reaches the user through
+# papermill, a dying kernel through nbclient.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 
 
 def failed_path(notebook: str) -> Path:
