@@ -134,7 +134,8 @@ def test_siblings_are_independent_and_the_report_comes_last():
 @pytest.mark.parametrize("notebook", NOTEBOOK_NAMES)
 def test_the_manifest_lists_the_modules_each_notebook_imports(notebook):
     imported = pipeline.package_imports(notebook_code(notebook))
-    assert imported == set(pipeline.notebook(notebook).uses)
+    assert imported == set(pipeline.notebook(notebook).uses), \
+        f"pipeline.yaml: set `uses` of {notebook} to {sorted(imported)}"
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOK_NAMES)
@@ -149,7 +150,8 @@ def test_the_manifest_lists_every_data_file_a_notebook_reads(notebook):
     external = {p for p in named if isinstance(p, Path) and p.parent == paths.EXTERNAL}
     templates = set(paths.TEMPLATES.glob("*")) if "report" in pipeline.modules_used(notebook) else set()
     declared = {pipeline.input_file(i) for i in pipeline.notebook(notebook).inputs}
-    assert external | templates <= declared
+    missing = sorted(paths.relative(p) for p in (external | templates) - declared)
+    assert not missing, f"pipeline.yaml: add {missing} to the inputs of {notebook}"
     assert all(p.is_file() for p in declared)
 
 

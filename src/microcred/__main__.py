@@ -20,10 +20,6 @@ import sys
 
 from . import paths
 
-CLEANED = ("build", "report/notebooks/*.ipynb", "report/report.html", "report/tables",
-           "figures/*", "tables/*", "data/interim/*.csv", "data/processed/*.csv",
-           "data/processed/*.json")
-
 
 def report(args) -> int:
     from . import build
@@ -75,13 +71,20 @@ def bench(args) -> int:
     return benchmark.main(["--smoke"] if args.smoke else [])
 
 
+def generated():
+    """Every file or folder a run writes (never data/raw, never the README files beside them)."""
+    yield from (paths.BUILD, paths.REPORT_HTML, paths.REPORT_TABLES)
+    yield from paths.EXECUTED.glob("*.ipynb")
+    yield from (*paths.FIGURES.glob("*"), *paths.TABLES.glob("*"), *paths.INTERIM.glob("*.csv"))
+    yield from (*paths.PROCESSED.glob("*.csv"), *paths.PROCESSED.glob("*.json"))
+
+
 def clean(args) -> int:
-    """Remove generated files (never data/raw, never the README files beside them)."""
-    for pattern in CLEANED:
-        for path in paths.ROOT.glob(pattern):
-            if path.name == "README.md":
-                continue
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    for path in generated():
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists() and path.name != "README.md":
+            path.unlink()
     return 0
 
 

@@ -11,17 +11,18 @@ from pathlib import Path
 
 from . import paths
 
-INPUTS = ("notebooks", "data/external", "data/raw")
-FILES = ("params.yaml", "pipeline.yaml", "Makefile", "pyproject.toml", "requirements.lock")
+INPUTS = (paths.NOTEBOOKS, paths.EXTERNAL, paths.RAW)
+FILES = (paths.PARAMS, paths.MANIFEST, *(paths.resolve(n) for n in ("Makefile", "pyproject.toml",
+                                                                    "requirements.lock")))
 
 
 def make_sandbox(folder: Path) -> Path:
     folder = Path(folder)
     for part in INPUTS:
-        shutil.copytree(paths.ROOT / part, folder / part)
-    for name in FILES:
-        shutil.copy2(paths.ROOT / name, folder / name)  # keeps mtimes: setup stays up to date
-    (folder / ".venv").symlink_to(paths.ROOT / ".venv")
+        shutil.copytree(part, folder / paths.relative(part))
+    for file in FILES:
+        shutil.copy2(file, folder / file.name)  # keeps mtimes: setup stays up to date
+    (folder / ".venv").symlink_to(paths.resolve(".venv"))
     return folder
 
 
