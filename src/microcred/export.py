@@ -74,7 +74,7 @@ def read_export(path, survey: str = "leaders", mapping: Mapping | None = None) -
     path = Path(path)
     cb = codebook_mod.load(survey)
     mapping = mapping or Mapping()
-    table = _reader(path)(path, cb)
+    table = _reader(path)(path, cb, mapping)
     ids = [mapping.columns.get(c) or table.platform_ids.get(c, c) for c in table.columns]
     _check_columns(path, ids, cb, mapping)
     data = table.data
@@ -118,7 +118,7 @@ def _malformed_frame(malformed: list[tuple[int, list[str]]], ids: list[str] = ()
         "ResponseId": [response_id(fields) for _, fields in malformed],
         "reason": [f"malformed record: row {row} has {len(fields)} fields, the header has "
                    f"{width} (a field lost, added or cut off); its answers cannot be placed"
-                   for row, fields in malformed]}, columns=["row", "ResponseId", "reason"])
+                   for row, fields in malformed]}).astype({"row": int, "ResponseId": str, "reason": str})
 
 
 # --------------------------------------------------------------------------- CSV
@@ -126,7 +126,7 @@ def _malformed_frame(malformed: list[tuple[int, list[str]]], ids: list[str] = ()
 HEAD_BYTES = 1 << 20  # enough for the three header rows, however long the question texts
 
 
-def _read_csv(path: Path, cb) -> Table:
+def _read_csv(path: Path, cb, mapping=None) -> Table:
     header = _first_records(path, _head(path))
     n_header = _header_row_count(path, header, cb)
     width = len(header[0])
