@@ -11,6 +11,7 @@ import pytest
 from scipy import stats
 
 from microcred import estimate
+from microcred.disclosure import Policy
 
 Z95 = 1.959963984540054
 
@@ -55,7 +56,7 @@ def test_indicator_applies_the_metric_base(cb):
 
 def test_shares_give_n_count_percent_and_interval(cb):
     frame = sample(["Yes"] * 7 + ["No"] * 3, ["Strongly agree"] * 10)
-    row = estimate.shares(frame, [cb.metric("offers_mc")], min_n=0, min_institutions=0).iloc[0]
+    row = estimate.shares(frame, [cb.metric("offers_mc")], policy=Policy(0, 0, off=True)).iloc[0]
     assert (row["n"], row["count"], row["pct"]) == (10, 7, 70.0)
     assert (row["ci_low"], row["ci_high"]) == pytest.approx(
         tuple(100 * v for v in wilson_by_hand(7, 10)))
@@ -69,7 +70,7 @@ def test_shares_give_n_count_percent_and_interval(cb):
 def test_clustered_shares_widen_the_interval_by_the_design_effect(cb):
     offers = ["Yes"] * 40 + ["No"] * 60
     frame = sample(offers, ["Strongly agree"] * 100, inst=[f"i{i // 2}" for i in range(100)])
-    row = estimate.shares(frame, [cb.metric("offers_mc")], min_n=0, min_institutions=0).iloc[0]
+    row = estimate.shares(frame, [cb.metric("offers_mc")], policy=Policy(0, 0, off=True)).iloc[0]
     # pairs that agree: 50 independent answers, deff = 2 (n - 1) / n * C / (C - 1)
     assert row["deff"] == pytest.approx(2 * 99 / 100 * 50 / 49)
     assert row["n_eff"] == pytest.approx(100 / row["deff"])
@@ -82,7 +83,7 @@ def test_clustered_shares_widen_the_interval_by_the_design_effect(cb):
 def test_not_sure_sensitivity_shows_the_share_with_and_without_it(cb):
     frame = sample(["Yes"] * 6 + ["No"] * 2 + ["Not sure"] * 2, ["Strongly agree"] * 10)
     table = estimate.not_sure_sensitivity(frame, [cb.metric("offers_mc"), cb.metric("career_outcomes")],
-                                          min_n=0, min_institutions=0)
+                                          policy=Policy(0, 0, off=True))
     row = table.set_index("metric").loc["offers_mc"]
     assert list(table["metric"]) == ["offers_mc"]  # career outcomes has no "Not sure"
     assert (row["not_sure"], row["not_sure_pct"]) == (2, 20.0)
@@ -92,7 +93,7 @@ def test_not_sure_sensitivity_shows_the_share_with_and_without_it(cb):
 
 def test_small_groups_keep_n_and_lose_every_value(cb):
     frame = sample(["Yes"] * 10, ["Strongly agree"] * 10, inst=["i1"] * 5 + ["i2"] * 5)
-    row = estimate.shares(frame, [cb.metric("offers_mc")], min_n=5, min_institutions=5).iloc[0]
+    row = estimate.shares(frame, [cb.metric("offers_mc")], policy=Policy(5, 5)).iloc[0]
     assert row["suppressed"] and row["n"] == 10
     assert row[["count", "pct", "ci_low", "ci_high"]].isna().all()
 
@@ -126,11 +127,13 @@ def test_adjust_leaves_missing_p_values_missing():
     assert np.isnan(out.iat[1]) and out.iat[0] == pytest.approx(0.02)
 
 
-def test_compare_family_leaves_small_groups_empty(cb):
+def test_compare_group_leaves_small_groups_empty(cb):
     frame = sample(["Yes"] * 5 + ["No"] * 15, ["Strongly agree"] * 20, region=["N"] * 5 + ["S"] * 15)
-    table = estimate.compare_family(frame, [cb.metric("offers_mc")], frame["region"].eq("N"), "N",
-                                    min_n=10)
+    policy = Policy(10, 1)
+    released = estimate.release_groups(frame, [cb.metric("offers_mc")], "region", ["N", "S"], policy)
+    table = estimate.compare_group(frame, [cb.metric("offers_mc")], "region", "N", released, policy)
     assert table["n_group"].iat[0] == 5 and np.isnan(table["diff_pp"].iat[0])
+    assert np.isnan(table["pct_rest"].iat[0])  # the rest and the total would give N back
 
 
 def test_region_balanced_weights_regions_equally(cb):
@@ -150,33 +153,3 @@ def test_mean_with_interval_matches_t_formula():
     assert (out["ci_low"], out["ci_high"]) == pytest.approx((3 - half, 3 + half))
 
 
-def test_complementary_suppression_hides_the_smallest_part_when_a_remainder_is_small():
-    rows = pd.DataFrame({
-        "metric": "m", "base": "b", "group_type": ["all", "region", "region", "region"],
-        "group": ["All", "A", "B", "C"], "n": [100, 50, 40, 10], "count": [50, 25, 20, np.nan],
-        "pct": [50.0, 50.0, 50.0, np.nan], "ci_low": 1.0, "ci_high": 2.0,
-        "suppressed": [False, False, False, True]})
-    out = estimate.suppress_complements(rows, min_n=30)
-    # C (n=10) alone could be worked back as All - A - B: B, the smallest shown part, goes too
-    assert out["suppressed"].tolist() == [False, False, True, True]
-    assert np.isnan(out.loc[2, "pct"])
-    rows.loc[3, "n"], rows.loc[0, "n"] = 0, 90  # nothing left over: nothing to protect
-    assert estimate.suppress_complements(rows, min_n=30)["suppressed"].tolist()[:3] == [False] * 3
-
-
-def test_complementary_suppression_covers_countries_within_their_region():
-    rows = pd.DataFrame({
-        "metric": "m", "base": "b", "group_type": ["all", "region", "country"],
-        "group": ["All", "R", "X"], "n": [500, 100, 80], "count": [1, 1, 1],
-        "pct": 1.0, "ci_low": 1.0, "ci_high": 2.0, "suppressed": False})
-    out = estimate.suppress_complements(rows, min_n=30, nested={"X": "R"})
-    assert out.loc[2, "suppressed"]  # R - X = 20 respondents of other countries
-
-
-def test_comparisons_hide_what_the_estimates_suppress():
-    estimates = pd.DataFrame({"metric": ["m", "m"], "group": ["X", "Y"], "suppressed": [True, False]})
-    comparisons = pd.DataFrame({"metric": ["m", "m"], "group": ["X", "Y"], "n_group": [40, 50],
-                                "pct_group": [60.0, 70.0], "diff_pp": [5.0, 6.0], "p_value": [0.1, 0.2]})
-    out = estimate.hide_suppressed(comparisons, estimates)
-    assert out.loc[0, ["pct_group", "diff_pp", "p_value"]].isna().all()
-    assert out.loc[1, "pct_group"] == 70.0 and out.loc[0, "n_group"] == 40

@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint, proportion_effectsize
 
-from . import design
+from . import design, disclosure
 from .codebook import Codebook, Metric
+from .disclosure import Policy, hide, protect
 
 ESTIMATE_COLUMNS = ["metric", "base", "group_type", "group", "n", "count", "pct", "ci_low",
                     "ci_high", "suppressed"]
@@ -45,13 +46,14 @@ def wilson_interval(count, n, level: float = 0.95):
 
 
 def shares(frame: pd.DataFrame, metrics: list[Metric], by: str | None = None,
-           group_type: str = "all", level: float = 0.95, min_n: int = 30,
-           min_institutions: int = 5, groups: list[str] | None = None,
+           group_type: str = "all", level: float = 0.95, *, policy: Policy,
+           groups: list[str] | None = None,
            indicators: dict[str, pd.Series] | None = None) -> pd.DataFrame:
     """One row per metric x group, with n, count, percent and an interval on the effective
-    sample size (institutions as clusters), then `DESIGN_COLUMNS`; groups below the disclosure
-    thresholds keep their n and lose every value. `indicators` may carry the metrics' indicator
-    columns already computed."""
+    sample size (institutions as clusters), then `DESIGN_COLUMNS`; groups too small under the
+    disclosure policy keep their n and lose every value (primary suppression; the secondary one
+    needs every table: `release_table`). `indicators` may carry the metrics' indicator columns
+    already computed."""
     keys = frame[by] if by else pd.Series("All", index=frame.index)
     keys = keys if isinstance(keys.dtype, pd.CategoricalDtype) else keys.astype("category")
     codes, labels = keys.cat.codes.to_numpy(), list(keys.cat.categories)
@@ -70,13 +72,14 @@ def shares(frame: pd.DataFrame, metrics: list[Metric], by: str | None = None,
         for group in wanted:
             g = labels.index(group) if group in labels else None
             n_g = int(n[g]) if g is not None else 0
-            n_inst = min_institutions
-            if n_g < min_institutions * per_institution:
+            n_inst = policy.min_institutions
+            if n_g < policy.min_institutions * per_institution:
                 n_inst = len(np.unique(inst[base & (codes == g)])) if n_g else 0
-            rows.append(_row(metric, group_type, group, n_g, int(count[g]) if n_g else 0, n_inst,
-                             level, min_n, min_institutions))
+            rows.append(_row(metric, group_type, group, n_g, int(count[g]) if n_g else 0, level))
+            rows[-1]["suppressed"] = policy.too_small(n_g, n_inst)
             variances.append(est["variance"][g] if n_g else np.nan)
-    return with_design(pd.DataFrame(rows, columns=ESTIMATE_COLUMNS), np.array(variances), level)
+    table = with_design(pd.DataFrame(rows, columns=ESTIMATE_COLUMNS), np.array(variances), level)
+    return hide(table, table["suppressed"])
 
 
 def with_design(table: pd.DataFrame, variances: np.ndarray, level: float) -> pd.DataFrame:
@@ -101,73 +104,53 @@ def _ordered(keys: pd.Series, labels: list) -> list:
     return [c for c in labels if c in present]
 
 
-def _row(metric, group_type, group, n, count, n_inst, level, min_n, min_inst) -> dict:
-    suppressed = n == 0 or n < min_n or n_inst < min_inst
+def _row(metric, group_type, group, n, count, level) -> dict:
     row = {"metric": metric.id, "base": metric.base, "group_type": group_type, "group": group,
            "n": n, "count": np.nan, "pct": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-           "suppressed": suppressed}
-    if not suppressed:
+           "suppressed": False}
+    if n:
         low, high = wilson_interval(count, n, level)
         row.update(count=count, pct=100 * count / n, ci_low=100 * low, ci_high=100 * high)
     return row
 
 
-def suppress_complements(table: pd.DataFrame, min_n: int,
-                         nested: dict[str, str] | None = None) -> pd.DataFrame:
-    """Secondary suppression: no suppressed or unlisted part of a total may be worked back by
-    subtraction. For each metric, the groups of each group type are the parts of the `all` row
-    (and countries, through `nested`, parts of their region). Where what the shown parts leave of
-    the total is a group of 1 to `min_n` - 1 respondents, the smallest shown part is suppressed
-    too, until the remainder is empty or large enough."""
-    table = table.copy()
-    values = [c for c in VALUE_COLUMNS if c in table]
-    for _, rows in table.groupby("metric", sort=False):
-        families = [(rows[rows["group_type"].eq("all")].index, rows[rows["group_type"].eq(t)].index)
-                    for t in rows["group_type"].unique() if t != "all"]
-        for region, countries in _by_parent(rows, nested or {}).items():
-            families.append((rows[rows["group_type"].eq("region") & rows["group"].eq(region)].index,
-                             countries))
-        for parent, parts in families:
-            if len(parent) != 1 or table.at[parent[0], "suppressed"]:
-                continue
-            while True:
-                shown = [i for i in parts if not table.at[i, "suppressed"]]
-                left = table.at[parent[0], "n"] - table.loc[shown, "n"].sum()
-                if not shown or left == 0 or left >= min_n:
-                    break
-                smallest = min(shown, key=lambda i: table.at[i, "n"])
-                table.loc[smallest, "suppressed"] = True
-                table.loc[smallest, values] = np.nan
-    return table
+ESTIMATE_GROUP_TYPES = ("all", "region", "country", "offers_mc")
+SITUATIONS = {"offers_mc": "Offers micro-credentials", "offers_credit": "Awards credit",
+              "inst_type": "Institution type", "role": "Role"}  # barriers by situation
 
 
-def _by_parent(rows: pd.DataFrame, nested: dict[str, str]) -> dict[str, pd.Index]:
-    countries = rows[rows["group_type"].eq("country")]
-    parents = countries["group"].map(nested)
-    return {region: countries.index[parents.eq(region)] for region in parents.dropna().unique()}
-
-
-def estimates_table(frame: pd.DataFrame, cb: Codebook, region_order: list[str],
-                    level: float = 0.95, min_n: int = 30, min_institutions: int = 5) -> pd.DataFrame:
-    """tables/estimates.csv: every metric, for all, by region, by country (countries with at
-    least `min_n` respondents) and by the institution's offer (where the base allows)."""
+def release_table(frame: pd.DataFrame, cb: Codebook, region_order: list[str],
+                  level: float, policy: Policy) -> pd.DataFrame:
+    """Every estimate any notebook releases, protected together (primary and secondary
+    suppression across all the families they show): every metric for all, by region, by country
+    (countries with at least `min_group_size` respondents) and by the institution's offer (where
+    the base allows); the barriers also by the credit question, institution type and role.
+    tables/estimates.csv is its first four group types."""
     metrics = cb.metrics
     # group keys and institutions factorised once for the 100-odd groupings below
     frame = frame.astype({c: "category" for c in ("inst_id", "region", "country") if c in frame})
-    kw = dict(level=level, min_n=min_n, min_institutions=min_institutions,
-              indicators={m.id: indicator(frame, m) for m in metrics})
+    indicators = {m.id: indicator(frame, m) for m in metrics}
+    kw = dict(level=level, policy=policy, indicators=indicators)
     large = frame["country"].value_counts()
-    countries = sorted(large[large >= min_n].index)
+    countries = sorted(large[large >= max(policy.min_group_size, 1)].index)
     open_base = [m for m in metrics if "offers_mc" not in dict(m.among) and m.id != "offers_mc"]
+    barrier_metrics = cb.metrics_of("barriers")
     parts = [
         shares(frame, metrics, **kw),
         shares(frame, metrics, "region", "region", groups=region_order, **kw),
         shares(frame, metrics, "country", "country", groups=countries, **kw),
         shares(frame, open_base, "offers_mc", "offers_mc", groups=cb.labels("offers_mc"), **kw),
+        *[shares(frame, barrier_metrics, column, column, **kw,
+                 groups=[g for g in cb.labels(column) if g in set(frame[column].dropna())])
+          for column in SITUATIONS if column != "offers_mc"],
     ]
-    region_of = frame[["country", "region"]].drop_duplicates().astype(str)
-    region_of = dict(zip(region_of["country"], region_of["region"]))
-    return suppress_complements(pd.concat(parts, ignore_index=True), min_n, region_of)
+    bases = {k: v.notna() for k, v in indicators.items()}
+    return protect(pd.concat(parts, ignore_index=True), frame, policy, bases)
+
+
+def estimates_table(released: pd.DataFrame) -> pd.DataFrame:
+    """tables/estimates.csv: the released estimates of all, regions, countries and offer groups."""
+    return released[released["group_type"].isin(ESTIMATE_GROUP_TYPES)].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- comparisons
@@ -197,35 +180,61 @@ def compare_with_rest(frame: pd.DataFrame, metric: Metric, in_group: pd.Series,
 
 
 def compare_family(frame: pd.DataFrame, metrics: list[Metric], in_group: pd.Series,
-                   group_label: str, level: float = 0.95, correction: str = "holm",
-                   min_n: int = 0) -> pd.DataFrame:
-    """One group against the rest on a family of metrics, with corrected p-values. Comparisons
-    where either side has fewer than `min_n` respondents in the base are left empty."""
-    rows = []
-    for m in metrics:
-        row = compare_with_rest(frame, m, in_group, level)
-        if min(row["n_group"], row["n_rest"]) < min_n:
-            row = {k: (v if k in ("metric", "n_group", "n_rest") else np.nan) for k, v in row.items()}
-        rows.append(row)
-    table = pd.DataFrame(rows)
+                   group_label: str, level: float = 0.95, correction: str | None = "holm") -> pd.DataFrame:
+    """One group against the rest on a family of metrics, with corrected p-values (unprotected:
+    released only through `compare_group`). No correction when `correction` is None."""
+    table = pd.DataFrame([compare_with_rest(frame, m, in_group, level) for m in metrics])
     table.insert(0, "group", group_label)
     table.insert(2, "label", [m.label for m in metrics])
-    table["p_adjusted"] = adjust(table["p_value"], correction)
-    table["correction"] = correction
+    table["p_adjusted"] = adjust(table["p_value"], correction) if correction else np.nan
+    table["correction"] = correction or ""
     return table
 
 
-def hide_suppressed(comparisons: pd.DataFrame, estimates: pd.DataFrame) -> pd.DataFrame:
-    """Blank every comparison whose group is suppressed in `estimates` (primary or secondary
-    suppression), so a comparison table never shows what the estimates table hides."""
-    hidden = estimates.loc[estimates["suppressed"], ["metric", "group"]].drop_duplicates()
-    keys = pd.MultiIndex.from_frame(comparisons[["metric", "group"]])
-    mask = keys.isin(pd.MultiIndex.from_frame(hidden))
-    values = [c for c in comparisons.columns
-              if c.startswith(("pct_", "diff_", "p_")) or c == "cohens_h"]
-    out = comparisons.copy()
-    out.loc[mask, values] = np.nan
-    return out
+def compare_group(frame: pd.DataFrame, metrics: list[Metric], group_type: str, group: str,
+                  released: pd.DataFrame, policy: Policy, level: float = 0.95,
+                  correction: str | None = "holm") -> pd.DataFrame:
+    """A region or country against the rest, shown where the group's estimate is released and
+    the rest is large enough; p-values adjusted across the comparisons shown."""
+    in_group = frame[group_type].astype(object).eq(group)
+    table = compare_family(frame, metrics, in_group, group, level, None)
+
+    def rest_too_small(metric_id, _group):
+        rest = indicator(frame, next(m for m in metrics if m.id == metric_id)).notna() & ~in_group
+        return policy.too_small(int(rest.sum()), frame.loc[rest, "inst_id"].nunique()
+                                if "inst_id" in frame else int(rest.sum()))
+
+    table = disclosure.comparisons(table, released, group_type, rest_too_small)
+    if correction:
+        table["p_adjusted"], table["correction"] = adjust(table["p_value"], correction), correction
+    return table
+
+
+def compare_grid(frame: pd.DataFrame, metrics: list[Metric], group_type: str, groups: list[str],
+                 released: pd.DataFrame, policy: Policy, level: float = 0.95) -> pd.DataFrame:
+    """Several groups each against the rest: an exploratory grid, so p-values are adjusted by
+    Benjamini-Hochberg across all of it."""
+    parts = [compare_group(frame, metrics, group_type, g, released, policy, level, None)
+             for g in groups]
+    if not parts:
+        return pd.DataFrame(columns=COMPARISON_COLUMNS)
+    grid = pd.concat(parts, ignore_index=True)
+    grid["p_adjusted"], grid["correction"] = adjust(grid["p_value"], "fdr_bh"), "fdr_bh"
+    return grid
+
+
+COMPARISON_COLUMNS = ["group", "metric", "label", "n_group", "pct_group", "n_rest", "pct_rest",
+                      "diff_pp", "diff_low", "diff_high", "p_value", "cohens_h", "p_adjusted",
+                      "correction"]
+
+
+def release_groups(frame: pd.DataFrame, metrics: list[Metric], by: str, groups: list[str],
+                   policy: Policy, level: float = 0.95) -> pd.DataFrame:
+    """Protected estimates of all and a few groups of one type (e.g. the employer survey)."""
+    parts = [shares(frame, metrics, level=level, policy=policy),
+             shares(frame, metrics, by, by, groups=groups, level=level, policy=policy)]
+    bases = {m.id: indicator(frame, m).notna() for m in metrics}
+    return protect(pd.concat(parts, ignore_index=True), frame, policy, bases)
 
 
 def adjust(p_values: pd.Series, method: str = "holm") -> pd.Series:
@@ -331,3 +340,26 @@ def _labels(frame: pd.DataFrame, metric: Metric) -> set[str]:
     if isinstance(column.dtype, pd.CategoricalDtype):
         return set(column.cat.categories)
     return set(column.dropna().astype(str))
+
+
+def shown_regions(released: pd.DataFrame, metric: Metric, regions: list[str]) -> list[str]:
+    """The regions whose estimate of the metric the disclosure gate releases."""
+    rows = released[released["metric"].eq(metric.id) & released["group_type"].eq("region")
+                    & ~released["suppressed"]]
+    return [r for r in regions if r in set(rows["group"])]
+
+
+def region_balanced_shown(frame: pd.DataFrame, released: pd.DataFrame, metric: Metric,
+                          regions: list[str], level: float = 0.95) -> dict:
+    """`region_balanced` over the regions the gate shows only: a hidden region is never averaged
+    in (`regions` says how many are); nothing where no region is shown."""
+    shown = shown_regions(released, metric, regions)
+    if not shown:
+        return {"metric": metric.id, "n": 0, "regions": 0}
+    return region_balanced(frame, metric, shown, level)
+
+
+def biggest_gap(balanced: pd.DataFrame) -> pd.Series | None:
+    """The headline metric whose region-balanced share moves most from the raw one."""
+    shown = balanced.dropna(subset=["difference"]) if "difference" in balanced else balanced.iloc[:0]
+    return None if shown.empty else shown.loc[shown["difference"].abs().idxmax()]

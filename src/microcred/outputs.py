@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import paths
+from . import disclosure, paths
 
 FLOAT_FORMAT = "%.3f"
 
@@ -38,7 +38,11 @@ def write_json(data, path: Path) -> Path:
 
 
 def write_table(frame: pd.DataFrame, name: str, title: str = "") -> Path:
-    """tables/<name>.csv, and report/tables/<name>.md with the same rows."""
+    """tables/<name>.csv, and report/tables/<name>.md with the same rows; how many cells the
+    disclosure gate hid goes to report/tables/<name>.hidden.json for the methods section."""
+    disclosure.check_released(frame)
+    write_json(disclosure.hidden_counts(frame), paths.REPORT / "tables" / f"{name}.hidden.json")
+    frame = disclosure.drop_internal(frame)
     path = write_csv(frame, paths.TABLES / f"{name}.csv")
     write_bytes(paths.REPORT / "tables" / f"{name}.md", markdown(frame, title).encode("utf-8"))
     return path

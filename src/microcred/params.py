@@ -85,6 +85,13 @@ def effective(notebook: str, params_file: Path, raw: str | None = None) -> dict:
         values["raw_leaders"] = raw
     for name, value in values.items():
         check(name, value, defaults[name])
+    if "min_group_size" in values:  # the disclosure floor: the rule's own module decides
+        from .disclosure import DisclosureError, Policy
+
+        try:
+            Policy.from_params(values)
+        except DisclosureError as err:
+            raise ParameterError(f"{params_file}: {err}") from None
     return values
 
 

@@ -139,9 +139,19 @@ def forest(ax, table: pd.DataFrame, label: str = "label"):
     return ax
 
 
+def nothing_to_show(ax, reason: str):
+    """An empty panel that says why (no group large enough, nobody answered)."""
+    ax.axis("off")
+    ax.text(0.5, 0.5, reason, ha="center", va="center", wrap=True, fontsize=10, color="#444444",
+            transform=ax.transAxes)
+    return ax
+
+
 def heatmap(ax, matrix: pd.DataFrame, fmt: str = ".0f", cmap: str = "cividis", center=None,
             cbar_label: str = "", annot=True):
     """Annotated heatmap; empty (suppressed) cells stay blank."""
+    if matrix.empty or matrix.isna().all().all():
+        return nothing_to_show(ax, "Nothing to show: every group is under the disclosure threshold")
     sns.heatmap(matrix.astype(float), ax=ax, annot=annot, fmt=fmt if annot is True else "",
                 cmap=cmap, center=center, linewidths=0.5, cbar_kws={"label": cbar_label},
                 annot_kws={"fontsize": 7.5})

@@ -10,6 +10,7 @@ import pandas as pd
 
 from . import design, estimate, paths
 from .codebook import Codebook, Metric
+from .disclosure import NOT_SHOWN, Policy
 
 ROUNDING = 0.5  # published percentages are whole numbers
 # `within_rounding` says whether the published figure or claim is reproduced as published (on
@@ -36,39 +37,41 @@ def in_scope(published: pd.DataFrame) -> pd.DataFrame:
 
 def compare(published: pd.DataFrame, leaders: pd.DataFrame, employers: pd.DataFrame,
             cb: Codebook, cb_employers: Codebook, region_order: list[str],
-            level: float = 0.95, min_n: int = 0, min_institutions: int = 0) -> pd.DataFrame:
-    """Each figure in scope against the pipeline's estimate; a group below the disclosure
-    thresholds shows no reproduced value."""
-    disclosure = {"level": level, "min_n": min_n, "min_institutions": min_institutions}
-    rows = [_compare_one(r, leaders, employers, cb, cb_employers, region_order, disclosure)
-            for r in in_scope(published).itertuples()]
+            released: pd.DataFrame, released_employers: pd.DataFrame,
+            level: float, policy: Policy) -> pd.DataFrame:
+    """Each figure in scope against the pipeline's released estimate (`released` and
+    `released_employers`, protected by the disclosure gate): a hidden group shows no reproduced
+    value, and a claim about one says it is not shown."""
+    context = {"leaders": leaders, "employers": employers, "cb": cb, "cb_employers": cb_employers,
+               "regions": region_order, "released": released,
+               "released_employers": released_employers, "level": level, "policy": policy}
+    rows = [_compare_one(r, context) for r in in_scope(published).itertuples()]
     table = pd.DataFrame(rows, columns=COLUMNS)
     return table.astype({c: float for c in ("reproduced", "ci_low", "ci_high", "n", "difference")})
 
 
-def _compare_one(r, leaders, employers, cb, cb_employers, regions, disclosure) -> dict:
+def _compare_one(r, context) -> dict:
     row = {c: getattr(r, c, "") for c in ("figure_id", "label", "metric", "group_type", "group",
                                           "role", "trust_tier", "unit")}
     row.update(published=r.value, reproduced=np.nan, ci_low=np.nan, ci_high=np.nan, n=np.nan,
                difference=np.nan, within_rounding=None, claim="",
                supported_by_equivalence_test=None)
     if r.unit == "percent":
-        frame, book = (employers, cb_employers) if r.survey.startswith("employers") else (leaders, cb)
-        est = _share(frame, book, r, disclosure)
+        est = _share(r, context)
         if est is not None and not est["suppressed"]:
             diff = est["pct"] - float(r.value)
             row.update(reproduced=est["pct"], ci_low=est["ci_low"], ci_high=est["ci_high"],
                        n=est["n"], difference=diff, within_rounding=abs(diff) <= ROUNDING)
     elif r.unit in ("count", "count_lower_bound"):
-        value = _count(r, leaders, employers)
+        value = _count(r, context["leaders"], context["employers"])
         ok = value >= int(r.value) if r.unit == "count_lower_bound" else value == int(r.value)
         row.update(reproduced=value, difference=value - int(r.value), within_rounding=ok)
     else:
-        claim, holds = _qualitative(r, leaders, employers, cb, cb_employers, regions)
+        claim, holds = _qualitative(r, context)
         row.update(claim=claim, within_rounding=holds)
-        if WITHIN.search(r.metric):
-            tests = equivalence_tests(pd.DataFrame([r._asdict()]), leaders, employers, cb,
-                                      cb_employers)
+        if WITHIN.search(r.metric) and holds is not None:  # not about a hidden group
+            tests = equivalence_tests(pd.DataFrame([r._asdict()]), context["leaders"],
+                                      context["employers"], context["cb"], context["cb_employers"])
             row["supported_by_equivalence_test"] = bool(tests["equivalent"].all())
     return row
 
@@ -87,26 +90,67 @@ def _wider_base(frame: pd.DataFrame, metric: Metric) -> pd.Series:
     return y
 
 
-def _share(frame, cb, r, disclosure):
-    known = {m.id for m in cb.metrics}
-    if r.metric not in known | set(WIDER_BASE):
+def _share(r, context):
+    """The released estimate of the figure's group, or None where the pipeline has none."""
+    employers = r.survey.startswith("employers")
+    cb = context["cb_employers"] if employers else context["cb"]
+    released = context["released_employers"] if employers else context["released"]
+    if r.metric in WIDER_BASE and not employers:
+        return _wider_share(r, context)
+    if r.metric not in {m.id for m in cb.metrics}:
         return None
     if r.group_type == "country_offers_mc":
-        country, offers = r.group.split("|")
-        frame, by, group = frame[frame["offers_mc"].eq(offers)], "country", country
-    else:
-        by = None if r.group_type == "all" else r.group_type
-        group = r.group
-    indicators = None
-    if r.metric in WIDER_BASE:
-        inner = cb.metric(WIDER_BASE[r.metric])
-        metric = [Metric(r.metric, inner.column, (), inner.numerator, r.label)]
-        indicators = {r.metric: _wider_base(frame, inner)}
-    else:
-        metric = [cb.metric(r.metric)]
-    table = estimate.shares(frame, metric, by, indicators=indicators, **disclosure)
-    hit = table[table["group"] == group]
-    return None if hit.empty else hit.iloc[0].to_dict()
+        return _cross_share(r, context)
+    hit = released[released["metric"].eq(r.metric) & released["group_type"].eq(r.group_type)
+                   & released["group"].astype(str).eq(r.group)]
+    if len(hit):
+        return hit.iloc[0].to_dict()
+    frame = context["employers"] if employers else context["leaders"]
+    by = None if r.group_type == "all" else r.group_type
+    table = estimate.shares(frame, [cb.metric(r.metric)], by, by or "all", context["level"],
+                            policy=context["policy"], groups=[r.group])
+    # a group the released estimates do not list is shown only when small groups cannot be
+    # worked back from it: below the size at which its group type is listed, it stays hidden
+    return {**table.iloc[0].to_dict(), "suppressed": True}
+
+
+def _cross_share(r, context):
+    """A country's leaders with one offer answer: shown only if it, and what it leaves of the
+    country and of the offer group, are empty or large enough."""
+    leaders, policy = context["leaders"], context["policy"]
+    country, offers = r.group.split("|")
+    metric = context["cb"].metric(r.metric)
+    parent = context["released"]
+    if not (_shown(parent, r.metric, "country", country) and _shown(parent, r.metric, "offers_mc", offers)):
+        return None
+    base = estimate.indicator(leaders, metric).notna()
+    in_country, in_offer = leaders["country"].eq(country), leaders["offers_mc"].eq(offers)
+    for group in (in_country & in_offer, in_country & ~in_offer, ~in_country & in_offer):
+        members = base & group
+        n = int(members.sum())
+        if n and policy.too_small(n, leaders.loc[members, "inst_id"].nunique()):
+            return None
+    table = estimate.shares(leaders[in_offer], [metric], "country", "country", context["level"],
+                            policy=policy, groups=[country])
+    return table.iloc[0].to_dict()
+
+
+def _shown(released, metric, group_type, group) -> bool:
+    hit = released[released["metric"].eq(metric) & released["group_type"].eq(group_type)
+                   & released["group"].astype(str).eq(group)]
+    return len(hit) == 1 and not bool(hit["suppressed"].iat[0])
+
+
+def _wider_share(r, context):
+    """A published reading over a wider base (all leaders): the whole sample only, under the
+    primary rule (its count is the released count of the metric it widens)."""
+    if r.group_type != "all":
+        return None
+    leaders, inner = context["leaders"], context["cb"].metric(WIDER_BASE[r.metric])
+    metric = Metric(r.metric, inner.column, (), inner.numerator, r.label)
+    table = estimate.shares(leaders, [metric], None, "all", context["level"],
+                            policy=context["policy"], indicators={r.metric: _wider_base(leaders, inner)})
+    return table.iloc[0].to_dict()
 
 
 def _count(r, leaders, employers) -> int:
@@ -115,24 +159,30 @@ def _count(r, leaders, employers) -> int:
             "n_countries": frame["iso3"].nunique(), "n_employers": len(employers)}[r.metric]
 
 
-def _qualitative(r, leaders, employers, cb, cb_employers, regions) -> tuple[str, bool]:
+def _qualitative(r, context) -> tuple[str, bool | None]:
+    leaders = context["leaders"]
     if r.metric == "country_ranking":
         top = leaders["country"].value_counts().sort_index().sort_values(ascending=False, kind="stable")
         named = [c.strip() for c in r.value.split(";") if c.strip()]
         ranked = list(top.index[: len(named)])
         return "; ".join(ranked), ranked == named
     if r.metric == "offers_mc_lowest_region":
-        table = estimate.shares(leaders, [cb.metric("offers_mc")], "region", min_n=0,
-                                min_institutions=0, groups=regions)
-        lowest = table.sort_values("pct").iloc[0]
+        released = context["released"]
+        regions = released[released["metric"].eq("offers_mc") & released["group_type"].eq("region")
+                           & released["group"].isin(context["regions"]) & released["n"].gt(0)]
+        if regions.empty or regions["suppressed"].any():  # a ranking would place a hidden region
+            return NOT_SHOWN, None
+        lowest = regions.sort_values("pct").iloc[0]
         return f"lowest: {lowest['group']} ({lowest['pct']:.1f}%)", lowest["group"] == r.group
     if r.metric == "employer_us_within_2pp":
-        in_group = employers["country"].eq(r.group)
+        released = context["released_employers"]
         gaps = []
-        for metric in cb_employers.metrics:
-            overall = estimate.indicator(employers, metric).mean()
-            group = estimate.indicator(employers[in_group], metric).mean()
-            gaps.append(abs(group - overall) * 100)
+        for metric in context["cb_employers"].metrics:
+            if not (_shown(released, metric.id, "all", "All")
+                    and _shown(released, metric.id, "country", r.group)):
+                return NOT_SHOWN, None
+            rows = released[released["metric"].eq(metric.id)].set_index("group_type")
+            gaps.append(abs(rows.at["country", "pct"] - rows.at["all", "pct"]))
         return f"largest gap {max(gaps):.1f} pp", max(gaps) <= 2
     raise ValueError(f"no check defined for qualitative figure {r.figure_id} ({r.metric})")
 

@@ -1,0 +1,207 @@
+"""Disclosure control: the one rule deciding which numbers may leave the analysis.
+
+A group is *too small* when it has fewer than `min_group_size` respondents or fewer than
+`min_institutions` institutions (no respondent at all counts as too small). Its cells keep their
+identifying keys and n and lose every other value (primary suppression). Because the outputs
+together let a reader subtract, add and average, hiding a small group is not enough: within every
+family of a total and its parts that the outputs show (all and its regions, offer groups, types
+and roles; a region and its countries; offering institutions and their credit groups; a group and
+the rest), what the shown parts leave of a shown total is a group too (the people who skipped a
+question are one), and it must be empty or large enough. Where it is not, the smallest shown part
+is hidden as well (secondary suppression), across all tables at once, until every family holds.
+Derived numbers (comparisons, region-balanced shares, lift, means per group, claims) are made from
+shown cells only or hidden with them.
+
+The thresholds come from the parameters; below a floor they are refused unless the parameters say
+explicitly that disclosure control is off for internal use."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+FLOORS = {"min_group_size": 10, "min_institutions": 3}
+OFF = "off for internal use"  # the only value of `disclosure_control` that lifts the floors
+NOT_SHOWN = "not shown: group under the threshold"
+COUNT_COLUMNS = ("n", "n_group", "n_rest")  # sizes of the groups, shown for hidden cells too
+# a total and the group type of its parts; `all` is the parent of every group type
+FAMILIES = (("region", "country"), ("offers_mc", "offers_credit"))
+
+
+class DisclosureError(ValueError):
+    """Thresholds that would show groups too small to protect. Names the parameter."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    min_group_size: int
+    min_institutions: int
+    off: bool = False  # disclosure control off, for internal use only (said on the report)
+
+    @classmethod
+    def from_params(cls, params: Mapping) -> Policy:
+        setting = params.get("disclosure_control", "on")
+        if setting not in ("on", OFF):
+            raise DisclosureError(f"parameter disclosure_control = {setting!r}; choose 'on' or {OFF!r}")
+        policy = cls(params["min_group_size"], params["min_institutions"], setting == OFF)
+        policy.check()
+        return policy
+
+    def check(self) -> None:
+        if self.off:
+            return
+        for name, floor in FLOORS.items():
+            value = getattr(self, name)
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < floor:
+                raise DisclosureError(
+                    f"parameter {name} = {value!r} is below the floor of {floor}: groups that small "
+                    f"cannot be protected. Raise it, or set disclosure_control: {OFF!r} for "
+                    "internal use only (the report then says so on its first screen).")
+
+    def too_small(self, n: int, institutions: int) -> bool:
+        return n == 0 or n < self.min_group_size or institutions < self.min_institutions
+
+    @property
+    def rule(self) -> str:
+        return (f"no value is shown for a group of fewer than {self.min_group_size} respondents or "
+                f"{self.min_institutions} institutions, nor for any group that the shown numbers "
+                "would let a reader work back by subtraction, sums or averages")
+
+
+# --------------------------------------------------------------------------- hiding values
+
+def value_columns(frame: pd.DataFrame) -> list[str]:
+    """Every numeric column except the group sizes: what a hidden cell loses. Read from the frame,
+    so columns added later (design effects, equivalence tests) are hidden without a list."""
+    return [c for c in frame.columns if c not in COUNT_COLUMNS and c != "suppressed"
+            and pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])]
+
+
+def hide(frame: pd.DataFrame, mask) -> pd.DataFrame:
+    """`frame` with every value of the rows in `mask` blanked (and marked suppressed)."""
+    out = frame.copy()
+    mask = pd.Series(mask, index=out.index).fillna(False).astype(bool)
+    columns = value_columns(out)
+    if mask.any():  # (integer columns become float only where something is hidden)
+        out[columns] = out[columns].astype(float)
+        out.loc[mask, columns] = np.nan
+    if "suppressed" in out:
+        out["suppressed"] = out["suppressed"].astype(bool) | mask
+    return out
+
+
+def check_released(frame: pd.DataFrame) -> None:
+    """Refuse a table that shows a value in a row it marks as suppressed."""
+    if "suppressed" in frame:
+        hidden = frame.loc[frame["suppressed"].astype(bool), value_columns(frame)]
+        if hidden.notna().any().any():
+            raise DisclosureError("a table shows values in rows marked suppressed")
+
+
+# --------------------------------------------------------------------------- primary + secondary
+
+def members(frame: pd.DataFrame, group_type: str, group) -> np.ndarray:
+    if group_type == "all":
+        return np.ones(len(frame), dtype=bool)
+    return frame[group_type].astype(object).eq(group).to_numpy()
+
+
+def protect(table: pd.DataFrame, frame: pd.DataFrame, policy: Policy,
+            bases: Mapping[str, pd.Series]) -> pd.DataFrame:
+    """Secondary suppression over every family the table shows, for each metric, repeated until
+    no family changes. `table` holds estimate rows (metric, group_type, group, n, suppressed, ...)
+    of every group type released anywhere; `bases` the metric's base (a boolean per respondent).
+    Adds `hidden_by` ('primary', 'secondary' or '')."""
+    table = table.reset_index(drop=True)
+    hidden = table["suppressed"].astype(bool).to_numpy().copy()
+    why = np.where(hidden, "primary", "").astype(object)
+    institutions = frame["inst_id"].astype(str).to_numpy() if "inst_id" in frame \
+        else np.arange(len(frame)).astype(str)
+    for metric, rows in table.groupby("metric", sort=False):
+        base = np.asarray(bases[metric], dtype=bool)
+        masks = {i: members(frame, t, g) & base for i, t, g in
+                 zip(rows.index, rows["group_type"], rows["group"])}
+        families = _families(rows, masks)
+        changed = True
+        while changed:
+            changed = False
+            for parent, parts in families:
+                shown = [i for i in parts if not hidden[i]]
+                left = masks[parent].copy()
+                for i in shown:
+                    left &= ~masks[i]
+                n_left = int(left.sum())
+                small = n_left > 0 and policy.too_small(n_left, len(np.unique(institutions[left])))
+                # a shown total with a small remainder, or a hidden total with nothing left
+                # beyond its shown parts, gives a small group back: hide the smallest shown part
+                if shown and ((not hidden[parent] and small) or (hidden[parent] and n_left == 0)):
+                    smallest = min(shown, key=lambda i: (masks[i].sum(), i))
+                    hidden[smallest], why[smallest] = True, "secondary"
+                    changed = True
+    out = hide(table, hidden)
+    out["hidden_by"] = why
+    return out
+
+
+def _families(rows: pd.DataFrame, masks: dict) -> list[tuple[int, list[int]]]:
+    """(total, parts) pairs: `all` and each group type; each region and its countries, offering
+    institutions and their credit groups (parts contained in the total)."""
+    by_type = {t: list(idx) for t, idx in rows.groupby("group_type", sort=False).groups.items()}
+    out = [(p, by_type[t]) for p in by_type.get("all", []) for t in by_type if t != "all"]
+    for parent_type, part_type in FAMILIES:
+        for p in by_type.get(parent_type, []):
+            parts = [i for i in by_type.get(part_type, [])
+                     if masks[i].any() and not (masks[i] & ~masks[p]).any()]
+            if parts:
+                out.append((p, parts))
+    return out
+
+
+def shown(table: pd.DataFrame, metric: str, group) -> bool:
+    """Whether a (metric, group) cell of a protected table shows its values."""
+    hit = table[table["metric"].eq(metric) & table["group"].astype(str).eq(str(group))]
+    return not hit.empty and not bool(hit["suppressed"].iat[0])
+
+
+def hidden_counts(table: pd.DataFrame) -> dict:
+    """Cells hidden as primary and as secondary suppression, for the methods section."""
+    if "hidden_by" not in table:
+        if "suppressed" not in table:  # lift pairs, unlisted combinations: counted where made
+            return dict(table.attrs.get("hidden", {"primary": 0, "secondary": 0}))
+        return {"primary": int(table["suppressed"].sum()), "secondary": 0}
+    return {k: int(table["hidden_by"].eq(k).sum()) for k in ("primary", "secondary")}
+
+
+# --------------------------------------------------------------------------- comparisons
+
+def comparisons(table: pd.DataFrame, released: pd.DataFrame, group_type: str,
+                rest_too_small=None) -> pd.DataFrame:
+    """A group against the rest, shown only where the group's cell is shown in the protected
+    estimates of the same metric (so the rest is the shown total minus a shown part) and the rest
+    itself is large enough. Marks `hidden_by` for the methods section."""
+    keys = released[released["group_type"].eq(group_type)]
+    status = {(m, str(g)): (s, w) for m, g, s, w in
+              zip(keys["metric"], keys["group"], keys["suppressed"],
+                  keys.get("hidden_by", pd.Series("", index=keys.index)))}
+    hidden, why = [], []
+    for m, g in zip(table["metric"], table["group"]):
+        s, w = status.get((m, str(g)), (True, "primary"))
+        rest_small = bool(rest_too_small(m, g)) if rest_too_small else False
+        hidden.append(bool(s) or rest_small)
+        why.append(w or ("primary" if s else "") or ("secondary" if rest_small else ""))
+    out = hide(table, hidden)
+    out["hidden_by"] = why
+    return out
+
+
+def drop_internal(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table as written: without the gate's bookkeeping; counts stay whole numbers where
+    nothing in the table is hidden."""
+    out = frame.drop(columns=[c for c in ("hidden_by",) if c in frame])
+    if "count" in out and pd.api.types.is_float_dtype(out["count"]) and out["count"].notna().all() \
+            and (out["count"] % 1 == 0).all():
+        out["count"] = out["count"].astype("int64")
+    return out

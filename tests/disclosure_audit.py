@@ -1,0 +1,266 @@
+"""An attacker's audit of everything a run releases: can any group under the thresholds be worked
+back? Every released count (estimates, comparisons with the rest, region-balanced averages,
+published-figure rows, lift, combinations) is written as a linear equation over the unknown
+counts of the finest cells the data has (respondents cross-classified by every grouping the
+outputs use); a protected group (a hidden cell, a residual such as "skipped the question", the
+rest of a comparison) is worked back exactly when its indicator lies in the row space of the
+released equations (a rank test). Used by tests/test_disclosure_audit.py."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from microcred import estimate
+from microcred.disclosure import Policy
+
+KEYS = ("region", "country", "offers_mc", "offers_credit", "inst_type", "role")
+COUNT_TABLES = ("estimates", "barriers_by_region", "barriers_by_situation", "non_offering")
+COMPARISONS = ("focus_region_vs_rest", "countries_vs_rest", "barriers_focus_vs_rest")
+
+
+class Atoms:
+    """The finest cells of one metric's base: respondents with the same value of every key."""
+
+    def __init__(self, frame: pd.DataFrame, base: np.ndarray, codes: np.ndarray, table: pd.DataFrame):
+        self.base, self.codes = base, codes
+        present, self.n = np.unique(codes[base], return_counts=True)
+        self.table = table.iloc[present].reset_index(drop=True)
+        self.position = np.full(len(table), -1)
+        self.position[present] = np.arange(len(present))
+        self.inst = frame["inst_id"].astype(str).to_numpy()
+        self.columns = {k: self.table[k].to_numpy() for k in KEYS}
+
+    def __len__(self):
+        return len(self.table)
+
+    def member(self, group_type: str, group) -> np.ndarray:
+        if group_type == "all":
+            return np.ones(len(self))
+        if group_type == "country_offers_mc":
+            country, offers = str(group).split("|")
+            return ((self.columns["country"] == country) & (self.columns["offers_mc"] == offers)).astype(float)
+        return (self.columns[group_type] == str(group)).astype(float)
+
+    def size(self, vector: np.ndarray) -> tuple[int, int]:
+        """Respondents and institutions of the union of atoms in `vector`."""
+        inside = self.base & (self.position[self.codes] >= 0)
+        inside[inside] = vector[self.position[self.codes[inside]]] > 0
+        return int(inside.sum()), len(np.unique(self.inst[inside]))
+
+    def type_of(self, group):
+        for t in ("region", "country"):
+            if (self.columns[t] == str(group)).any():
+                return t
+        return None
+
+
+def _keys(frame: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    keys = frame[list(KEYS)].astype(object).where(frame[list(KEYS)].notna(), "∅").astype(str)
+    codes, uniques = pd.MultiIndex.from_frame(keys).factorize()
+    return codes, pd.DataFrame(list(uniques), columns=list(KEYS))
+
+
+def audit(frame: pd.DataFrame, cb, tables: dict[str, pd.DataFrame], policy: Policy) -> list:
+    """Every protected group (metric, description) whose count the released tables determine."""
+    codes, table = _keys(frame)
+    leaks = []
+    for metric in cb.metrics:
+        base = estimate.indicator(frame, metric).notna().to_numpy()
+        if base.any():
+            leaks += _audit_metric(Atoms(frame, base, codes, table), metric, tables, policy)
+    if "barrier_lift" in tables:
+        leaks += _audit_pairs(frame, cb, tables, policy)
+    return leaks
+
+
+def _audit_metric(atoms: Atoms, metric, tables, policy) -> list:
+    rows, protected = [], []
+
+    def protect_if_small(vector, what):
+        if vector.any():
+            n, inst = atoms.size(vector)
+            if n > 0 and policy.too_small(n, inst):
+                protected.append((vector, what))
+
+    listed = {}
+    for name in COUNT_TABLES:
+        table = tables.get(name)
+        if table is None:
+            continue
+        part = table[table["metric"].eq(metric.id)]
+        for r in part.itertuples():
+            v = atoms.member(r.group_type, r.group)
+            listed.setdefault(r.group_type, {})[str(r.group)] = v
+            if pd.notna(r.count):
+                rows.append(v)
+            elif v.any():
+                protected.append((v, f"{name}: {r.group_type} {r.group} hidden"))
+    # residuals of every family the tables list: the total minus all its listed parts
+    everyone = np.ones(len(atoms))
+    for group_type, parts in listed.items():
+        if group_type == "all":
+            continue
+        covered = np.clip(sum(parts.values()), 0, 1)
+        protect_if_small(everyone - covered, f"all minus every {group_type} listed")
+        if group_type == "country":
+            for region in atoms.table["region"].unique():
+                inside = atoms.member("region", region)
+                protect_if_small(inside * (1 - covered), f"{region} minus its listed countries")
+        if group_type == "offers_credit":
+            offering = atoms.member("offers_mc", "Yes")
+            protect_if_small(offering * (1 - covered), "offering, credit question skipped")
+    for name in COMPARISONS:
+        table = tables.get(name)
+        if table is None:
+            continue
+        for r in table[table["metric"].eq(metric.id)].itertuples():
+            group_type = atoms.type_of(r.group)
+            if group_type is None:
+                continue
+            v = atoms.member(group_type, r.group)
+            if pd.notna(r.pct_group):
+                rows.append(v)
+            if pd.notna(r.pct_rest):
+                rows.append(everyone - v)
+            protect_if_small(v, f"{name}: {r.group}")
+            protect_if_small(everyone - v, f"{name}: rest of {r.group}")
+    balanced = tables.get("region_balanced")
+    if balanced is not None:
+        hit = balanced[balanced["metric"].eq(metric.id)]
+        if not hit.empty and pd.notna(hit["region_balanced_pct"].iat[0]):
+            rows.append(_balanced_row(atoms, tables, metric.id, int(hit["regions"].iat[0])))
+    published = tables.get("published_vs_reproduced")
+    if published is not None:
+        hit = published[published["metric"].eq(metric.id) & published["unit"].eq("percent")
+                        & published["reproduced"].notna()]
+        for r in hit.itertuples():
+            if r.group_type in ("all", "region", "country", "offers_mc", "country_offers_mc"):
+                v = atoms.member(r.group_type, r.group)
+                rows.append(v)
+                protect_if_small(v, f"published {r.figure_id}")
+    return [(metric.id, what) for what in _determined(rows, protected)]
+
+
+def _balanced_row(atoms, tables, metric_id, n_regions) -> np.ndarray:
+    """The region-balanced share: a mean of region shares, i.e. sum of count_r / n_r. Which
+    regions it averages: the shown ones when their number matches, else every region."""
+    est = tables["estimates"]
+    regions = est[est["metric"].eq(metric_id) & est["group_type"].eq("region")]
+    shown = regions[regions["count"].notna()]
+    chosen = shown if len(shown) == n_regions else regions[regions["n"] > 0]
+    row = np.zeros(len(atoms))
+    for r in chosen.itertuples():
+        row += atoms.member("region", r.group) / max(r.n, 1)
+    return row
+
+
+def _determined(rows, protected, tol=1e-8) -> list[str]:
+    if not rows or not protected:
+        return []
+    matrix = np.vstack(rows)
+    u, s, vt = np.linalg.svd(matrix, full_matrices=False)
+    basis = vt[s > tol * max(s.max(), 1)]
+    out = []
+    for vector, what in protected:
+        residual = vector - basis.T @ (basis @ vector)
+        if np.abs(residual).max() < 1e-6:
+            out.append(what)
+    return sorted(set(out))
+
+
+def _audit_pairs(frame, cb, tables, policy) -> list:
+    """Pairs of barriers and exact combinations: atoms are the combinations themselves."""
+    substantive = [m.id for m in cb.metrics_of("barriers") if m.id != "barrier_none"]
+    answered = frame["barriers_answered"].astype(bool)
+    x = frame.loc[answered, substantive].fillna(False).astype(int)
+    inst = frame.loc[answered, "inst_id"].astype(str)
+    codes = sum(x[c].to_numpy().astype("int64") << i for i, c in enumerate(substantive))
+    combos = np.unique(codes)
+    index = {c: k for k, c in enumerate(combos)}
+    has = np.array([[bool(c >> i & 1) for c in combos] for i in range(len(substantive))], float)
+    N = len(x)
+    rows = [np.ones(len(combos))]
+    rows += [has[i] for i in range(len(substantive))]  # the overall barrier counts are released
+    lift = tables["barrier_lift"].set_index("metric")
+    protected = []
+    for i, a in enumerate(substantive):
+        for j, b in enumerate(substantive):
+            if j <= i:
+                continue
+            v = has[i] * has[j]
+            if a in lift.index and b in lift.columns and pd.notna(lift.at[a, b]):
+                rows.append(v)
+            both = (x[a] & x[b]).astype(bool).to_numpy()
+            if both.sum() and policy.too_small(int(both.sum()), inst[both].nunique()):
+                protected.append((v, f"pair {a} & {b}"))
+    combos_table = tables.get("barrier_combinations")
+    labels = {m.id: m.label for m in cb.metrics_of("barriers")}
+    names = {" + ".join(labels[c] for i, c in enumerate(substantive) if code >> i & 1) or "(none)": code
+             for code in combos}
+    listed = set()
+    if combos_table is not None:
+        for name in combos_table["combination"]:
+            if name in names:
+                v = np.zeros(len(combos))
+                v[index[names[name]]] = 1
+                rows.append(v)
+                listed.add(names[name])
+    for code in combos:
+        members = codes == code
+        if code not in listed and policy.too_small(int(members.sum()), inst[members].nunique()):
+            v = np.zeros(len(combos))
+            v[index[code]] = 1
+            protected.append((v, f"combination {code}"))
+    del N
+    return [("barriers", what) for what in _determined(rows, protected)]
+
+
+def read_released(folder) -> dict[str, pd.DataFrame]:
+    from pathlib import Path
+
+    return {p.stem: pd.read_csv(p) for p in sorted(Path(folder).glob("*.csv"))}
+
+
+def release(leaders, employers, cb, cb_employers, policy: Policy, focus_region: str,
+            focus_country: str = "United States", top: int = 10) -> dict[str, pd.DataFrame]:
+    """Every table the regional and barrier notebooks release, made with the same package calls
+    (faster than running the notebooks), as they would be written."""
+    from microcred import barriers, countries, published
+    from microcred.disclosure import drop_internal
+
+    regions = [r for r in countries.regions("m49") if r in set(leaders["region"])]
+    released = estimate.release_table(leaders, cb, regions, 0.95, policy)
+    headline = [cb.metric(m) for m in cb.headline_metrics]
+    barrier_metrics = cb.metrics_of("barriers")
+    growth_ids = [m.id for m in cb.metrics_of("growth_priorities")]
+    ids = [m.id for m in barrier_metrics]
+    rows = released[released["metric"].isin(ids)]
+    large = list(released.loc[released["group_type"].eq("country"), "group"].unique())
+    released_employers = estimate.release_groups(employers, cb_employers.metrics, "country",
+                                                 ["United States"], policy)
+    focus = estimate.compare_group(leaders, barrier_metrics, "country", focus_country, released, policy)
+    substantive = [i for i in ids if i != "barrier_none"]
+    x = barriers.selections(leaders, substantive, "barriers")
+    inst = leaders.loc[x.index, "inst_id"]
+    labels = {m.id: m.label for m in barrier_metrics}
+    balanced = pd.DataFrame([estimate.region_balanced(released, m, regions) for m in headline])
+    tables = {
+        "estimates": estimate.estimates_table(released),
+        "barriers_by_region": rows[rows["group_type"].isin(["all", "region"])],
+        "barriers_by_situation": rows[rows["group_type"].isin(list(estimate.SITUATIONS))],
+        "non_offering": released[(released["metric"].isin(growth_ids) & released["group_type"].eq("all"))
+                                 | (released["metric"].eq("adopt_5y")
+                                    & released["group_type"].isin(["all", "region"]))],
+        "focus_region_vs_rest": estimate.compare_group(leaders, headline, "region", focus_region,
+                                                       released, policy),
+        "countries_vs_rest": estimate.compare_grid(leaders, headline, "country", large, released, policy),
+        "barriers_focus_vs_rest": focus,
+        "region_balanced": balanced,
+        "published_vs_reproduced": published.compare(published.load(), leaders, employers, cb,
+                                                     cb_employers, regions, released,
+                                                     released_employers, 0.95, policy),
+        "barrier_lift": barriers.shown_lift(x, inst, policy).rename_axis("metric").reset_index(),
+        "barrier_combinations": barriers.combinations(x, labels, top, policy, inst),
+    }
+    return {k: drop_internal(v) for k, v in tables.items()}

@@ -1,0 +1,93 @@
+"""The disclosure gate: the floor of the thresholds, generic hiding, secondary suppression across
+families (residual groups included), and a report that escapes every value."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from microcred import disclosure, params, paths, report
+from microcred.disclosure import DisclosureError, Policy
+
+
+@pytest.mark.parametrize("name,value", [("min_group_size", 0), ("min_group_size", 9),
+                                        ("min_institutions", 2), ("min_institutions", 0)])
+def test_thresholds_below_the_floor_are_refused_naming_the_parameter(name, value):
+    values = {"min_group_size": 30, "min_institutions": 5, name: value}
+    with pytest.raises(DisclosureError, match=name):
+        Policy.from_params(values)
+    off = Policy.from_params({**values, "disclosure_control": disclosure.OFF})
+    assert off.off and getattr(off, name) == value
+
+
+def test_parameters_file_with_min_group_size_zero_stops_before_anything_runs(tmp_path):
+    spec = (paths.ROOT / "params.yaml").read_text().replace("min_group_size: 30", "min_group_size: 0")
+    (tmp_path / "p.yaml").write_text(spec)
+    with pytest.raises(params.ParameterError, match="min_group_size"):
+        params.effective("02_regional_comparison", tmp_path / "p.yaml")
+    with pytest.raises(DisclosureError, match="disclosure_control"):
+        Policy.from_params({"min_group_size": 30, "min_institutions": 5, "disclosure_control": True})
+
+
+def test_hide_blanks_every_value_column_but_keys_and_sizes():
+    table = pd.DataFrame({"metric": ["m", "m"], "group": ["A", "B"], "n": [40, 10],
+                          "pct": [50.0, 40.0], "deff": [1.2, 1.1], "n_eff": [33.0, 9.0],
+                          "equivalent": [1, 0], "suppressed": [False, False]})
+    out = disclosure.hide(table, [False, True])
+    assert out.loc[1, ["pct", "deff", "n_eff", "equivalent"]].isna().all()
+    assert out.loc[1, "n"] == 10 and out.loc[1, "suppressed"] and out.loc[0, "deff"] == 1.2
+
+
+def frame_of(regions, offers, credit, inst=None):
+    n = len(regions)
+    return pd.DataFrame({"region": regions, "offers_mc": offers, "offers_credit": credit,
+                         "inst_id": inst or [f"i{i}" for i in range(n)], "y": np.ones(n)})
+
+
+def rows(frame, groups):
+    out = []
+    for group_type, group in groups:
+        members = disclosure.members(frame, group_type, group)
+        out.append({"metric": "m", "group_type": group_type, "group": group, "n": int(members.sum()),
+                    "count": float(members.sum()), "suppressed": bool(members.sum() < 30)})
+    return pd.DataFrame(out)
+
+
+def test_a_small_residual_group_makes_the_smallest_shown_part_hidden():
+    # 100 offering: 50 award credit, 42 do not, 8 skipped the credit question
+    frame = frame_of(["R"] * 130, ["Yes"] * 100 + ["No"] * 30,
+                     ["Yes"] * 50 + ["No"] * 42 + [None] * 8 + [None] * 30)
+    table = rows(frame, [("all", "All"), ("offers_mc", "Yes"), ("offers_mc", "No"),
+                         ("offers_credit", "Yes"), ("offers_credit", "No")])
+    out = disclosure.protect(table, frame, Policy(30, 1), {"m": pd.Series(True, index=frame.index)})
+    assert out["suppressed"].tolist() == [False, False, False, False, True]
+    assert out["hidden_by"].tolist() == ["", "", "", "", "secondary"]
+    assert np.isnan(out.loc[4, "count"]) and out.loc[4, "n"] == 42
+
+
+def test_a_hidden_total_made_only_of_shown_parts_hides_a_part():
+    # regions A (20, hidden) and B (45) and C (40): A is worked back as All - B - C, so C goes
+    frame = frame_of(["A"] * 20 + ["B"] * 45 + ["C"] * 40, ["Yes"] * 105, [None] * 105)
+    table = rows(frame, [("all", "All"), ("region", "A"), ("region", "B"), ("region", "C")])
+    out = disclosure.protect(table, frame, Policy(30, 1), {"m": pd.Series(True, index=frame.index)})
+    assert out["hidden_by"].tolist() == ["", "primary", "", "secondary"]
+
+
+def test_a_residual_under_the_institution_threshold_is_protected_too():
+    # 40 skipped respondents, all from 2 institutions: too few institutions
+    frame = frame_of(["R"] * 140, ["Yes"] * 140, ["Yes"] * 50 + ["No"] * 50 + [None] * 40,
+                     inst=[f"i{i}" for i in range(100)] + ["x", "y"] * 20)
+    table = rows(frame, [("all", "All"), ("offers_credit", "Yes"), ("offers_credit", "No")])
+    out = disclosure.protect(table, frame, Policy(30, 5), {"m": pd.Series(True, index=frame.index)})
+    assert out["suppressed"].sum() == 1
+
+
+def test_the_report_escapes_every_value():
+    page = report.render(title="t", subtitle="Leaders export <script>alert(1)</script>.csv",
+                         synthetic=False, disclosure_off=True, summary=["a <b>bold</b> claim"],
+                         methods=["<img src=x onerror=alert(1)>"], hidden="", limitations=[],
+                         sections={}, files=["tables/<x>.csv"])
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
+    assert "<img src=x" not in page and "<b>bold" not in page and "tables/<x>" not in page
+    assert "Disclosure control is off" in page

@@ -1,0 +1,76 @@
+"""The audit (tests/disclosure_audit.py) run on what a run releases: the committed outputs, a grid
+of thresholds and focus regions, and an export where one region falls under the threshold. It
+must find nothing; and it must find a leak where one is planted."""
+
+from __future__ import annotations
+
+import disclosure_audit as audit
+import pandas as pd
+import pytest
+
+from microcred import codebook, paths
+from microcred.disclosure import Policy
+
+REGIONS = ["North America", "Latin America and the Caribbean", "Europe",
+           "Middle East and North Africa", "Sub-Saharan Africa", "Asia Pacific"]
+# each region once as focus region, each with another threshold between 20 and 50
+GRID = list(zip([20, 25, 32, 38, 44, 50], REGIONS))
+
+
+@pytest.fixture(scope="module")
+def data(clean_default):
+    leaders, employers, _, _ = clean_default
+    return leaders, employers, codebook.load("leaders"), codebook.load("employers")
+
+
+def test_the_committed_outputs_give_no_hidden_group_back(data):
+    leaders, _, cb, _ = data
+    tables = audit.read_released(paths.TABLES)
+    assert {"estimates", "barriers_by_situation", "barrier_lift"} <= set(tables)
+    assert audit.audit(leaders, cb, tables, Policy(30, 5)) == []
+
+
+@pytest.mark.parametrize("threshold,focus_region", GRID)
+def test_no_hidden_group_comes_back_under_other_thresholds_and_focus_regions(data, threshold, focus_region):
+    leaders, employers, cb, cbe = data
+    policy = Policy(threshold, 5)
+    tables = audit.release(leaders, employers, cb, cbe, policy, focus_region)
+    assert tables["estimates"]["suppressed"].any()  # the grid does hide something
+    assert audit.audit(leaders, cb, tables, policy) == []
+
+
+def small_region(leaders: pd.DataFrame, region: str = "Europe", keep: int = 21) -> pd.DataFrame:
+    """The default data with one region cut down to `keep` respondents."""
+    inside = leaders.index[leaders["region"].eq(region)]
+    return leaders.drop(inside[keep:]).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("focus_region", ["Europe"])
+def test_no_hidden_group_comes_back_when_one_region_is_small(data, focus_region):
+    leaders, employers, cb, cbe = data
+    leaders = small_region(leaders)
+    policy = Policy(30, 5)
+    tables = audit.release(leaders, employers, cb, cbe, policy, focus_region)
+    est = tables["estimates"]
+    europe = est[est["group_type"].eq("region") & est["group"].eq("Europe")]
+    assert europe["suppressed"].all() and europe["pct"].isna().all()
+    assert audit.audit(leaders, cb, tables, policy) == []
+    shown = est[est["group_type"].eq("region") & ~est["suppressed"]].groupby("metric").size()
+    balanced = tables["region_balanced"].set_index("metric")
+    # hidden regions are left out of the region-balanced share, not averaged in silently
+    assert (balanced["regions"] == shown.reindex(balanced.index)).all()
+    assert (balanced["regions"] < 6).all()
+
+
+def test_the_audit_finds_a_planted_leak(data):
+    """Showing the credit groups again (as before the gate) gives back the offering leaders who
+    skipped the credit question: the audit must say so."""
+    leaders, employers, cb, cbe = data
+    policy = Policy(30, 5)
+    tables = audit.release(leaders, employers, cb, cbe, policy, "North America")
+    unprotected = audit.release(leaders, employers, cb, cbe, Policy(0, 0, off=True), "North America")
+    plain = unprotected["barriers_by_situation"]
+    situation = pd.concat([tables["barriers_by_situation"].query("group_type != 'offers_credit'"),
+                           plain.query("group_type == 'offers_credit'")])
+    leaks = audit.audit(leaders, cb, {**tables, "barriers_by_situation": situation}, policy)
+    assert ("barrier_awareness", "offering, credit question skipped") in leaks
