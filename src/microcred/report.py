@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup
 
-from . import outputs, paths
+from . import estimate, outputs, paths
+from .disclosure import NOT_SHOWN, Policy
 
 SECTIONS = {
     "cleaning": (["dispositions"], ["dispositions"]),
@@ -83,11 +85,13 @@ def summary(provenance: dict) -> list[str]:
 
     def share(metric):
         r = overall.loc[metric]
+        if pd.isna(r.pct):
+            return f"{NOT_SHOWN} (n={int(r.n):,})"
         return f"{r.pct:.1f}% [{r.ci_low:.1f}, {r.ci_high:.1f}] of {int(r.n):,}"
 
     f = focus.loc["offers_mc"]
     primary = comparison[comparison["role"].isin(["primary", "qualitative"])]
-    gap = balanced.loc[balanced["difference"].abs().idxmax()]
+    gap = estimate.biggest_gap(balanced)
     items = [
         f"{provenance['valid_leaders']:,} valid leader responses from "
         f"{provenance['leaders']['records']:,} records; {provenance['valid_employers']:,} employers.",
@@ -97,15 +101,28 @@ def summary(provenance: dict) -> list[str]:
         f"non-offering institutions, likely to adopt: {share('adopt_5y')}.",
         f"{f.group} against the rest of the sample (not against a total that contains it): offer "
         f"micro-credentials {f.pct_group:.1f}% vs {f.pct_rest:.1f}%, a gap of {f.diff_pp:.1f} points "
-        f"[{f.diff_low:.1f}, {f.diff_high:.1f}], Holm-adjusted p = {f.p_adjusted:.3f}.",
-        *[f"{r.claim}: {r.evidence} ({'holds' if r.holds else 'does not hold'})."
-          for r in findings.itertuples()],
+        f"[{f.diff_low:.1f}, {f.diff_high:.1f}], Holm-adjusted p = {f.p_adjusted:.3f}."
+        if pd.notna(f.diff_pp) else f"{f.group} against the rest of the sample: {NOT_SHOWN}.",
+        *[f"{r.claim}: {r.evidence} ({_verdict(r.holds)})." for r in findings.itertuples()],
         f"Weighting each region equally moves headline shares by up to {abs(gap.difference):.1f} "
-        f"points ({gap.label}).",
-        f"{int(primary['within_rounding'].sum())} of {len(primary)} published figures and claims "
+        f"points ({gap.label})." if gap is not None else f"Region-balanced shares: {NOT_SHOWN}.",
+        f"{int(primary['within_rounding'].eq(True).sum())} of {len(primary)} published figures and claims "
         "in scope are reproduced within rounding.",
     ]
     return items
+
+
+def render(**context) -> str:
+    """The page. Every value is escaped (file names and answers are data, never markup); only
+    the sections and tables built here with escaped cells are passed as Markup."""
+    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True)
+    return env.get_template("report.html").render(**context)
+
+
+def _verdict(holds) -> str:
+    if pd.isna(holds) or holds == "":
+        return "not shown"
+    return "holds" if holds in (True, "True") else "does not hold"
 
 
 def build(params: dict) -> str:
@@ -118,17 +135,17 @@ def build(params: dict) -> str:
                 for k, (fs, ts) in SECTIONS.items()}
     sections["other"] = _section([f for f in figures if f not in placed_f],
                                  [t for t in tables if t not in placed_t])
-    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                      autoescape=False)
-    page = env.get_template("report.html").render(
+    policy = Policy.from_params(params)
+    page = render(
         title="For-credit micro-credentials: a re-analysis of the 2024 global survey of "
               "higher-education leaders",
         subtitle=(f"Leaders export {provenance['leaders']['file']} (sha256 "
                   f"{provenance['leaders']['sha256'][:12]}); region scheme "
                   f"{provenance['region_scheme']}; {params['confidence_level']:.0%} intervals."),
-        synthetic=provenance["synthetic"], summary=[html.escape(s) for s in summary(provenance)],
-        methods=[html.escape(p) for p in methods(provenance, params)],
-        limitations=[html.escape(s) for s in LIMITATIONS], sections=sections,
+        synthetic=provenance["synthetic"], summary=summary(provenance),
+        disclosure_off=policy.off, methods=methods(provenance, params),
+        hidden=Markup(hidden_table()), limitations=LIMITATIONS,
+        sections={k: Markup(v) for k, v in sections.items()},
         files=[f"figures/{f}.png" for f in figures] + [f"tables/{t}.csv" for t in tables])
     outputs.write_bytes(paths.REPORT / "report.html", page.encode("utf-8"))
     return page
@@ -162,12 +179,33 @@ def methods(provenance: dict, params: dict) -> list[str]:
         "p-values are adjusted by Holm's method within confirmatory families and by "
         "Benjamini-Hochberg across exploratory grids. Multi-select shares are of respondents who "
         "answered the question.",
-        f"Disclosure control: no estimate is shown for a group with fewer than "
-        f"{params['min_group_size']} respondents or {params['min_institutions']} institutions; "
-        "countries appear only above that size; combinations of barriers named by fewer leaders "
-        "are not listed.",
+        f"Disclosure control (one rule, src/microcred/disclosure.py): {Policy.from_params(params).rule}. "
+        "A hidden cell keeps its group and n and loses every other value (primary suppression). "
+        "Within every total and its parts that the outputs show together (all and its regions, "
+        "offer groups, institution types and roles; a region and its countries; offering "
+        "institutions and their credit groups; a group and the rest), what the shown parts leave "
+        "of a shown total (including those who skipped a question) must be empty or large enough; "
+        "otherwise the smallest shown part is hidden too (secondary suppression), across all "
+        "tables at once. Comparisons, region-balanced shares (averaging shown regions only), "
+        "lift, means per group, combinations, figures and claims are made from shown cells only; "
+        "countries appear only above the threshold. The table below counts the cells each output "
+        "hides.",
     ]
     return text
+
+
+def hidden_table() -> str:
+    """How many cells each table hides, as primary and as secondary suppression."""
+    rows = []
+    for path in sorted((paths.REPORT / "tables").glob("*.hidden.json")):
+        name = path.name.removesuffix(".hidden.json")
+        if (paths.TABLES / f"{name}.csv").exists():
+            counts = json.loads(path.read_text(encoding="utf-8"))
+            if counts["primary"] or counts["secondary"]:
+                rows.append({"output": f"tables/{name}.csv", "primary": counts["primary"],
+                             "secondary": counts["secondary"]})
+    table = pd.DataFrame(rows, columns=["output", "primary", "secondary"])
+    return table.to_html(index=False, border=0, escape=True)
 
 
 LIMITATIONS = [
