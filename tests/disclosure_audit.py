@@ -244,7 +244,8 @@ def release(leaders, employers, cb, cb_employers, policy: Policy, focus_region: 
     x = barriers.selections(leaders, substantive, "barriers")
     inst = leaders.loc[x.index, "inst_id"]
     labels = {m.id: m.label for m in barrier_metrics}
-    balanced = pd.DataFrame([estimate.region_balanced(released, m, regions) for m in headline])
+    balanced = pd.DataFrame([estimate.region_balanced_shown(leaders, released, m, regions)
+                             for m in headline])
     tables = {
         "estimates": estimate.estimates_table(released),
         "barriers_by_region": rows[rows["group_type"].isin(["all", "region"])],

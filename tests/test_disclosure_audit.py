@@ -8,7 +8,7 @@ import disclosure_audit as audit
 import pandas as pd
 import pytest
 
-from microcred import codebook, paths
+from microcred import codebook, estimate, paths
 from microcred.disclosure import Policy
 
 REGIONS = ["North America", "Latin America and the Caribbean", "Europe",
@@ -68,9 +68,9 @@ def test_the_audit_finds_a_planted_leak(data):
     leaders, employers, cb, cbe = data
     policy = Policy(30, 5)
     tables = audit.release(leaders, employers, cb, cbe, policy, "North America")
-    unprotected = audit.release(leaders, employers, cb, cbe, Policy(0, 0, off=True), "North America")
-    plain = unprotected["barriers_by_situation"]
+    credit = estimate.shares(leaders, cb.metrics_of("barriers"), "offers_credit", "offers_credit",
+                             policy=Policy(1, 1, off=True), groups=["Yes", "No"])
     situation = pd.concat([tables["barriers_by_situation"].query("group_type != 'offers_credit'"),
-                           plain.query("group_type == 'offers_credit'")])
+                           credit])
     leaks = audit.audit(leaders, cb, {**tables, "barriers_by_situation": situation}, policy)
     assert ("barrier_awareness", "offering, credit question skipped") in leaks

@@ -355,7 +355,8 @@ def region_balanced_shown(frame: pd.DataFrame, released: pd.DataFrame, metric: M
     in (`regions` says how many are); nothing where no region is shown."""
     shown = shown_regions(released, metric, regions)
     if not shown:
-        return {"metric": metric.id, "n": 0, "regions": 0}
+        return {"metric": metric.id, "n": 0, "regions": 0, "raw_pct": np.nan,
+                "region_balanced_pct": np.nan, "difference": np.nan}
     return region_balanced(frame, metric, shown, level)
 
 
