@@ -23,6 +23,7 @@ def data(clean_default):
     return leaders, employers, codebook.load("leaders"), codebook.load("employers")
 
 
+@pytest.mark.slow  # reads the committed outputs: run with the end-to-end tests, after `make report`
 def test_the_committed_outputs_give_no_hidden_group_back(data):
     leaders, _, cb, _ = data
     tables = audit.read_released(paths.TABLES)
