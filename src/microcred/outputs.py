@@ -41,10 +41,10 @@ def write_table(frame: pd.DataFrame, name: str, title: str = "") -> Path:
     """tables/<name>.csv, and report/tables/<name>.md with the same rows; how many cells the
     disclosure gate hid goes to report/tables/<name>.hidden.json for the methods section."""
     disclosure.check_released(frame)
-    write_json(disclosure.hidden_counts(frame), paths.REPORT / "tables" / f"{name}.hidden.json")
+    write_json(disclosure.hidden_counts(frame), paths.REPORT_TABLES / f"{name}.hidden.json")
     frame = disclosure.drop_internal(frame)
     path = write_csv(frame, paths.TABLES / f"{name}.csv")
-    write_bytes(paths.REPORT / "tables" / f"{name}.md", markdown(frame, title).encode("utf-8"))
+    write_bytes(paths.REPORT_TABLES / f"{name}.md", markdown(frame, title).encode("utf-8"))
     return path
 
 

@@ -75,7 +75,8 @@ def output_names(name: str) -> tuple[str, ...]:
     nb = notebook(name)
     out = []
     for table in nb.tables:
-        out += [f"tables/{table}.csv", f"{paths.relative(paths.REPORT_TABLES)}/{table}.md"]
+        out += [f"tables/{table}.csv", f"{paths.relative(paths.REPORT_TABLES)}/{table}.md",
+                f"{paths.relative(paths.REPORT_TABLES)}/{table}.hidden.json"]
     for figure in nb.figures:
         out += [f"figures/{figure}.{kind}" for kind in FIGURE_FILES]
     return tuple(out + list(nb.files))

@@ -197,7 +197,7 @@ def methods(provenance: dict, params: dict) -> list[str]:
 def hidden_table() -> str:
     """How many cells each table hides, as primary and as secondary suppression."""
     rows = []
-    for path in sorted((paths.REPORT / "tables").glob("*.hidden.json")):
+    for path in sorted(paths.REPORT_TABLES.glob("*.hidden.json")):
         name = path.name.removesuffix(".hidden.json")
         if (paths.TABLES / f"{name}.csv").exists():
             counts = json.loads(path.read_text(encoding="utf-8"))
