@@ -206,6 +206,7 @@ def test_other_statuses_no_longer_stop_the_file(export_file, raw_leaders):
 
     frame = raw_leaders.copy()
     frame.loc[[3, 4, 5, 6], "Status"] = ["Survey Test", "Imported", "Offline", "Banana"]
+    frame.loc[[3, 5], "DistributionChannel"] = ["test", "offline"]  # as the platform writes them
     export = read_export(export_file(frame))
     resolved = countries.resolve_spellings(export.data["country"])
     cleaned = clean.apply_rules(export.data, clean.leader_rules(resolved, 1 / 3))

@@ -353,3 +353,13 @@ def test_mapping_of_the_wrong_shape_names_the_parameter(block, words):
 def test_mapping_reads_numeric_codes_as_the_export_writes_them():
     mapping = Mapping.from_params({"labels": {"offers_mc": {1: "Yes", 2.0: "No"}}})
     assert mapping.labels == {"offers_mc": {"1": "Yes", "2": "No"}}
+
+
+@pytest.mark.parametrize("block,words", [(["columns"], "parameter mapping = ['columns']"),
+                                         ({"colums": {}}, "parameter mapping has unknown key")])
+def test_params_check_refuses_a_mapping_of_the_wrong_shape(block, words):
+    from microcred import params
+
+    with pytest.raises(params.ParameterError) as err:
+        params.check("mapping", block, {})
+    assert words in str(err.value)
