@@ -363,3 +363,23 @@ def test_params_check_refuses_a_mapping_of_the_wrong_shape(block, words):
     with pytest.raises(params.ParameterError) as err:
         params.check("mapping", block, {})
     assert words in str(err.value)
+
+
+def test_a_bad_value_after_a_malformed_record_names_its_own_row(tmp_path, raw_leaders):
+    frame = raw_leaders.copy()
+    frame.loc[40, "offers_mc"] = "Perhaps"
+    records = _records(write_export(tmp_path / "x.csv", frame))
+    records[10] = _drop_field(records[10], 5)
+    with pytest.raises(ExportError, match="Perhaps") as err:
+        read_export(_write(tmp_path / "damaged.csv", records))
+    assert (err.value.row, err.value.column) == (40 + first_data_row(), "offers_mc")
+
+
+@pytest.mark.parametrize("block,words", [
+    ({"columns": {"Q1": "contry"}}, "maps onto ['contry'], not columns of the codebook"),
+    ({"labels": {"ofers_mc": {"Oui": "Yes"}}}, "names ['ofers_mc']: neither a column nor a scale"),
+])
+def test_mapping_onto_what_the_codebook_lacks_names_the_parameter(export_file, block, words):
+    with pytest.raises(MappingError, match="parameter mapping") as err:
+        read_export(export_file(), mapping=Mapping.from_params(block))
+    assert words in str(err.value)

@@ -94,9 +94,10 @@ def damaged_exports(draw, raw):
         else:
             records[i] = records[i][: draw(st.integers(1, width - 1))]
         damaged[i + 2] = how  # one header row: record i is row i + 2
-    text = "\n".join([line(frame.columns)] + [line(r) for r in records])
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    text = newline.join([line(frame.columns)] + [line(r) for r in records])
     if draw(st.booleans()):
-        text += "\n"
+        text += newline
     return frame, text, damaged
 
 
@@ -106,7 +107,7 @@ def test_damaged_records_are_kept_intact_rejected_with_their_row_or_named(tmp_pa
                                                                            data):
     frame, text, damaged = data.draw(damaged_exports(raw_leaders))
     path = tmp_path / "damaged.csv"
-    path.write_text(text, encoding="utf-8")
+    path.write_bytes(text.encode("utf-8"))
     try:
         export = read_export(path)
     except ExportError as err:  # the file itself is broken: the run stops naming a damaged row

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from . import codebook as codebook_mod
-from .mapping import Mapping, MappingError  # noqa: F401  (part of the reader's interface)
+from .mapping import Mapping, MappingError
 
 RESPONSE_ID = re.compile(r"^R_[A-Za-z0-9]{15}$")
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -74,6 +74,7 @@ def read_export(path, survey: str = "leaders", mapping: Mapping | None = None) -
     path = Path(path)
     cb = codebook_mod.load(survey)
     mapping = mapping or Mapping()
+    _check_mapping(mapping, cb)
     table = _reader(path)(path, cb, mapping)
     ids = [mapping.columns.get(c) or table.platform_ids.get(c, c) for c in table.columns]
     _check_columns(path, ids, cb, mapping)
@@ -236,25 +237,34 @@ def _records(path: Path, n_header: int, width: int):
 
 
 def _records_one_by_one(path: Path, n_header: int, width: int):
-    good, rows, malformed = [], [], []
+    """A file with records of another length: the csv module counts each record's fields (and
+    keeps nothing else), pandas reads every record as wide as the widest, and the records whose
+    count differs from the header's are set aside with their row."""
     try:
         with open(path, encoding="utf-8-sig", newline="") as f, _no_field_limit():
-            records = (fields for fields in csv.reader(f) if fields)  # blank lines: no record
-            for row, fields in enumerate(itertools.islice(records, n_header, None), n_header + 1):
-                if len(fields) == width:
-                    good.append(fields)
-                    rows.append(row)
-                else:
-                    malformed.append((row, fields))
+            lengths = np.fromiter(map(len, csv.reader(f)), dtype=np.int64)
     except UnicodeDecodeError:
         raise _first_undecodable(path) from None
-    if len(malformed) * 2 > len(malformed) + len(good):
-        row, fields = malformed[0]
-        raise ExportError(path, f"{len(malformed)} of {len(malformed) + len(good)} records have "
-                          f"another number of fields than the header's {width} (this one has "
-                          f"{len(fields)}): the header row or the file is damaged", row=row)
-    data = pd.DataFrame(good, columns=range(width), dtype=object)
-    return data.where(data.ne(""), np.nan), np.asarray(rows), malformed
+    lengths = lengths[lengths > 0][n_header:]  # blank lines are no records, for pandas neither
+    rows = np.arange(n_header + 1, n_header + 1 + len(lengths))
+    bad = np.flatnonzero(lengths != width)
+    if len(bad) * 2 > len(lengths):
+        raise ExportError(path, f"{len(bad)} of {len(lengths)} records have another number of "
+                          f"fields than the header's {width} (this one has {lengths[bad[0]]}): "
+                          "the header row or the file is damaged", row=int(rows[bad[0]]))
+    try:
+        data = pd.read_csv(path, header=None, names=range(max(width, lengths.max())),
+                           index_col=False, skiprows=n_header, dtype=str, encoding="utf-8-sig",
+                           keep_default_na=False, na_values=[""], engine="c")
+    except pd.errors.ParserError as err:
+        raise ExportError(path, f"the file cannot be read as CSV: {err}") from None
+    if len(data) != len(lengths):  # the two parsers must agree on where records end
+        raise ExportError(path, f"pandas reads {len(data)} records, the csv module "
+                          f"{len(lengths)}: the file is not consistent CSV")
+    malformed = [(int(rows[i]), data.iloc[i, : lengths[i]].fillna("").tolist()) for i in bad]
+    good = np.ones(len(data), dtype=bool)
+    good[bad] = False
+    return data.loc[good, : width - 1].reset_index(drop=True), rows[good], malformed
 
 
 @dataclass
@@ -303,6 +313,18 @@ def _first_undecodable(path: Path) -> ExportError:
     except UnicodeDecodeError as err:
         return _not_utf8(path, raw, err.start)
     return ExportError(path, "the file cannot be decoded as UTF-8")
+
+
+def _check_mapping(mapping: Mapping, cb) -> None:
+    """What the mapping names on the codebook's side exists there (a misspelling would do
+    nothing and leave the export's labels unmapped)."""
+    targets = sorted(set(mapping.columns.values()) - set(cb.columns))
+    if targets:
+        raise MappingError("mapping.columns", f"maps onto {targets}, not columns of the codebook")
+    keys = sorted(set(mapping.labels) - set(cb.columns) - set(cb.scales))
+    if keys:
+        raise MappingError("mapping.labels", f"names {keys}: neither a column nor a scale of the "
+                           "codebook")
 
 
 def _check_columns(path: Path, ids: list[str], cb, mapping: Mapping) -> None:
