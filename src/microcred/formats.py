@@ -124,8 +124,10 @@ def read_xlsx(path: Path, cb, mapping) -> Table:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as err:  # openpyxl raises several kinds for a file that is not a workbook
         raise ExportError(path, f"cannot be read as an Excel workbook: {err}") from None
+    sheet = book.worksheets[0]
+    sheet.reset_dimensions()  # some writers record a wrong sheet size; read what is there
     try:
-        cells = [[text(v) for v in row] for row in book.worksheets[0].iter_rows(values_only=True)]
+        cells = [[text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
     finally:
         book.close()
     records = [(number, row) for number, row in enumerate(cells, 1) if any(v is not None for v in row)]
