@@ -66,7 +66,8 @@ def record(notebook: str, values: dict, view: Path) -> dict:
     under `view` (the project, or the staging folder during a run)."""
     reads = {label(p): fingerprint(p) for p in pipeline.source_files(notebook)}
     for name in pipeline.notebook(notebook).file_parameters:
-        reads[f"{name}: {values[name]}"] = fingerprint(paths.resolve(values[name]))
+        if values[name]:  # an optional file left empty reads nothing
+            reads[f"{name}: {values[name]}"] = fingerprint(paths.resolve(values[name]))
     for before in pipeline.notebook(notebook).after:
         reads.update({n: fingerprint(view / n) for n in pipeline.output_names(before)})
     writes = {n: fingerprint(view / n) for n in written(notebook)}

@@ -121,8 +121,11 @@ def check(name: str, value, default) -> None:
 
 
 def check_files(notebook: str, values: dict) -> None:
-    """Parameters naming a file the notebook reads (pipeline.yaml says which) name one that exists."""
+    """Parameters naming a file the notebook reads (pipeline.yaml says which) name one that exists;
+    one declared empty by default (an optional file, such as a population frame) may stay empty."""
     for name in pipeline.notebook(notebook).file_parameters:
+        if values[name] == "" == declared(notebook)[name]:
+            continue
         path = paths.resolve(values[name])
         if not path.is_file():
             raise ParameterError(f"parameter {name} = {values[name]!r}: no such file ({path})")

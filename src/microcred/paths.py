@@ -30,6 +30,7 @@ CODEBOOK = EXTERNAL / "codebook.yaml"
 PUBLISHED_FIGURES = EXTERNAL / "published_figures.csv"
 RECONSTRUCTION_TARGETS = EXTERNAL / "reconstruction_targets.csv"
 SYNTHETIC_DESIGN = EXTERNAL / "synthetic_design.yaml"
+SURVEY_METADATA = EXTERNAL / "survey_metadata.yaml"  # facts for the transparency statement
 COUNTRY_ALIASES = EXTERNAL / "country_aliases.csv"
 REGION_SCHEMES = EXTERNAL / "region_schemes.csv"
 

@@ -12,23 +12,12 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
-from . import estimate, outputs, paths
+from . import estimate, outputs, paths, pipeline, transparency
 from .disclosure import NOT_SHOWN, Policy
 
-SECTIONS = {
-    "cleaning": (["dispositions"], ["dispositions"]),
-    "regional": (["adoption_by_region", "benefits_likert", "focus_region_forest", "countries_vs_rest",
-                  "region_balanced"],
-                 ["estimates", "focus_region_vs_rest", "countries_vs_rest", "employers_us_vs_rest",
-                  "institution_vs_respondent", "region_balanced"]),
-    "barriers": (["barriers_ranked", "barriers_heatmap", "barriers_focus_forest",
-                  "barriers_by_situation", "barrier_lift", "growth_considerations"],
-                 ["barrier_findings", "barriers_by_region", "barriers_focus_vs_rest",
-                  "barriers_named_per_respondent", "barriers_by_situation", "barrier_lift",
-                  "barrier_combinations", "non_offering"]),
-    "published": (["published_vs_reproduced"], ["published_vs_reproduced"]),
-}
-OPEN_TABLES = {"dispositions", "focus_region_vs_rest", "barrier_findings", "published_vs_reproduced"}
+SECTIONS = pipeline.report_sections()
+OPEN_TABLES = {"dispositions", "focus_region_vs_rest", "barrier_findings", "published_vs_reproduced",
+               "weighting_diagnostics", "not_sure_sensitivity", "equivalence_tests"}
 INTERVALS = [("pct", "ci_low", "ci_high"), ("diff_pp", "diff_low", "diff_high"),
              ("mean", "ci_low", "ci_high"), ("reproduced", "ci_low", "ci_high")]
 
@@ -104,12 +93,44 @@ def summary(provenance: dict) -> list[str]:
         f"[{f.diff_low:.1f}, {f.diff_high:.1f}], Holm-adjusted p = {f.p_adjusted:.3f}."
         if pd.notna(f.diff_pp) else f"{f.group} against the rest of the sample: {NOT_SHOWN}.",
         *[f"{r.claim}: {r.evidence} ({_verdict(r.holds)})." for r in findings.itertuples()],
-        f"Weighting each region equally moves headline shares by up to {abs(gap.difference):.1f} "
-        f"points ({gap.label})." if gap is not None else f"Region-balanced shares: {NOT_SHOWN}.",
-        f"{int(primary['within_rounding'].eq(True).sum())} of {len(primary)} published figures and claims "
-        "in scope are reproduced within rounding.",
+        _balanced(gap),
+        *_not_sure(),
+        *_equivalence(),
+        transparency.design_effect_note(est, provenance["synthetic"]),
+        transparency.reproduction_note(primary, provenance["synthetic"]),
     ]
     return items
+
+
+def _balanced(gap) -> str:
+    if gap is None:
+        return f"Region-balanced shares: {NOT_SHOWN}."
+    return (f"Weighting each region equally moves headline shares by up to "
+            f"{abs(gap.difference):.1f} points ({gap.label}: {gap.raw_pct:.1f}% raw, "
+            f"{gap.region_balanced_pct:.1f}% balanced; difference {gap.difference:.1f} "
+            f"[{gap.difference_low:.1f}, {gap.difference_high:.1f}]); equal regions cost a Kish "
+            f"weighting design effect of {gap.kish_deff:.2f}.")
+
+
+def _not_sure() -> list[str]:
+    table = pd.read_csv(paths.TABLES / "not_sure_sensitivity.csv")
+    return [f'"Not sure" in the base of {r.label.lower()}: {r.pct_not_sure_in:.1f}% with it '
+            f"({r.not_sure_pct:.1f}% answered Not sure), {r.pct_not_sure_out:.1f}% without."
+            for r in table.dropna(subset=["pct_not_sure_in", "pct_not_sure_out"]).itertuples()]
+
+
+def _equivalence() -> list[str]:
+    table = pd.read_csv(paths.TABLES / "equivalence_tests.csv").dropna(subset=["diff_pp"])
+    out = []
+    for figure, rows in table.groupby("figure_id", sort=False):
+        margin = rows["margin_pp"].iat[0]
+        items = "; ".join(f"{r.label.lower()} {r.diff_pp:+.1f} points, 90% interval "
+                          f"[{r.ci90_low:.1f}, {r.ci90_high:.1f}]" for r in rows.itertuples())
+        verdict = "supported" if rows["equivalent"].astype(bool).all() else "not supported"
+        out.append(f"Published claim {figure} ({rows['group'].iat[0]} within {margin:g} points of "
+                   f"the global averages) is {verdict} by an equivalence test at ±{margin:g} "
+                   f"points ({items}), whatever the point estimates say.")
+    return out
 
 
 def render(**context) -> str:
@@ -145,6 +166,7 @@ def build(params: dict) -> str:
         synthetic=provenance["synthetic"], summary=summary(provenance),
         disclosure_off=policy.off, methods=methods(provenance, params),
         hidden=Markup(hidden_table()), limitations=LIMITATIONS,
+        transparency=Markup(statement_html(provenance, params)),
         sections={k: Markup(v) for k, v in sections.items()},
         files=[f"figures/{f}.png" for f in figures] + [f"tables/{t}.csv" for t in tables])
     outputs.write_bytes(paths.REPORT / "report.html", page.encode("utf-8"))
@@ -174,11 +196,19 @@ def methods(provenance: dict, params: dict) -> list[str]:
         "be identified). Every removed record is kept with its reason; clean plus rejected equals "
         "raw. Names, e-mails, IP addresses, coordinates, institution names and free text never "
         "leave the cleaning step; institutions are identified by a keyed hash.",
-        "Shares carry Wilson score intervals. A group is compared with the rest of the sample: a "
-        "difference in percentage points with a Newcombe interval, a score test and Cohen's h. "
-        "p-values are adjusted by Holm's method within confirmatory families and by "
-        "Benjamini-Hochberg across exploratory grids. Multi-select shares are of respondents who "
-        "answered the question.",
+        "Leaders are clustered in institutions, so variances are computed with institutions as "
+        "clusters (Taylor linearisation; estimates.csv gives each share's design effect deff and "
+        "effective sample size n_eff = n / deff). Shares carry Wilson intervals on the effective "
+        "sample size (a design effect below 1 is not credited); the simple-random-sampling "
+        "interval stays beside them. A group is compared with the rest of the sample: a "
+        "difference in percentage points, with a design-adjusted Wald test and its interval from "
+        "the same standard error (Agresti-Caffo adjusted shares, each group's variance times its "
+        "design effect), so a test and its interval never disagree; and Cohen's h. p-values are "
+        "adjusted by Holm's method within confirmatory families and by Benjamini-Hochberg across "
+        "exploratory grids. A claim of similarity (within X points) is tested by two one-sided "
+        "tests at +-X points. Pairs of barriers are ranked by the lower bound of their lift's "
+        "interval. Multi-select shares are of respondents who answered the question.",
+        _weighting_method(),
         f"Disclosure control (one rule, src/microcred/disclosure.py): {Policy.from_params(params).rule}. "
         "A hidden cell keeps its group and n and loses every other value (primary suppression). "
         "Within every total and its parts that the outputs show together (all and its regions, "
@@ -192,6 +222,26 @@ def methods(provenance: dict, params: dict) -> list[str]:
         "hides.",
     ]
     return text
+
+
+def _weighting_method() -> str:
+    w = pd.read_csv(paths.TABLES / "weighting_diagnostics.csv", keep_default_na=False).iloc[0]
+    if w["weighting"] == "unweighted":
+        return ("Weighting: none. Every share is unweighted (no population frame was given); the "
+                "region-balanced shares show how much the sample's make-up weighs.")
+    return (f"Weighting: respondents raked to the margins ({w['margins']}) of the population frame "
+            f"{w['frame']}; Kish weighting design effect {float(w['kish_deff']):.2f}, effective n "
+            f"{float(w['n_eff']):,.0f}, weights from {float(w['weight_min']):.2f} to "
+            f"{float(w['weight_max']):.2f} times their mean (tables/weighted_estimates.csv).")
+
+
+def statement_html(provenance: dict, params: dict) -> str:
+    """The transparency statement (AAPOR Transparency Initiative elements) as an escaped table."""
+    table = transparency.statement(
+        transparency.load_metadata(), provenance, pd.read_csv(paths.TABLES / "dispositions.csv"),
+        pd.read_csv(paths.TABLES / "weighting_diagnostics.csv", keep_default_na=False),
+        pd.read_csv(paths.TABLES / "item_nonresponse.csv"), params["confidence_level"])
+    return table.to_html(index=False, header=False, border=0, escape=True)
 
 
 def hidden_table() -> str:
@@ -211,8 +261,8 @@ def hidden_table() -> str:
 LIMITATIONS = [
     "The survey is an opt-in sample of leaders close to one provider of micro-credentials; it is "
     "not a probability sample of institutions and no weighting can remove that selection.",
-    "Intervals and tests describe sampling precision under simple random sampling only; they do "
-    "not cover selection, non-response or measurement error.",
+    "Intervals and tests describe sampling precision, with institutions as clusters; they do not "
+    "cover self-selection, non-response, coverage or measurement error.",
     "The United States and India supply a large part of the sample, so unweighted 'global' shares "
     "lean toward them; the region-balanced shares show by how much.",
     "Several leaders of one institution may answer; institution facts are resolved once per "

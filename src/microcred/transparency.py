@@ -12,10 +12,7 @@ import yaml
 
 from . import paths
 
-METADATA = paths.EXTERNAL / "survey_metadata.yaml"
-
-
-def load_metadata(path=METADATA) -> dict:
+def load_metadata(path=paths.SURVEY_METADATA) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
