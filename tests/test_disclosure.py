@@ -25,7 +25,7 @@ def test_parameters_file_with_min_group_size_zero_stops_before_anything_runs(tmp
     spec = (paths.ROOT / "params.yaml").read_text().replace("min_group_size: 30", "min_group_size: 0")
     (tmp_path / "p.yaml").write_text(spec)
     with pytest.raises(params.ParameterError, match="min_group_size"):
-        params.effective("02_regional_comparison", tmp_path / "p.yaml")
+        params.validate(tmp_path / "p.yaml")
     with pytest.raises(DisclosureError, match="disclosure_control"):
         Policy.from_params({"min_group_size": 30, "min_institutions": 5, "disclosure_control": True})
 

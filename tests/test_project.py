@@ -9,6 +9,7 @@ import ast
 import json
 import re
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -238,3 +239,13 @@ def test_make_never_hands_a_value_to_a_shell(tmp_path, flag):
         subprocess.run(["make", flag, "report", f"RAW={raw}", f"PARAMS={raw}"], cwd=paths.ROOT,
                        capture_output=True, text=True)
         assert not target.exists(), raw
+
+
+def test_a_report_with_nothing_to_do_never_imports_pandas():
+    """The up-to-date check stays a fraction of a second: no analysis library on that path."""
+    code = ("import sys; from microcred import build, params, paths; "
+            "values = params.validate(paths.PARAMS, deep=False); "
+            "build.plan(values, build.read_state()); print(sorted(m for m in sys.modules "
+            "if m.split('.')[0] in ('pandas', 'numpy', 'scipy', 'matplotlib')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

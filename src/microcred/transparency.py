@@ -12,6 +12,7 @@ import yaml
 
 from . import paths
 
+
 def load_metadata(path=paths.SURVEY_METADATA) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
