@@ -29,17 +29,29 @@ help: ## list the targets (default)
 
 setup: $(SETUP) ## create .venv from the pinned requirements and register the Jupyter kernel
 
+# nbdime's diff driver, or git's plain diff in a checkout whose .venv has no nbdime yet.
+$(SETUP): export NBDIFF = f() { if [ -x .venv/bin/git-nbdiffdriver ]; then .venv/bin/git-nbdiffdriver diff "$$@"; \
+  else git diff --no-ext-diff --no-index -- "$$2" "$$5"; fi; true; }; f
 $(SETUP): requirements.lock pyproject.toml
 	test -x $(PY) || $(BOOTSTRAP_PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	$(VENV)/bin/uv pip sync --quiet --python $(PY) requirements.lock
 	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .
 	$(PY) -m ipykernel install --sys-prefix --name microcred --display-name "Python (microcred)" >/dev/null
+	@# The git drivers .gitattributes names: source notebooks stripped of outputs when staged
+	@# (nbstripout) and notebooks diffed cell by cell (nbdime; a plain diff where a checkout has no
+	@# nbdime yet). Git runs them from the work tree's root, so each checkout uses its own .venv.
+	@# Idempotent; skipped outside a git checkout.
+	@if git rev-parse --git-dir >/dev/null 2>&1; then \
+	  git config filter.nbstripout.clean ".venv/bin/python -m nbstripout --keep-id" && \
+	  git config filter.nbstripout.smudge cat && \
+	  git config diff.jupyternotebook.command "$$NBDIFF"; fi
 	touch $@
 
-lock: ## recompile requirements.lock from pyproject.toml (needs the package index)
-	$(VENV)/bin/uv pip compile pyproject.toml --extra test --python-version 3.11 --generate-hashes \
-	  --quiet -o requirements.lock
+lock: ## recompile requirements.lock (Linux, macOS, Windows) and environment.yml (needs the package index)
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --universal --python-version 3.11 \
+	  --generate-hashes --quiet -o requirements.lock
+	$(PY) -m microcred.lockfile
 
 data: | $(SETUP) ## regenerate the synthetic exports (data/raw and the example) from their seeds
 	$(PY) -m microcred.synth

@@ -1,4 +1,4 @@
-"""The project's own rules: environment.yml agrees with the pins, source notebooks carry no
+"""The project's own rules: every declared dependency is pinned, source notebooks carry no
 outputs and exactly one literal parameters cell, parameters are checked before a run, the
 pipeline is written down once (pipeline.yaml) and agrees with the code, the analysis never
 imports the tooling, and no value from the command line reaches a shell."""
@@ -14,7 +14,6 @@ import tomllib
 from pathlib import Path
 
 import pytest
-import yaml
 
 from microcred import build, params, paths, pipeline
 from microcred.__main__ import parser
@@ -24,22 +23,6 @@ def lock_versions() -> dict[str, str]:
     text = (paths.ROOT / "requirements.lock").read_text(encoding="utf-8")
     return {m[0].lower().replace("_", "-"): m[1]
             for m in re.findall(r"^([A-Za-z0-9_.\-]+)==([^\s\\]+)", text, flags=re.M)}
-
-
-def test_environment_yml_pins_the_same_versions_as_the_lock():
-    env = yaml.safe_load((paths.ROOT / "environment.yml").read_text(encoding="utf-8"))
-    conda = {}
-    for dep in env["dependencies"]:
-        if isinstance(dep, str) and "=" in dep and not dep.startswith("python="):
-            name, version = dep.split("=", 1)
-            conda[name.lower().replace("_", "-")] = version
-    lock = lock_versions()
-    wrong = {n: (v, lock.get(n)) for n, v in conda.items() if lock.get(n) != v}
-    assert not wrong, f"environment.yml and requirements.lock disagree: {wrong}"
-    project = tomllib.loads((paths.ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    declared = project["dependencies"] + project["optional-dependencies"]["test"]
-    names = {re.split(r"[<>=\[ ;]", d)[0].lower().replace("_", "-") for d in declared}
-    assert names <= set(conda), f"missing from environment.yml: {names - set(conda)}"
 
 
 def test_every_declared_dependency_is_pinned_in_the_lock():
