@@ -1,0 +1,34 @@
+# ---
+# jupyter:
+#   jupytext:
+#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python (microcred)
+#     language: python
+#     name: microcred
+# ---
+
+# %% [markdown]
+# # 4. The report
+#
+# Assembles `report/report.html` from the tables, figures and provenance the earlier notebooks
+# wrote: one self-contained page (images and styles embedded, no network requests, no code).
+
+# %% tags=["parameters"]
+region_scheme = "m49"
+confidence_level = 0.95
+min_group_size = 30
+min_institutions = 5
+
+# %%
+from microcred import dataset, paths, report
+
+page = report.build({"confidence_level": confidence_level, "min_group_size": min_group_size,
+                     "min_institutions": min_institutions})
+print(f"wrote {paths.relative(paths.REPORT / 'report.html')}: {len(page.encode()) / 1e6:.1f} MB")
+for item in report.summary(dataset.provenance()):
+    print("-", item)
