@@ -12,6 +12,17 @@ import pandas as pd
 from . import disclosure, paths
 
 FLOAT_FORMAT = "%.3f"
+P_VALUE_FORMAT = "{:.3g}"  # significant digits: a p-value of 2.4e-09 must not print as 0.000
+
+
+def p_values_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """p-value columns (named p_*) written with significant digits, not decimals."""
+    columns = [c for c in frame.columns
+               if str(c).startswith("p_") and pd.api.types.is_float_dtype(frame[c])]
+    if not columns:
+        return frame
+    return frame.assign(**{c: [("" if pd.isna(v) else P_VALUE_FORMAT.format(v)) for v in frame[c]]
+                           for c in columns})
 
 
 def write_bytes(path: Path, data: bytes) -> Path:
@@ -26,7 +37,8 @@ def write_bytes(path: Path, data: bytes) -> Path:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n").encode("utf-8")
+    text = p_values_as_text(frame).to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+    return text.encode("utf-8")
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
@@ -54,6 +66,7 @@ def markdown(frame: pd.DataFrame, title: str = "") -> str:
             return "" if pd.isna(v) else f"{v:.1f}"
         return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v).replace("|", "\\|")
 
+    frame = p_values_as_text(frame)
     lines = [f"**{title}**", ""] if title else []
     lines.append("| " + " | ".join(map(str, frame.columns)) + " |")
     lines.append("|" + "---|" * len(frame.columns))

@@ -1,0 +1,178 @@
+"""The column dictionary: what every table in tables/ holds and what each of its columns means,
+written once here. docs/columns.md is generated from it and from the tables' own headers:
+
+    python -m microcred.columns        # rewrite docs/columns.md
+
+tests/test_columns.py fails when a table has a column described nowhere, or the page is stale."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from pathlib import Path
+
+from . import paths
+from .codebook import load
+
+DOCUMENT = paths.ROOT / "docs" / "columns.md"
+
+TABLES = {
+    "dispositions": "How many records each validity rule removed, rule by rule and survey by survey "
+                    "(written by 01_clean).",
+    "estimates": "Every metric for everyone, by region, by country and by whether the institution "
+                 "offers micro-credentials (02_regional_comparison).",
+    "focus_region_vs_rest": "The focus region against the rest of the sample on the headline metrics "
+                            "(02_regional_comparison).",
+    "countries_vs_rest": "Each country large enough to show against the rest of the sample "
+                         "(02_regional_comparison).",
+    "employers_us_vs_rest": "Employers in the United States against employers elsewhere "
+                            "(02_regional_comparison).",
+    "institution_vs_respondent": "Institution facts counted once per institution beside the same "
+                                 "metrics counted per leader (02_regional_comparison).",
+    "region_balanced": "Headline shares with every region weighted equally beside the sample-weighted "
+                       "shares (02_regional_comparison).",
+    "published_vs_reproduced": "Each published figure in scope beside the pipeline's value "
+                               "(02_regional_comparison).",
+    "barriers_by_region": "Share naming each barrier, for everyone and by region (03_barriers).",
+    "barriers_by_situation": "Share naming each barrier by whether the institution offers "
+                             "micro-credentials (03_barriers).",
+    "barriers_focus_vs_rest": "The focus country against the rest of the sample on each barrier "
+                              "(03_barriers).",
+    "barriers_named_per_respondent": "How many barriers a respondent names on average, the focus "
+                                     "country against the rest (03_barriers).",
+    "barrier_lift": "Lift between pairs of barriers: how much more often two are named together "
+                    "than if they were independent (03_barriers).",
+    "barrier_combinations": "The most common exact combinations of barriers named (03_barriers).",
+    "non_offering": "Growth considerations of institutions that do not offer micro-credentials "
+                    "(03_barriers).",
+    "barrier_findings": "The barrier claims of the published report, each with its evidence and "
+                        "whether it holds (03_barriers).",
+}
+
+COLUMNS = {
+    # what is estimated, for whom
+    "metric": "Metric id (docs/data-contract.md, section 4), or the published figure's measure.",
+    "label": "The metric's (or figure's) short description in words.",
+    "base": "Who is counted in the denominator, in words.",
+    "group_type": "Kind of group: all, region, country or offers_mc (whether the institution offers "
+                  "micro-credentials).",
+    "group": "The group the row describes (All, a region, a country or an answer).",
+    "situation": "The institution's situation the row describes, in words.",
+    "level": "Counting unit: respondents (each leader) or institutions (each institution once).",
+    "survey": "leaders or employers.",
+    # shares and their intervals
+    "n": "Respondents (or institutions) in the base of the estimate.",
+    "count": "Of them, those in the numerator; empty where suppressed.",
+    "pct": "count / n in percent; empty where suppressed.",
+    "mean": "Mean of the counted quantity.",
+    "ci_low": "Lower bound of the confidence interval of the row's estimate (pct, mean or "
+              "reproduced), at the run's confidence level; Wilson for shares, t for means.",
+    "ci_high": "Upper bound of the same interval.",
+    "suppressed": "True where the group is below the disclosure thresholds (or hidden so that a "
+                  "small group cannot be worked back); the values are then empty.",
+    # one group against the rest
+    "n_group": "Respondents of the group in the metric's base.",
+    "pct_group": "The group's share, in percent.",
+    "n_rest": "Respondents of everyone else in the metric's base.",
+    "pct_rest": "Everyone else's share, in percent.",
+    "diff_pp": "pct_group - pct_rest, in percentage points.",
+    "diff_low": "Lower bound of the Newcombe interval of diff_pp.",
+    "diff_high": "Upper bound of the Newcombe interval of diff_pp.",
+    "p_value": "Two-sided p-value of the comparison (score test for shares, Welch's t-test for "
+               "means), unadjusted; written with three significant digits.",
+    "p_adjusted": "p_value adjusted for multiple comparisons within the table's family (see "
+                  "correction); three significant digits.",
+    "correction": "The adjustment: holm (family-wise error) or fdr_bh (Benjamini-Hochberg, false "
+                  "discovery rate).",
+    "cohens_h": "Effect size of the difference of two shares (Cohen's h).",
+    # composition
+    "raw_pct": "Share over the whole sample, in percent (weighted by the sample's composition).",
+    "region_balanced_pct": "Mean of the regions' shares: every region weighted equally, in percent.",
+    "regions": "Regions with data behind region_balanced_pct.",
+    "difference": "The second value minus the first, as the table's own entry below says.",
+    # barriers
+    "combination": "An exact set of barriers named together ((none): no barrier).",
+    "options": "Number of barriers in the combination.",
+    "claim": "A claim of the published report, in words.",
+    "evidence": "The estimates that bear on the claim, with their intervals.",
+    "holds": "Whether the estimates support the claim.",
+    # cleaning
+    "step": "Order in which the rule is applied.",
+    "rule": "The validity rule (docs/data-contract.md, section 2).",
+    "rows_in": "Records before the rule.",
+    "removed": "Records the rule removed (each in data/interim/rejected.csv with its reason).",
+    "rows_out": "Records kept after the rule.",
+    # published figures
+    "figure_id": "Id of the published figure in data/external/published_figures.csv.",
+    "role": "How the figure is used: primary, qualitative, or a comparison reading.",
+    "trust_tier": "How directly the figure's source reports it (A is the most direct).",
+    "unit": "Unit of the published value (percent, count, ...).",
+    "published": "The value as published.",
+    "reproduced": "The pipeline's value for the same figure.",
+    "within_rounding": "Whether the reproduced value rounds to the published one.",
+}
+
+# Where a column means something more specific in one table.
+IN_TABLE = {
+    ("barrier_combinations", "count"): "Respondents who named exactly this combination.",
+    ("barrier_combinations", "pct"): "count as a percentage of respondents who answered the "
+                                     "barrier question.",
+    ("barrier_lift", "metric"): "The barrier of the row; each other column is the lift with the "
+                                "barrier it names (P(both) / (P(row) P(column)); above 1: named "
+                                "together more often than by chance).",
+    ("barriers_named_per_respondent", "group"): "The focus country, or the rest of the sample.",
+    ("barriers_named_per_respondent", "n"): "Respondents who answered the barrier question.",
+    ("barriers_named_per_respondent", "mean"): "Mean number of barriers a respondent named.",
+    ("region_balanced", "difference"): "region_balanced_pct - raw_pct, in percentage points.",
+    ("published_vs_reproduced", "difference"): "reproduced - published.",
+    ("published_vs_reproduced", "claim"): "For a qualitative figure, the published claim in words.",
+}
+
+def describe(column: str, metric_labels: dict[str, str], table: str = "") -> str | None:
+    """A column's description (the table's own first); a column named after a metric (the
+    barrier_lift grid) is that metric's option."""
+    if (table, column) in IN_TABLE:
+        return IN_TABLE[(table, column)]
+    if column in COLUMNS:
+        return COLUMNS[column]
+    if column in metric_labels:
+        return f"Value for the option {metric_labels[column]!r} ({column})."
+    return None
+
+
+def metric_labels() -> dict[str, str]:
+    return {m.id: m.label for m in load("leaders").metrics}
+
+
+def table_columns(folder: Path = paths.TABLES) -> dict[str, list[str]]:
+    """Each table's columns, read from its header."""
+    out = {}
+    for path in sorted(folder.glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as f:
+            out[path.stem] = next(csv.reader(f))
+    return out
+
+
+def markdown(tables: dict[str, list[str]]) -> str:
+    labels = metric_labels()
+    lines = ["# Column dictionary", "",
+             "Generated by `python -m microcred.columns` from `src/microcred/columns.py` and the "
+             "tables' headers: do not edit by hand. Every table in `tables/` is tidy CSV (one row "
+             "per observation, UTF-8, `.` as decimal separator; percentages are 0-100; empty cells "
+             "are missing or suppressed values). The same rows are in `report/tables/*.md`.", ""]
+    for name, columns in tables.items():
+        lines += [f"## `tables/{name}.csv`", "", TABLES.get(name, "(not described)"), "",
+                  "| column | meaning |", "|---|---|"]
+        lines += [f"| `{c}` | {describe(c, labels, name) or '(not described)'} |" for c in columns]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="write docs/columns.md from the column dictionary")
+    parser.parse_args(argv)
+    DOCUMENT.write_text(markdown(table_columns()), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
