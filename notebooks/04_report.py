@@ -32,3 +32,11 @@ page = report.build({"confidence_level": confidence_level, "min_group_size": min
 print(f"wrote {paths.relative(paths.REPORT / 'report.html')}: {len(page.encode()) / 1e6:.1f} MB")
 for item in report.summary(dataset.provenance()):
     print("-", item)
+
+# %%
+# The same report as a PDF for circulating (Typst; byte-stable): report/report.pdf
+from microcred import report_pdf
+
+pdf = report_pdf.build({"confidence_level": confidence_level, "min_group_size": min_group_size,
+                        "min_institutions": min_institutions})
+print(f"wrote {paths.relative(pdf)}: {pdf.stat().st_size / 1e6:.1f} MB")

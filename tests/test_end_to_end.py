@@ -22,7 +22,7 @@ from conftest import write_export
 
 pytestmark = pytest.mark.slow
 ROOT = paths.ROOT
-COMPARED = ["tables", "figures", "report/report.html", "report/tables"]
+COMPARED = ["tables", "figures", "report/report.html", "report/report.pdf", "report/tables"]
 EVERY_OUTPUT = [*COMPARED, "report/notebooks", "data/processed"]
 
 

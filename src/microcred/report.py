@@ -16,6 +16,8 @@ from . import estimate, outputs, paths, pipeline, transparency
 from .disclosure import NOT_SHOWN, Policy
 
 SECTIONS = pipeline.report_sections()
+TITLE = ("For-credit micro-credentials: a re-analysis of the 2024 global survey of "
+         "higher-education leaders")
 OPEN_TABLES = {"dispositions", "focus_region_vs_rest", "barrier_findings", "published_vs_reproduced",
                "weighting_diagnostics", "not_sure_sensitivity", "equivalence_tests"}
 INTERVALS = [("pct", "ci_low", "ci_high"), ("diff_pp", "diff_low", "diff_high"),
@@ -158,11 +160,8 @@ def build(params: dict) -> str:
                                  [t for t in tables if t not in placed_t])
     policy = Policy.from_params(params)
     page = render(
-        title="For-credit micro-credentials: a re-analysis of the 2024 global survey of "
-              "higher-education leaders",
-        subtitle=(f"Leaders export {provenance['leaders']['file']} (sha256 "
-                  f"{provenance['leaders']['sha256'][:12]}); region scheme "
-                  f"{provenance['region_scheme']}; {params['confidence_level']:.0%} intervals."),
+        title=TITLE,
+        subtitle=subtitle(provenance, params),
         synthetic=provenance["synthetic"], summary=summary(provenance),
         disclosure_off=policy.off, methods=methods(provenance, params),
         hidden=Markup(hidden_table()), limitations=LIMITATIONS,
@@ -171,6 +170,12 @@ def build(params: dict) -> str:
         files=[f"figures/{f}.png" for f in figures] + [f"tables/{t}.csv" for t in tables])
     outputs.write_bytes(paths.REPORT / "report.html", page.encode("utf-8"))
     return page
+
+
+def subtitle(provenance: dict, params: dict) -> str:
+    return (f"Leaders export {provenance['leaders']['file']} (sha256 "
+            f"{provenance['leaders']['sha256'][:12]}); region scheme "
+            f"{provenance['region_scheme']}; {params['confidence_level']:.0%} intervals.")
 
 
 def methods(provenance: dict, params: dict) -> list[str]:

@@ -1,0 +1,50 @@
+"""The PDF report: set from data (nothing in an answer, a label or a path is read as markup),
+byte-stable, with the synthetic-data banner exactly when the data is synthetic."""
+
+from __future__ import annotations
+
+import pytest
+import typst
+
+from microcred import report_pdf
+
+HOSTILE = ['#panic("evaluated")', "<unclosed", "*not bold* _nor italic_ $x^2$", "= not a heading",
+           "@cite-nothing", "`raw` \\ back\\slash", "]) #{", 'a "quoted" value']
+
+
+def document(synthetic: bool = True, text: str = "plain") -> dict:
+    figure = {"name": "dispositions", "image": "/figures/dispositions.png", "title": f"Title {text}",
+              "caption": f"Caption {text}"}
+    return {"title": f"Report {text}", "subtitle": f"Export data/raw/{text}.csv", "synthetic": synthetic,
+            "summary": [f"Finding {text}"], "methods": [f"Method {text}"], "limitations": [text],
+            "sections": [{"heading": f"Section {text}", "figures": [figure]}],
+            "tables": [{"name": "t", "file": f"tables/{text}.csv", "columns": ["metric", text],
+                        "rows": [[text, "12.3 [10.0, 14.6]"], ["", "<0.001"]]}]}
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_text_from_the_data_is_set_literally_never_run_as_markup(text):
+    pdf = report_pdf.render(document(text=text))  # markup would panic, or fail to parse
+    assert pdf.startswith(b"%PDF-")
+
+
+def test_the_pdf_is_byte_stable_and_carries_no_creation_date():
+    first, second = report_pdf.render(document()), report_pdf.render(document())
+    assert first == second
+    assert b"/CreationDate" not in first and b"/ModDate" not in first
+
+
+@pytest.mark.parametrize("synthetic", [True, False])
+def test_the_synthetic_banner_appears_exactly_when_the_data_is_synthetic(synthetic):
+    found = typst.query(**report_pdf.typeset(document(synthetic=synthetic)),
+                        selector="<synthetic-banner>")
+    assert (found != "[]") == synthetic
+
+
+def test_every_figure_and_table_of_the_content_is_in_the_document():
+    data = document()
+    data["tables"] *= 3
+    data["sections"][0]["figures"] *= 2
+    inputs = report_pdf.typeset(data)
+    assert typst.query(**inputs, selector="figure").count('"func": "figure"') == 2
+    assert typst.query(**inputs, selector="table").count('"func": "table"') == 3
