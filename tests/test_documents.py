@@ -70,3 +70,14 @@ def test_nothing_points_outside_the_repository():
     outside = [p.relative_to(paths.ROOT).as_posix() for p in source_files()
                if OUTSIDE.search(p.read_text(encoding="utf-8", errors="replace"))]
     assert not outside, f"files pointing outside the repository: {outside}"
+
+
+def test_the_version_is_the_same_in_pyproject_citation_and_changelog():
+    import tomllib
+
+    import yaml
+
+    version = tomllib.loads((paths.ROOT / "pyproject.toml").read_text())["project"]["version"]
+    citation = yaml.safe_load((paths.ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    latest = re.search(r"^## (\S+)", (paths.ROOT / "CHANGELOG.md").read_text(encoding="utf-8"), re.M)
+    assert citation["version"] == version == latest[1]
