@@ -38,6 +38,7 @@ repeat_window_hours = 24
 region_scheme = "m49"
 hash_key = "microcred-synthetic-default"
 mapping = {}
+response_statuses = ["IP Address", "Offline"]
 
 # %%
 import pandas as pd
@@ -49,21 +50,27 @@ from microcred.params import check_choice
 check_choice("region_scheme", region_scheme, countries.REGION_SCHEMES)
 cb = codebook.load("leaders")
 cb_employers = codebook.load("employers")
+clean.check_statuses(response_statuses, cb)
 
 # %% [markdown]
 # ## 1.1 Reading the export
 #
-# The reader takes one or three header rows (column ids, question text, import ids), reads every
-# field as text first (so a value such as `NA` stays a value), and stops with the file, row and
-# column of anything that does not follow the codebook. A `mapping` parameter maps another export's
-# column ids and answer labels onto the codebook's.
+# The reader takes a CSV export with one or three header rows (column ids, question text, import
+# ids), an SPSS file (`.sav`) or an Excel workbook (`.xlsx`); it reads every field as text first (so
+# a value such as `NA` stays a value), and stops with the file, row and column of anything that does
+# not follow the codebook. A record with more or fewer fields than the header (a lost or added
+# field, a cut download) is never padded or shifted: it is set aside with its row and rejected
+# below. A `mapping` parameter maps another export's column ids and answer labels onto the
+# codebook's.
 
 # %%
 export = read_export(paths.resolve(raw_leaders), "leaders", Mapping.from_params(mapping))
 records = export.data
 synthetic = clean.is_synthetic(records)
 print(f"file: {paths.relative(export.path)}")
-print(f"header rows: {export.header_rows}; records: {len(records):,}; columns: {records.shape[1]}")
+print(f"header rows: {export.header_rows}; records: {export.n_records:,}; columns: {records.shape[1]}")
+if len(export.malformed):
+    print(f"malformed records set aside: {len(export.malformed):,} (rows {export.malformed['row'].tolist()[:10]})")
 print(f"synthetic reconstruction: {synthetic}")
 
 # %% [markdown]
@@ -84,20 +91,24 @@ spellings[spellings["iso3"].eq("")][["spelling", "reason", "records"]]
 # %% [markdown]
 # ## 1.3 The validity rules, in order
 #
-# Each rule removes records from what the previous ones kept. Rule 3 treats as one person the same
+# Each rule removes records from what the previous ones kept; malformed records, if any, go first
+# (step 0). Rule 1 keeps the statuses of the `response_statuses` parameter (by default `IP Address`
+# and `Offline`; add `Imported` to count imported responses); previews, tests, spam and unknown
+# statuses go. Rule 3 treats as one person the same
 # non-empty e-mail (without case or spaces) or the same IP address and institution within the
 # repeat window, and keeps the latest submission. Rule 4's threshold is a fraction of the median
 # duration of the records kept by rules 1 to 3.
 
 # %%
-rules = clean.leader_rules(resolved, speeder_fraction, f"{repeat_window_hours}h")
-leaders_cleaned = clean.apply_rules(records, rules)
+rules = clean.leader_rules(resolved, speeder_fraction, f"{repeat_window_hours}h", region_scheme,
+                           response_statuses)
+leaders_cleaned = clean.apply_rules(records, rules, export.malformed)
 outputs.write_csv(leaders_cleaned.rejected, paths.REJECTED)  # kept even if nothing is valid
 clean.require_valid(leaders_cleaned, export.path)
 leaders_cleaned.dispositions
 
 # %%
-n_raw, n_kept, n_rejected = len(records), len(leaders_cleaned.kept), len(leaders_cleaned.rejected)
+n_raw, n_kept, n_rejected = export.n_records, len(leaders_cleaned.kept), len(leaders_cleaned.rejected)
 assert n_kept + n_rejected == n_raw, "records lost"
 print(f"raw {n_raw:,} = clean {n_kept:,} + rejected {n_rejected:,}")
 
@@ -156,12 +167,14 @@ print(f"leaders disagreeing on awarding credit: {int(several['offers_credit_disa
 # %%
 employer_export = read_export(paths.resolve(raw_employers), "employers")
 employer_resolved = countries.resolve_spellings(employer_export.data["country"])
-employers_cleaned = clean.apply_rules(employer_export.data, clean.employer_rules(employer_resolved))
+employers_cleaned = clean.apply_rules(employer_export.data,
+                                      clean.employer_rules(employer_resolved, response_statuses),
+                                      employer_export.malformed)
 clean.require_valid(employers_cleaned, employer_export.path)
 employers = clean.analysis_frame(employers_cleaned.kept, cb_employers, employer_resolved, region_scheme, hash_key)
 schema.validate(employers, schema.employers_schema(cb_employers), paths.VALIDATION_FAILURES)
-assert len(employers_cleaned.kept) + len(employers_cleaned.rejected) == len(employer_export.data)
-print(f"employers: raw {len(employer_export.data):,} = clean {len(employers):,} + rejected {len(employers_cleaned.rejected):,}")
+assert len(employers_cleaned.kept) + len(employers_cleaned.rejected) == employer_export.n_records
+print(f"employers: raw {employer_export.n_records:,} = clean {len(employers):,} + rejected {len(employers_cleaned.rejected):,}")
 print(f"countries: {employers['iso3'].nunique()}")
 
 # %% [markdown]
@@ -184,7 +197,7 @@ outputs.write_table(dispositions[["survey", "step", "rule", "rows_in", "removed"
 dataset.write_provenance(clean.provenance(
     export, employer_export, synthetic, len(leaders), len(employers),
     {"region_scheme": region_scheme, "speeder_fraction": speeder_fraction,
-     "repeat_window_hours": repeat_window_hours}))
+     "repeat_window_hours": repeat_window_hours, "response_statuses": response_statuses}))
 print(rejected.groupby(["survey", "rule"], sort=False).size().to_string())
 
 # %%

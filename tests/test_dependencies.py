@@ -21,6 +21,8 @@ USED_WITHOUT_IMPORT = {
     "ruff": "lint",
     "nbstripout": "git filter that strips source notebooks (see .gitattributes)",
     "nbdime": "git diff driver for notebooks (see .gitattributes)",
+    "pyreadstat": "SPSS exports (pandas reads .sav through it)",
+    "openpyxl": "Excel exports (pandas reads .xlsx through it)",
 }
 LOCAL = {"microcred", "conftest"}
 

@@ -1,6 +1,7 @@
 """Reviewable notebooks: every source notebook has its jupytext text file (py:percent) beside it,
 and the text is what jupytext derives from the notebook today, so a pull request's text diff shows
-the notebook's real change. After editing a notebook: `.venv/bin/jupytext --sync notebooks/*.ipynb`."""
+the notebook's real change. After editing a notebook (the .ipynb is the source):
+`.venv/bin/jupytext --to py:percent notebooks/*.ipynb`."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from microcred import paths
 from microcred.params import NOTEBOOKS
 
 TEXT_FORMAT = {"extension": ".py", "format_name": "percent"}
-SYNC = ".venv/bin/jupytext --sync notebooks/*.ipynb"
+SYNC = ".venv/bin/jupytext --to py:percent notebooks/*.ipynb"
 
 
 def paired_text(notebook_path) -> str:
