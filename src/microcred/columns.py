@@ -66,20 +66,31 @@ COLUMNS = {
     "pct": "count / n in percent; empty where suppressed.",
     "mean": "Mean of the counted quantity.",
     "ci_low": "Lower bound of the confidence interval of the row's estimate (pct, mean or "
-              "reproduced), at the run's confidence level; Wilson for shares, t for means.",
+              "reproduced), at the run's confidence level: for shares a Wilson interval on the "
+              "effective sample size n_eff (institutions as clusters), for means a t interval.",
     "ci_high": "Upper bound of the same interval.",
     "suppressed": "True where the group is below the disclosure thresholds (or hidden so that a "
                   "small group cannot be worked back); the values are then empty.",
+    "deff": "Design effect: the share's variance with leaders clustered in institutions over its "
+            "variance under simple random sampling.",
+    "n_eff": "Effective sample size, n / deff (never above n); the interval uses it.",
+    "srs_ci_low": "Lower bound of the Wilson interval as if the respondents were a simple random "
+                  "sample (no clustering), for comparison with ci_low.",
+    "srs_ci_high": "Upper bound of the same simple-random-sampling interval.",
     # one group against the rest
     "n_group": "Respondents of the group in the metric's base.",
     "pct_group": "The group's share, in percent.",
     "n_rest": "Respondents of everyone else in the metric's base.",
     "pct_rest": "Everyone else's share, in percent.",
     "diff_pp": "pct_group - pct_rest, in percentage points.",
-    "diff_low": "Lower bound of the Newcombe interval of diff_pp.",
-    "diff_high": "Upper bound of the Newcombe interval of diff_pp.",
-    "p_value": "Two-sided p-value of the comparison (score test for shares, Welch's t-test for "
-               "means), unadjusted; written with three significant digits.",
+    "diff_low": "Lower bound of the interval of diff_pp, from the same standard error as the test "
+                "(so it excludes 0 exactly when p_value is below 1 - level).",
+    "diff_high": "Upper bound of the same interval.",
+    "diff_se": "Standard error of diff_pp: Agresti-Caffo adjusted shares, each group's variance "
+               "times its design effect (institutions as clusters).",
+    "df": "Degrees of freedom of the t distribution the test and interval use (institutions - 1).",
+    "p_value": "Two-sided p-value of the comparison (design-adjusted t-test for shares, Welch's "
+               "t-test for means), unadjusted; written with three significant digits.",
     "p_adjusted": "p_value adjusted for multiple comparisons within the table's family (see "
                   "correction); three significant digits.",
     "correction": "The adjustment: holm (family-wise error) or fdr_bh (Benjamini-Hochberg, false "
@@ -89,6 +100,14 @@ COLUMNS = {
     "raw_pct": "Share over the whole sample, in percent (weighted by the sample's composition).",
     "region_balanced_pct": "Mean of the regions' shares: every region weighted equally, in percent.",
     "regions": "Regions with data behind region_balanced_pct.",
+    "raw_low": "Lower bound of raw_pct's interval (effective sample size, institutions as clusters).",
+    "raw_high": "Upper bound of raw_pct's interval.",
+    "region_balanced_low": "Lower bound of region_balanced_pct's interval.",
+    "region_balanced_high": "Upper bound of region_balanced_pct's interval.",
+    "difference_low": "Lower bound of the interval of difference.",
+    "difference_high": "Upper bound of the interval of difference.",
+    "kish_deff": "Kish's design effect of the equal-region weights, 1 + CV(w)^2: the precision the "
+                 "reweighting costs.",
     "difference": "The second value minus the first, as the table's own entry below says.",
     # barriers
     "combination": "An exact set of barriers named together ((none): no barrier).",
@@ -110,6 +129,9 @@ COLUMNS = {
     "published": "The value as published.",
     "reproduced": "The pipeline's value for the same figure.",
     "within_rounding": "Whether the reproduced value rounds to the published one.",
+    "supported_by_equivalence_test": "For a published \"within X points\" claim, whether an "
+                                     "equivalence test (two one-sided tests, margin X) supports "
+                                     "it; empty for other figures.",
 }
 
 # Where a column means something more specific in one table.
