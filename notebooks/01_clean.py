@@ -148,7 +148,9 @@ leaders.groupby("region").agg(respondents=("response_id", "size"),
 #
 # Whether an institution offers micro-credentials, and whether it awards credit for them, are facts
 # about the institution, yet several of its leaders may answer. Each fact is resolved once per
-# institution: the majority of its leaders' answers, ties going to the most senior role. The
+# institution: the majority of its leaders' answers, ties going to the most senior role. Credit is
+# asked only where micro-credentials are offered, so an institution resolved as not offering has no
+# credit fact: the credit answers some of its leaders gave are set aside (counted, not used). The
 # institution table keeps how many leaders answered and whether they disagreed.
 
 # %%
@@ -157,6 +159,8 @@ several = institutions[institutions["n_leaders"] > 1]
 print(f"institutions: {len(institutions):,}; with several leaders: {len(several):,}")
 print(f"leaders disagreeing on offering micro-credentials: {int(several['offers_mc_disagree'].sum())} institutions")
 print(f"leaders disagreeing on awarding credit: {int(several['offers_credit_disagree'].sum())} institutions")
+print(f"credit answers set aside at institutions resolved as not offering: "
+      f"{int(institutions['offers_credit_set_aside'].sum())}")
 
 # %% [markdown]
 # ## 1.7 The employer survey

@@ -14,7 +14,7 @@ from pathlib import Path
 from . import paths
 from .codebook import load
 
-DOCUMENT = paths.ROOT / "docs" / "columns.md"
+DOCUMENT = paths.COLUMN_DICTIONARY
 
 TABLES = {
     "dispositions": "How many records each validity rule removed, rule by rule and survey by survey "

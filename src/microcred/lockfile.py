@@ -17,8 +17,8 @@ from pathlib import Path
 
 from . import paths
 
-LOCK = paths.ROOT / "requirements.lock"
-ENVIRONMENT = paths.ROOT / "environment.yml"
+LOCK = paths.LOCK
+ENVIRONMENT = paths.CONDA_ENVIRONMENT
 PYTHON = "3.11"  # the lowest Python the lock is resolved for (requires-python in pyproject.toml)
 KERNEL = 'python -m ipykernel install --sys-prefix --name microcred --display-name "Python (microcred)"'
 PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>[^\s;\\]+)(?:\s*;\s*(?P<marker>[^\\]+?))?\s*\\?$",

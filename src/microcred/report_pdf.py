@@ -15,13 +15,14 @@ import pandas as pd
 
 from . import outputs, paths, report
 
-TEMPLATE = Path(__file__).parent / "templates" / "report.typ"
+TEMPLATE = paths.TEMPLATES / "report.typ"
 PDF = paths.REPORT / "report.pdf"
 
 
 def figure(name: str) -> dict:
     meta = json.loads((paths.FIGURES / f"{name}.json").read_text(encoding="utf-8"))
-    return {"name": name, "image": f"/{paths.relative(paths.FIGURES / f'{name}.png')}",
+    image = (paths.FIGURES / f"{name}.png").relative_to(paths.OUTPUT_ROOT).as_posix()
+    return {"name": name, "image": f"/{image}",  # Typst reads it under the run's output root
             "title": meta["title"], "caption": meta["caption"]}
 
 
@@ -68,9 +69,10 @@ def content(params: dict) -> dict:
 
 
 def typeset(data: dict) -> dict:
-    """The arguments every Typst call gets: the template, the project root (figures are read
-    from it) and the content as data; embedded fonts only, so every machine sets the same PDF."""
-    return {"input": TEMPLATE.read_bytes(), "root": str(paths.ROOT), "ignore_system_fonts": True,
+    """The arguments every Typst call gets: the template, the run's output root (the figures are
+    read from it, staged or in place) and the content as data; embedded fonts only, so every
+    machine sets the same PDF."""
+    return {"input": TEMPLATE.read_bytes(), "root": str(paths.OUTPUT_ROOT), "ignore_system_fonts": True,
             "sys_inputs": {"report": json.dumps(data)}}
 
 
