@@ -78,15 +78,20 @@ print(f"synthetic reconstruction: {synthetic}")
 #
 # Every spelling is resolved once: first through the reviewed alias table
 # (`data/external/country_aliases.csv`), then through the country library; a spelling that is
-# ambiguous or unknown is not guessed — its records are rejected by rule 5 with the reason. The
-# table lists each spelling, how it was resolved and how many records use it.
+# ambiguous or unknown is not guessed — its records are rejected by rule 5 with the reason. What a
+# respondent typed can be anything (an e-mail, an institution's name), so this notebook shows only
+# how many spellings were resolved each way and how many records the unresolved ones hold; the
+# unresolved spellings themselves go to `data/interim/unresolved_spellings.csv` (not committed) for
+# the analyst to review.
 
 # %%
 resolved = countries.resolve_spellings(records["country"])
 usage = records["country"].value_counts(dropna=False).rename("records")
 spellings = resolved.join(usage, on="spelling").sort_values(["iso3", "records"], ascending=[True, False])
+unresolved = spellings[spellings["iso3"].eq("")]
+outputs.write_csv(unresolved[["spelling", "reason", "records"]], paths.INTERIM / "unresolved_spellings.csv")
 print(spellings["how"].replace("", "unresolved").value_counts().to_string())
-spellings[spellings["iso3"].eq("")][["spelling", "reason", "records"]]
+unresolved.groupby("reason").agg(spellings=("spelling", "size"), records=("records", "sum"))
 
 # %% [markdown]
 # ## 1.3 The validity rules, in order

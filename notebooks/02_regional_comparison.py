@@ -29,12 +29,14 @@ region_scheme = "m49"
 confidence_level = 0.95
 min_group_size = 30
 min_institutions = 5
+disclosure_control = "on"
 focus_region = "North America"
 
 # %%
 import pandas as pd
 
 from microcred import codebook, countries, dataset, estimate, outputs, plots, published
+from microcred.disclosure import NOT_SHOWN, Policy
 from microcred.params import check_choice
 
 cb, cb_employers = codebook.load("leaders"), codebook.load("employers")
@@ -42,10 +44,16 @@ leaders, employers = dataset.read_clean("leaders"), dataset.read_clean("employer
 source = dataset.provenance()
 regions = [r for r in countries.regions(region_scheme) if r in set(leaders["region"])]
 check_choice("focus_region", focus_region, leaders["region"])
+policy = Policy.from_params({"min_group_size": min_group_size, "min_institutions": min_institutions,
+                             "disclosure_control": disclosure_control})
 plots.configure(source["synthetic"])
 level_pct = f"{confidence_level:.0%}"
-disclosure = dict(level=confidence_level, min_n=min_group_size, min_institutions=min_institutions)
+# every estimate this notebook releases, protected together (primary and secondary suppression)
+released = estimate.release_table(leaders, cb, regions, confidence_level, policy)
 print(f"{len(leaders):,} leaders in {leaders['iso3'].nunique()} countries; {len(employers):,} employers")
+if len(leaders) < min_group_size:
+    print(f"Only {len(leaders):,} valid responses, fewer than min_group_size = {min_group_size}: "
+          "no group can be shown, so every table below is empty of values and every figure says so.")
 
 # %% [markdown]
 # ## 2.1 Every metric, for every group
@@ -56,7 +64,7 @@ print(f"{len(leaders):,} leaders in {leaders['iso3'].nunique()} countries; {len(
 # `min_institutions` institutions keep their n and show no values. The whole-sample rows:
 
 # %%
-estimates = estimate.estimates_table(leaders, cb, regions, **disclosure)
+estimates = estimate.estimates_table(released)
 outputs.write_table(estimates, "estimates", "Every metric by group: n, count, percent and interval")
 headline = estimates[estimates["group_type"].eq("all")].set_index("metric")
 headline[["n", "count", "pct", "ci_low", "ci_high"]].round(1)
@@ -70,19 +78,22 @@ rows = estimates[estimates["metric"].isin(adoption) & estimates["group_type"].is
                  & ~estimates["suppressed"]].copy()
 rows["label"] = rows["metric"].map(lambda m: cb.metric(m).label)
 rows["group"] = rows["group"].replace({"All": "All respondents"})
-table = rows.pivot_table(index="group", columns="metric", values="pct", sort=False)[adoption]
+table = rows.pivot_table(index="group", columns="metric", values="pct", sort=False).reindex(columns=adoption)
 fig, ax = plots.new_figure(height=5.2)
 plots.interval_plot(ax, rows, "group", hue="label")
 ax.set_xlabel(f"Share of respondents in the base (%), with {level_pct} intervals")
 top = rows[rows["metric"].eq("offers_mc") & rows["group_type"].eq("region")].sort_values("pct")
+among = "" if len(top) == len(regions) else f" among the {len(top)} regions shown"
 plots.save_figure(fig, "adoption_by_region",
-    f"{top['group'].iat[-1]} leads on offering micro-credentials; {top['group'].iat[0]} trails",
-    f"Offer micro-credentials and plan for-credit ones: all who answered; award credit: offering "
-    f"institutions; likely to adopt: non-offering institutions. n by region: "
+    f"{top['group'].iat[-1]} leads on offering micro-credentials{among}; {top['group'].iat[0]} trails"
+    if len(top) > 1 else f"Offering micro-credentials by region: {NOT_SHOWN}",
+    "Offer micro-credentials and plan for-credit ones: all who answered; award credit: offering "
+    "institutions; likely to adopt: non-offering institutions. n by region: "
     + ", ".join(f"{g} {n:,}" for g, n in leaders["region"].value_counts().items()) + ".")
 
 # %%
 table.round(1)
+
 
 # %% [markdown]
 # ## 2.3 The benefit battery, in full
@@ -93,6 +104,11 @@ table.round(1)
 # institution offers micro-credentials; the career-outcomes item of everyone.
 
 # %%
+def agree(metric):
+    pct = headline.at[metric.id, "pct"]
+    return NOT_SHOWN if pd.isna(pct) else f"{pct:.0f}% agree"
+
+
 items = [m for m in cb.metrics if m.column.startswith("benefit_") or m.id == "career_outcomes"]
 items = sorted(items, key=lambda m: -headline.at[m.id, "pct"])
 scale = cb.scales["agreement"]
@@ -101,9 +117,12 @@ for ax, metric in zip(axes.flat, items):
     overall = estimate.answer_distribution(leaders, metric, scale)
     counts = pd.concat([overall, estimate.answer_distribution(leaders, metric, scale, "region")])
     counts = counts.reindex(["All", *regions], fill_value=0)
-    counts[counts.sum(axis=1) < min_group_size] = 0  # small groups are not shown
+    # only the groups the protected estimates show are drawn
+    shown = released[released["metric"].eq(metric.id) & released["group_type"].isin(["all", "region"])
+                     & ~released["suppressed"]]
+    counts[~counts.index.isin(shown["group"])] = 0
     plots.diverging_likert(ax, counts, scale)
-    ax.set_title(f"{metric.label}: {headline.at[metric.id, 'pct']:.0f}% agree", loc="left")
+    ax.set_title(f"{metric.label}: {agree(metric)}", loc="left")
     ax.get_legend().remove()
     ax.set_xlabel("")
 axes.flat[-1].axis("off")
@@ -112,7 +131,8 @@ axes.flat[-2].legend(*axes.flat[0].get_legend_handles_labels(), ncol=3, fontsize
 axes.flat[-2].set_xlabel("Share of respondents (%): disagree left of zero, agree right")
 best = items[0]
 plots.save_figure(fig, "benefits_likert",
-    f"Agreement is near-universal on careers ({headline.at[best.id, 'pct']:.0f}%) and lowest on enrollment",
+    f"Agreement is near-universal on careers ({headline.at[best.id, 'pct']:.0f}%) and lowest on enrollment"
+    if headline["pct"].notna().all() else f"Agreement with the benefits of micro-credentials: {NOT_SHOWN}",
     f"Five-point answers by region, percent of those who answered (n={len(leaders):,}; n of each "
     f"group on its bar); bars left of zero disagree, right agree; groups under {min_group_size} not shown.")
 
@@ -125,19 +145,21 @@ plots.save_figure(fig, "benefits_likert",
 
 # %%
 headline_metrics = [cb.metric(m) for m in cb.headline_metrics]
-focus = estimate.compare_family(leaders, headline_metrics, leaders["region"].eq(focus_region),
-                                focus_region, confidence_level, "holm", min_group_size)
+focus = estimate.compare_group(leaders, headline_metrics, "region", focus_region, released, policy,
+                               confidence_level, "holm")
 outputs.write_table(focus, "focus_region_vs_rest", f"{focus_region} against the rest of the sample")
 focus[["label", "n_group", "pct_group", "n_rest", "pct_rest", "diff_pp", "diff_low", "diff_high",
        "p_adjusted", "cohens_h"]].round(3)
 
 # %%
 fig, ax = plots.new_figure(height=5)
-plots.forest(ax, focus.dropna(subset=["diff_pp"]))
+shown = focus.dropna(subset=["diff_pp"])
+plots.forest(ax, shown)
 ax.set_xlabel(f"{focus_region} minus the rest (percentage points), {level_pct} Newcombe intervals")
 n_sig = int((focus["p_adjusted"] < 0.05).sum())
+hidden = f" ({len(focus) - len(shown)} {NOT_SHOWN})" if len(shown) < len(focus) else ""
 plots.save_figure(fig, "focus_region_forest",
-    f"{focus_region} differs from the rest on {n_sig} of {len(focus)} headline measures",
+    f"{focus_region} differs from the rest on {n_sig} of {len(shown)} headline measures{hidden}",
     f"Differences between {focus_region} (n={int(leaders['region'].eq(focus_region).sum()):,}) and "
     f"all other respondents (n={int(leaders['region'].ne(focus_region).sum()):,}); filled points: "
     "Holm-adjusted p < 0.05 across the family.")
@@ -150,22 +172,21 @@ plots.save_figure(fig, "focus_region_forest",
 # all of it. Cells are differences in percentage points; a star marks an adjusted p below 0.05.
 
 # %%
-large = estimates.loc[estimates["group_type"].eq("country"), "group"].unique()
-grid = pd.concat([estimate.compare_family(leaders, headline_metrics, leaders["country"].eq(c), c,
-                                          confidence_level, "holm", min_group_size) for c in large],
-                 ignore_index=True)
-grid = estimate.hide_suppressed(grid, estimates)  # what the estimates hide stays hidden here
-grid["p_adjusted"], grid["correction"] = estimate.adjust(grid["p_value"], "fdr_bh"), "fdr_bh"
+large = list(estimates.loc[estimates["group_type"].eq("country"), "group"].unique())
+grid = estimate.compare_grid(leaders, headline_metrics, "country", large, released, policy,
+                             confidence_level)
 outputs.write_table(grid, "countries_vs_rest", "Largest countries against the rest of the sample")
-diff = grid.pivot(index="group", columns="label", values="diff_pp")
-stars = grid.pivot(index="group", columns="label", values="p_adjusted").lt(0.05)
+diff = grid.pivot(index="group", columns="label", values="diff_pp").astype(float)
+stars = grid.pivot(index="group", columns="label", values="p_adjusted").astype(float).lt(0.05)
 annot = diff.round(0).astype("Int64").astype(str).replace("<NA>", "") + stars.replace({True: "*", False: ""})
 fig, ax = plots.new_figure(height=5, width=10)
 plots.heatmap(ax, diff, cmap="PuOr", center=0, cbar_label="difference (pp)", annot=annot)
-ax.set_xlabel(""); ax.set_ylabel("")
+ax.set_xlabel("")
+ax.set_ylabel("")
 n_by = leaders["country"].value_counts()
 plots.save_figure(fig, "countries_vs_rest",
-    f"The {len(large)} largest countries against the rest on the headline measures",
+    f"The {len(large)} largest countries against the rest on the headline measures" if large
+    else f"No country has {min_group_size} respondents: no country is compared with the rest",
     "Percentage-point difference of each country from all other respondents; * Benjamini-Hochberg "
     "adjusted p < 0.05. n: " + ", ".join(f"{c} {n_by[c]:,}" for c in large) + ".")
 
@@ -177,9 +198,10 @@ plots.save_figure(fig, "countries_vs_rest",
 # contains them.
 
 # %%
-us_employers = estimate.compare_family(employers, cb_employers.metrics,
-                                       employers["country"].eq("United States"), "United States",
-                                       confidence_level, "holm", min_group_size)
+released_employers = estimate.release_groups(employers, cb_employers.metrics, "country",
+                                            ["United States"], policy, confidence_level)
+us_employers = estimate.compare_group(employers, cb_employers.metrics, "country", "United States",
+                                      released_employers, policy, confidence_level, "holm")
 outputs.write_table(us_employers, "employers_us_vs_rest", "U.S. employers against the other employers")
 us_employers[["label", "n_group", "pct_group", "n_rest", "pct_rest", "diff_pp", "diff_low",
               "diff_high", "p_adjusted"]].round(2)
@@ -195,10 +217,11 @@ us_employers[["label", "n_group", "pct_group", "n_rest", "pct_rest", "diff_pp", 
 # %%
 institutions = dataset.read_institutions()
 facts = [cb.metric("offers_mc"), cb.metric("offers_credit")]
-levels = pd.concat([estimate.shares(leaders, facts, **disclosure).assign(level="respondents"),
-                    estimate.shares(institutions, facts, **disclosure).assign(level="institutions")])
+levels = pd.concat([estimate.shares(leaders, facts, level=confidence_level, policy=policy).assign(level="respondents"),
+                    estimate.shares(institutions, facts, level=confidence_level, policy=policy).assign(level="institutions")])
 outputs.write_table(levels, "institution_vs_respondent", "Institution facts at two levels")
-balanced = pd.DataFrame([estimate.region_balanced(leaders, m, regions) for m in headline_metrics])
+balanced = pd.DataFrame([estimate.region_balanced_shown(leaders, released, m, regions, confidence_level)
+                         for m in headline_metrics])
 balanced["label"] = [m.label for m in headline_metrics]
 balanced["difference"] = balanced["region_balanced_pct"] - balanced["raw_pct"]
 outputs.write_table(balanced, "region_balanced", "Raw and region-balanced global shares")
@@ -209,11 +232,15 @@ fig, ax = plots.new_figure(height=5)
 plots.dumbbell(ax, balanced, "label", "raw_pct", "region_balanced_pct",
                ("raw (as sampled)", "each region weighted equally"))
 ax.set_xlabel("Share (%)")
-biggest = balanced.loc[balanced["difference"].abs().idxmax()]
+biggest = estimate.biggest_gap(balanced)
+averaged = int(balanced["regions"].min()) if len(balanced) else 0
+left_out = "" if averaged == len(regions) else \
+    f" (regions under the disclosure threshold are left out, not averaged: {averaged} of {len(regions)} regions)"
 plots.save_figure(fig, "region_balanced",
-    f"Weighting regions equally moves headline shares by up to {abs(biggest['difference']):.1f} points",
+    f"Weighting regions equally moves headline shares by up to {abs(biggest['difference']):.1f} points"
+    if biggest is not None else f"Region-balanced shares: {NOT_SHOWN}",
     f"Raw shares weight regions by their number of respondents; balanced shares give each of the "
-    f"{len(regions)} regions equal weight. n={len(leaders):,}.")
+    f"{averaged} regions equal weight{left_out}. n={len(leaders):,}.")
 
 # %% [markdown]
 # ## 2.8 Published against reproduced
@@ -225,10 +252,11 @@ plots.save_figure(fig, "region_balanced",
 
 # %%
 figures = published.load()
-comparison = published.compare(figures, leaders, employers, cb, cb_employers, regions, **disclosure)
+comparison = published.compare(figures, leaders, employers, cb, cb_employers, regions, released,
+                               released_employers, confidence_level, policy)
 outputs.write_table(comparison, "published_vs_reproduced", "Published figures against the pipeline")
 primary = comparison[comparison["role"].isin(["primary", "qualitative"])]
-print(f"primary figures and claims within rounding: {int(primary['within_rounding'].sum())} of {len(primary)}")
+print(f"primary figures and claims within rounding: {int(primary['within_rounding'].eq(True).sum())} of {len(primary)}")
 comparison[["figure_id", "metric", "group", "role", "published", "reproduced", "n", "within_rounding", "claim"]].round(2)
 
 # %%
@@ -237,7 +265,7 @@ for column in ("published", "reproduced", "ci_low", "ci_high"):
     percent[column] = percent[column].astype(float)
 fig, ax = plots.new_figure(height=5.5, width=6.5)
 plots.published_scatter(ax, percent)
-n_ok = int(percent.loc[percent["role"].eq("primary"), "within_rounding"].sum())
+n_ok = int(percent.loc[percent["role"].eq("primary"), "within_rounding"].eq(True).sum())
 plots.save_figure(fig, "published_vs_reproduced",
     f"{n_ok} of {int(percent['role'].eq('primary').sum())} published percentages reproduced within rounding",
     f"Each point a published figure against the pipeline's estimate, with its {level_pct} interval "

@@ -29,12 +29,14 @@ region_scheme = "m49"
 confidence_level = 0.95
 min_group_size = 30
 min_institutions = 5
+disclosure_control = "on"
 top_combinations = 10
 
 # %%
 import pandas as pd
 
 from microcred import barriers, codebook, countries, dataset, estimate, outputs, plots
+from microcred.disclosure import NOT_SHOWN, Policy
 from microcred.params import check_choice
 
 cb = codebook.load("leaders")
@@ -43,23 +45,28 @@ source = dataset.provenance()
 regions = [r for r in countries.regions(region_scheme) if r in set(leaders["region"])]
 check_choice("focus_country", focus_country, leaders["country"])
 check_choice("focus_region", focus_region, leaders["region"])
+policy = Policy.from_params({"min_group_size": min_group_size, "min_institutions": min_institutions,
+                             "disclosure_control": disclosure_control})
 plots.configure(source["synthetic"])
 level_pct = f"{confidence_level:.0%}"
-disclosure = dict(level=confidence_level, min_n=min_group_size, min_institutions=min_institutions)
+# every estimate released anywhere, protected together (the same cells as the regional notebook)
+released = estimate.release_table(leaders, cb, regions, confidence_level, policy)
 barrier_metrics = cb.metrics_of("barriers")
 growth_metrics = cb.metrics_of("growth_priorities")
 labels = {m.id: m.label for m in barrier_metrics + growth_metrics}
 answered = leaders["barriers_answered"]
 print(f"answered the barrier question: {int(answered.sum()):,} of {len(leaders):,}")
+if len(leaders) < min_group_size:
+    print(f"Only {len(leaders):,} valid responses, fewer than min_group_size = {min_group_size}: "
+          "no group can be shown, so every table below is empty of values and every figure says so.")
 
 # %% [markdown]
 # ## 3.1 How often each barrier is named
 
 # %%
-overall = estimate.shares(leaders, barrier_metrics, **disclosure)
-by_region = estimate.shares(leaders, barrier_metrics, "region", "region", groups=regions, **disclosure)
-by_region = estimate.suppress_complements(pd.concat([overall, by_region], ignore_index=True),
-                                          min_group_size).query("group_type == 'region'")
+barrier_rows = released[released["metric"].isin([m.id for m in barrier_metrics])]
+overall = barrier_rows[barrier_rows["group_type"].eq("all")]
+by_region = barrier_rows[barrier_rows["group_type"].eq("region")]
 outputs.write_table(pd.concat([overall, by_region]), "barriers_by_region",
                     "Barriers named, overall and by region")
 ranked = overall.sort_values("pct", ascending=False).assign(label=lambda t: t["metric"].map(labels))
@@ -67,25 +74,28 @@ ranked[["label", "n", "count", "pct", "ci_low", "ci_high"]].round(1)
 
 # %%
 fig, ax = plots.new_figure(height=4.2)
-plots.interval_plot(ax, ranked, "label")
+plots.interval_plot(ax, ranked.dropna(subset=["pct"]), "label")
 ax.set_xlabel(f"Leaders naming the barrier (%), {level_pct} Wilson intervals")
 lead = ranked.iloc[0]
 plots.save_figure(fig, "barriers_ranked",
-    f"{lead['label']} is the barrier named most often ({lead['pct']:.0f}%)",
+    f"{lead['label']} is the barrier named most often ({lead['pct']:.0f}%)" if pd.notna(lead["pct"])
+    else f"Barriers named: {NOT_SHOWN}",
     f"Share of leaders who answered the barrier question naming each barrier (n={int(lead['n']):,}); "
     "several could be named, so shares do not sum to 100%.")
 
 # %%
 matrix = by_region.assign(label=by_region["metric"].map(labels)).pivot(index="group", columns="label", values="pct")
-matrix = matrix.reindex(index=regions, columns=ranked["label"])
+matrix = matrix.reindex(index=regions, columns=ranked["label"]).astype(float)
 n_region = by_region.groupby("group")["n"].first().reindex(regions)
 matrix.index = plots.with_n(matrix.index, n_region)
 fig, ax = plots.new_figure(height=4.6, width=10)
 plots.heatmap(ax, matrix, cbar_label="% naming the barrier")
-ax.set_xlabel(""); ax.set_ylabel("")
-spread = (matrix.max() - matrix.min()).sort_values()
+ax.set_xlabel("")
+ax.set_ylabel("")
+spread = (matrix.max() - matrix.min()).dropna().sort_values()
 plots.save_figure(fig, "barriers_heatmap",
-    f"Regions differ most on {spread.index[-1].lower()} ({spread.iat[-1]:.0f} points apart)",
+    f"Regions differ most on {spread.index[-1].lower()} ({spread.iat[-1]:.0f} points apart)"
+    if len(spread) else f"Barriers by region: {NOT_SHOWN}",
     f"Percent of each region's leaders naming each barrier (n={int(answered.sum()):,}; n per region "
     f"on the left); cells of groups under {min_group_size} are left empty.")
 
@@ -97,29 +107,30 @@ plots.save_figure(fig, "barriers_heatmap",
 
 # %%
 in_focus = leaders["country"].eq(focus_country)
-focus = estimate.compare_family(leaders, barrier_metrics, in_focus, focus_country,
-                                confidence_level, "holm", min_group_size)
-focus = estimate.hide_suppressed(focus, estimate.estimates_table(leaders, cb, regions, **disclosure))
-count = leaders["barriers_count"].astype(float)
-named = pd.DataFrame([{"group": focus_country, **estimate.mean_with_interval(count[in_focus], confidence_level)},
-                      {"group": "rest", **estimate.mean_with_interval(count[~in_focus], confidence_level)}])
-named_test = estimate.compare_means(count, in_focus)
+focus = estimate.compare_group(leaders, barrier_metrics, "country", focus_country, released, policy,
+                               confidence_level, "holm")
+named, named_test = barriers.named_per_respondent(leaders, in_focus, focus_country, focus,
+                                                  confidence_level)
 outputs.write_table(focus, "barriers_focus_vs_rest", f"Barriers: {focus_country} against the rest")
-outputs.write_table(named.assign(p_value=named_test["p_value"]), "barriers_named_per_respondent",
-                    "Barriers named per respondent")
+outputs.write_table(named, "barriers_named_per_respondent", "Barriers named per respondent")
 print(f"barriers named per respondent: {focus_country} {named_test['mean_group']:.2f} vs rest "
-      f"{named_test['mean_rest']:.2f} (Welch p = {named_test['p_value']:.2g})")
+      f"{named_test['mean_rest']:.2f} (Welch p = {named_test['p_value']:.2g})"
+      if pd.notna(named_test["mean_group"]) else f"barriers named per respondent: {NOT_SHOWN}")
 focus[["label", "n_group", "pct_group", "n_rest", "pct_rest", "diff_pp", "diff_low", "diff_high", "p_adjusted"]].round(3)
 
 # %%
 fig, ax = plots.new_figure(height=4.4)
 shown = focus.dropna(subset=["diff_pp"]).sort_values("diff_pp", ascending=False)
-plots.forest(ax, shown)
+if len(shown):
+    plots.forest(ax, shown)
+else:
+    plots.nothing_to_show(ax, f"{focus_country} against the rest: {NOT_SHOWN}")
 ax.set_xlabel(f"{focus_country} minus the rest (percentage points), {level_pct} Newcombe intervals")
-top = shown.iloc[0]
 plots.save_figure(fig, "barriers_focus_forest",
-    f"{focus_country} leaders name more barriers: {named_test['mean_group']:.1f} vs {named_test['mean_rest']:.1f} each",
-    f"{focus_country} (n={int(top['n_group']):,}) against all other leaders (n={int(top['n_rest']):,}) who "
+    f"{focus_country} leaders name more barriers: {named_test['mean_group']:.1f} vs {named_test['mean_rest']:.1f} each"
+    if pd.notna(named_test["mean_group"]) else f"Barriers of {focus_country} against the rest: {NOT_SHOWN}",
+    f"{focus_country} (n={int(in_focus[answered.astype(bool)].sum()):,}) against all other leaders "
+    f"(n={int((~in_focus)[answered.astype(bool)].sum()):,}) who "
     "answered the barrier question; filled points: Holm-adjusted p < 0.05.")
 
 # %% [markdown]
@@ -129,54 +140,52 @@ plots.save_figure(fig, "barriers_focus_forest",
 # the respondent's role. Groups below the disclosure thresholds are left empty.
 
 # %%
-situations = {"offers_mc": "Offers micro-credentials", "offers_credit": "Awards credit",
-              "inst_type": "Institution type", "role": "Role"}
-parts = []
-for column, title in situations.items():
-    table = estimate.shares(leaders, barrier_metrics, column, column,
-                            groups=[g for g in cb.labels(column) if g in set(leaders[column].dropna())], **disclosure)
-    parts.append(table.assign(situation=title))
-situation = estimate.suppress_complements(pd.concat([overall, *parts], ignore_index=True),
-                                          min_group_size).query("group_type != 'all'")
+situation = pd.concat([
+    barrier_rows[barrier_rows["group_type"].eq(column) & barrier_rows["group"].isin(set(leaders[column].dropna()))]
+    .assign(situation=title) for column, title in estimate.SITUATIONS.items()])
 outputs.write_table(situation, "barriers_by_situation", "Barriers by the institution's situation")
 matrix = situation.assign(row=situation["situation"] + ": " + situation["group"].astype(str),
                           label=situation["metric"].map(labels))
 matrix = matrix.pivot(index="row", columns="label", values="pct").reindex(
-    index=list(dict.fromkeys(matrix["row"])), columns=ranked["label"])
+    index=list(dict.fromkeys(matrix["row"])), columns=ranked["label"]).astype(float)
 fig, ax = plots.new_figure(height=7, width=10)
 plots.heatmap(ax, matrix, cbar_label="% naming the barrier")
-ax.set_xlabel(""); ax.set_ylabel("")
+ax.set_xlabel("")
+ax.set_ylabel("")
 plots.save_figure(fig, "barriers_by_situation",
     "Barriers by the institution's offer, credit, type and the respondent's role",
     f"Percent naming each barrier within each group (n={int(answered.sum()):,} who answered); empty "
-    f"cells: groups under {min_group_size} respondents or {min_institutions} institutions.")
+    f"cells: groups under {min_group_size} respondents or {min_institutions} institutions, and groups "
+    "that would let a hidden one be worked back.")
 
 # %% [markdown]
 # ## 3.4 Which barriers come together
 #
 # Lift compares how often two barriers are named together with what independence would give: above
-# 1, they come together more than by chance. The diagonal is left empty. Combinations named by fewer
-# than `min_group_size` leaders are not listed.
+# 1, they come together more than by chance. The diagonal is left empty, and so is any pair named
+# together by fewer than `min_group_size` leaders or `min_institutions` institutions (lift and the
+# barrier counts would give its count back). Combinations named by so few are not listed.
 
 # %%
 substantive = [m.id for m in barrier_metrics if m.id != "barrier_none"]
 x = barriers.selections(leaders, substantive, "barriers")
-pairs = barriers.cooccurrence(x)
-lift = pairs["lift"].rename(index=labels, columns=labels)
-for i in range(len(lift)):
-    lift.iat[i, i] = float("nan")
-outputs.write_table(pairs["lift"].rename_axis("metric").reset_index(), "barrier_lift",
+institutions = leaders.loc[x.index, "inst_id"]
+released_lift = barriers.shown_lift(x, institutions, policy)
+lift = released_lift.rename(index=labels, columns=labels)
+outputs.write_table(released_lift.rename_axis("metric").reset_index(), "barrier_lift",
                     "Lift of each pair of barriers")
-combos = barriers.combinations(x, labels, top_combinations, min_group_size)
+combos = barriers.combinations(x, labels, top_combinations, policy, institutions)
 outputs.write_table(combos, "barrier_combinations", "Most common combinations of barriers")
 fig, ax = plots.new_figure(height=5.2, width=8)
 plots.heatmap(ax, lift, fmt=".2f", cmap="PuOr", center=1, cbar_label="lift")
-ax.set_xlabel(""); ax.set_ylabel("")
-pair = lift.stack().idxmax()
+ax.set_xlabel("")
+ax.set_ylabel("")
+pairs = lift.stack()
 plots.save_figure(fig, "barrier_lift",
-    f"{pair[0]} and {pair[1].lower()} come together most (lift {lift.stack().max():.2f})",
+    f"{pairs.idxmax()[0]} and {pairs.idxmax()[1].lower()} come together most (lift {pairs.max():.2f})"
+    if len(pairs) else f"Pairs of barriers: {NOT_SHOWN}",
     f"Lift of each pair of barriers among the leaders who answered (n={len(x):,}); 1 means as often "
-    "as chance would give.")
+    "as chance would give; empty: pairs named together by too few to show.")
 
 # %%
 combos.round(1)
@@ -188,25 +197,22 @@ combos.round(1)
 # their growth strategy, and said how likely they are to adopt micro-credentials in five years.
 
 # %%
-growth = estimate.shares(leaders, growth_metrics, **disclosure).assign(label=lambda t: t["metric"].map(labels))
-growth = growth.sort_values("pct", ascending=False)
-adopt = estimate.suppress_complements(pd.concat([
-    estimate.shares(leaders, [cb.metric("adopt_5y")], **disclosure),
-    estimate.shares(leaders, [cb.metric("adopt_5y")], "region", "region", groups=regions, **disclosure)],
-    ignore_index=True), min_group_size)
+growth = released[released["metric"].isin([m.id for m in growth_metrics]) & released["group_type"].eq("all")]
+growth = growth.assign(label=lambda t: t["metric"].map(labels)).sort_values("pct", ascending=False)
+adopt = released[released["metric"].eq("adopt_5y") & released["group_type"].isin(["all", "region"])]
 outputs.write_table(pd.concat([growth.drop(columns="label"), adopt]), "non_offering",
                     "Institutions not offering: growth considerations and adoption")
 fig, ax = plots.new_figure(height=4)
-plots.interval_plot(ax, growth, "label")
+plots.interval_plot(ax, growth.dropna(subset=["pct"]), "label")
 ax.set_xlabel(f"Leaders at non-offering institutions naming it among the top three (%), {level_pct} intervals")
 plots.save_figure(fig, "growth_considerations",
-    f"{growth['label'].iat[0]} leads the growth considerations ({growth['pct'].iat[0]:.0f}%)",
+    f"{growth['label'].iat[0]} leads the growth considerations ({growth['pct'].iat[0]:.0f}%)"
+    if growth["pct"].notna().any() else f"Growth considerations: {NOT_SHOWN}",
     f"Leaders at institutions not offering micro-credentials who answered (n={int(growth['n'].iat[0]):,}); "
     "up to three could be named.")
 
 # %%
 adopt[["group", "n", "pct", "ci_low", "ci_high", "suppressed"]].round(1)
-
 
 # %% [markdown]
 # ## 3.6 Findings
@@ -214,24 +220,6 @@ adopt[["group", "n", "pct", "ci_low", "ci_high", "suppressed"]].round(1)
 # Each claim of the coverage, with the numbers that test it.
 
 # %%
-def row(metric):
-    return focus.set_index("metric").loc[metric]
-
-findings = pd.DataFrame([
-    {"claim": f"Lack of awareness, curriculum integration and quality uncertainty lead",
-     "evidence": "; ".join(f"{r.label} {r.pct:.1f}% [{r.ci_low:.1f}, {r.ci_high:.1f}]" for r in ranked.head(3).itertuples()),
-     "holds": list(ranked["metric"].head(3)) == ["barrier_awareness", "barrier_curriculum", "barrier_quality"]},
-    {"claim": f"{focus_country} leaders name more barriers than the rest",
-     "evidence": f"{named_test['mean_group']:.2f} vs {named_test['mean_rest']:.2f} per respondent, Welch p = {named_test['p_value']:.2g}",
-     "holds": named_test["diff"] > 0 and named_test["p_value"] < 0.05},
-    *[{"claim": f"{focus_country} leaders name {labels[m].lower()} more often",
-       "evidence": f"{row(m).pct_group:.1f}% vs {row(m).pct_rest:.1f}%, difference {row(m).diff_pp:.1f} pp "
-                   f"[{row(m).diff_low:.1f}, {row(m).diff_high:.1f}], Holm p = {row(m).p_adjusted:.2g}",
-       "holds": row(m).diff_pp > 0 and row(m).p_adjusted < 0.05}
-      for m in ("barrier_quality", "barrier_faculty")],
-    {"claim": "Career prospects lead the growth considerations of non-offering institutions",
-     "evidence": f"{growth['pct'].iat[0]:.1f}% [{growth['ci_low'].iat[0]:.1f}, {growth['ci_high'].iat[0]:.1f}], n={int(growth['n'].iat[0]):,}",
-     "holds": growth["metric"].iat[0] == "growth_career"},
-])
+findings = barriers.findings(ranked, named_test, focus, growth, focus_country, labels)
 outputs.write_table(findings, "barrier_findings", "Barrier findings, each with its numbers")
 findings

@@ -23,12 +23,13 @@ region_scheme = "m49"
 confidence_level = 0.95
 min_group_size = 30
 min_institutions = 5
+disclosure_control = "on"
 
 # %%
 from microcred import dataset, paths, report
 
 page = report.build({"confidence_level": confidence_level, "min_group_size": min_group_size,
-                     "min_institutions": min_institutions})
+                     "min_institutions": min_institutions, "disclosure_control": disclosure_control})
 print(f"wrote {paths.relative(paths.REPORT / 'report.html')}: {len(page.encode()) / 1e6:.1f} MB")
 for item in report.summary(dataset.provenance()):
     print("-", item)

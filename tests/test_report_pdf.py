@@ -16,7 +16,9 @@ def document(synthetic: bool = True, text: str = "plain") -> dict:
     figure = {"name": "dispositions", "image": "/figures/dispositions.png", "title": f"Title {text}",
               "caption": f"Caption {text}"}
     return {"title": f"Report {text}", "subtitle": f"Export data/raw/{text}.csv", "synthetic": synthetic,
-            "summary": [f"Finding {text}"], "methods": [f"Method {text}"], "limitations": [text],
+            "disclosure_off": False, "summary": [f"Finding {text}"], "methods": [f"Method {text}"],
+            "hidden": {"columns": ["output", "primary"], "rows": [[f"tables/{text}.csv", "3"]]},
+            "limitations": [text],
             "sections": [{"heading": f"Section {text}", "figures": [figure]}],
             "tables": [{"name": "t", "file": f"tables/{text}.csv", "columns": ["metric", text],
                         "rows": [[text, "12.3 [10.0, 14.6]"], ["", "<0.001"]]}]}
@@ -47,4 +49,11 @@ def test_every_figure_and_table_of_the_content_is_in_the_document():
     data["sections"][0]["figures"] *= 2
     inputs = report_pdf.typeset(data)
     assert typst.query(**inputs, selector="figure").count('"func": "figure"') == 2
-    assert typst.query(**inputs, selector="table").count('"func": "table"') == 3
+    assert typst.query(**inputs, selector="table").count('"func": "table"') == 3 + 1  # + hidden
+
+
+@pytest.mark.parametrize("off", [True, False])
+def test_a_run_without_disclosure_control_says_so_on_the_first_page(off):
+    data = {**document(), "disclosure_off": off}
+    found = typst.query(**report_pdf.typeset(data), selector="<disclosure-off-banner>")
+    assert (found != "[]") == off

@@ -250,6 +250,10 @@ def statement_html(provenance: dict, params: dict) -> str:
 
 
 def hidden_table() -> str:
+    return hidden_counts().to_html(index=False, border=0, escape=True)
+
+
+def hidden_counts() -> pd.DataFrame:
     """How many cells each table hides, as primary and as secondary suppression."""
     rows = []
     for path in sorted(paths.REPORT_TABLES.glob("*.hidden.json")):
@@ -259,8 +263,7 @@ def hidden_table() -> str:
             if counts["primary"] or counts["secondary"]:
                 rows.append({"output": f"tables/{name}.csv", "primary": counts["primary"],
                              "secondary": counts["secondary"]})
-    table = pd.DataFrame(rows, columns=["output", "primary", "secondary"])
-    return table.to_html(index=False, border=0, escape=True)
+    return pd.DataFrame(rows, columns=["output", "primary", "secondary"])
 
 
 LIMITATIONS = [

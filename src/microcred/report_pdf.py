@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import outputs, paths, report
+from .disclosure import Policy
 
 TEMPLATE = paths.TEMPLATES / "report.typ"
 PDF = paths.REPORT / "report.pdf"
@@ -26,13 +27,16 @@ def figure(name: str) -> dict:
             "title": meta["title"], "caption": meta["caption"]}
 
 
+def text_table(frame: pd.DataFrame) -> dict:
+    cells = frame.astype(object).where(frame.notna(), "").astype(str)
+    return {"columns": [str(c) for c in frame.columns], "rows": cells.to_numpy().tolist()}
+
+
 def table(name: str) -> dict:
     """A table as the HTML report shows it (intervals in one cell, p-values readable), as text."""
     frame = report.readable(pd.read_csv(paths.TABLES / f"{name}.csv", keep_default_na=False,
                                         na_values=[""]))
-    cells = frame.astype(object).where(frame.notna(), "").astype(str)
-    return {"name": name, "file": f"tables/{name}.csv", "columns": list(frame.columns),
-            "rows": cells.to_numpy().tolist()}
+    return {"name": name, "file": f"tables/{name}.csv", **text_table(frame)}
 
 
 HEADINGS = {"cleaning": "Cleaning", "regional": "Regional comparison", "barriers": "Barrier analysis",
@@ -60,8 +64,10 @@ def content(params: dict) -> dict:
         "title": report.TITLE,
         "subtitle": report.subtitle(provenance, params),
         "synthetic": bool(provenance["synthetic"]),
+        "disclosure_off": Policy.from_params(params).off,
         "summary": report.summary(provenance),
         "methods": report.methods(provenance, params),
+        "hidden": text_table(report.hidden_counts()),
         "limitations": report.LIMITATIONS,
         "sections": sections(figures),
         "tables": [table(t) for t in table_order(tables)],
