@@ -19,7 +19,9 @@ def document(synthetic: bool = True, text: str = "plain") -> dict:
             "disclosure_off": False, "summary": [f"Finding {text}"], "methods": [f"Method {text}"],
             "hidden": {"columns": ["output", "primary"], "rows": [[f"tables/{text}.csv", "3"]]},
             "limitations": [text],
-            "sections": [{"heading": f"Section {text}", "figures": [figure]}],
+            "sections": [{"heading": f"Section {text}", "figures": [figure], "statement": None},
+                         {"heading": "Inference", "figures": [], "statement": {
+                             "columns": ["element", "value"], "rows": [["Sponsor", text]]}}],
             "tables": [{"name": "t", "file": f"tables/{text}.csv", "columns": ["metric", text],
                         "rows": [[text, "12.3 [10.0, 14.6]"], ["", "<0.001"]]}]}
 
@@ -49,7 +51,7 @@ def test_every_figure_and_table_of_the_content_is_in_the_document():
     data["sections"][0]["figures"] *= 2
     inputs = report_pdf.typeset(data)
     assert typst.query(**inputs, selector="figure").count('"func": "figure"') == 2
-    assert typst.query(**inputs, selector="table").count('"func": "table"') == 3 + 1  # + hidden
+    assert typst.query(**inputs, selector="table").count('"func": "table"') == 3 + 2  # + hidden cells, statement
 
 
 @pytest.mark.parametrize("off", [True, False])

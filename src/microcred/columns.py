@@ -47,6 +47,16 @@ TABLES = {
                     "(03_barriers).",
     "barrier_findings": "The barrier claims of the published report, each with its evidence and "
                         "whether it holds (03_barriers).",
+    "barrier_lift_intervals": "Lift of each pair of barriers with its interval (03_barriers).",
+    "equivalence_tests": "Equivalence tests of published \"within X points\" claims: a group against "
+                         "everyone (02_regional_comparison).",
+    "item_nonresponse": "For each question, how many of those asked left it unanswered (01_clean).",
+    "not_sure_sensitivity": "Each metric with \"Not sure\" counted in the base (as published) and "
+                            "left out of it (02_regional_comparison).",
+    "weighted_estimates": "Headline shares unweighted and weighted to a population frame, when one "
+                          "is given (02_regional_comparison).",
+    "weighting_diagnostics": "The weights used (none by default), the frame and margins, and what "
+                             "they cost in precision (02_regional_comparison).",
 }
 
 COLUMNS = {
@@ -115,6 +125,48 @@ COLUMNS = {
     "claim": "A claim of the published report, in words.",
     "evidence": "The estimates that bear on the claim, with their intervals.",
     "holds": "Whether the estimates support the claim.",
+    # pairs of barriers
+    "first": "One barrier of the pair.",
+    "second": "The other barrier of the pair.",
+    "lift": "P(both) / (P(first) P(second)): above 1 when the two are named together more often "
+            "than by chance.",
+    # equivalence
+    "n_all": "Respondents in the metric's base overall (the group included, as in the claim).",
+    "pct_all": "The overall share, in percent.",
+    "ci90_low": "Lower bound of the 90% interval of diff_pp that the two one-sided tests use.",
+    "ci90_high": "Upper bound of that 90% interval.",
+    "margin_pp": "Equivalence margin in percentage points (the claim's \"within X points\").",
+    "p_lower": "p-value of the one-sided test against diff_pp <= -margin_pp.",
+    "p_upper": "p-value of the one-sided test against diff_pp >= margin_pp.",
+    "p_tost": "The larger of p_lower and p_upper: equivalence is supported when it is below alpha.",
+    "equivalent": "Whether the two one-sided tests support equivalence within the margin.",
+    # item non-response
+    "question": "Question id (docs/data-contract.md, section 1).",
+    "asked": "Valid respondents the question was shown to (routing).",
+    "answered": "Of them, those who answered.",
+    "missing": "asked - answered.",
+    "missing_pct": "missing / asked, in percent.",
+    # "Not sure" sensitivity
+    "n_answered": "Respondents who answered the question (\"Not sure\" included).",
+    "not_sure": "Of them, those who answered \"Not sure\".",
+    "not_sure_pct": "not_sure / n_answered, in percent.",
+    "pct_not_sure_in": "The share with \"Not sure\" in the base (the published reading), percent.",
+    "ci_low_not_sure_in": "Lower bound of that share's interval.",
+    "ci_high_not_sure_in": "Upper bound of that share's interval.",
+    "n_not_sure_in": "Base with \"Not sure\" included.",
+    "pct_not_sure_out": "The share with \"Not sure\" left out of the base, in percent.",
+    "ci_low_not_sure_out": "Lower bound of that share's interval.",
+    "ci_high_not_sure_out": "Upper bound of that share's interval.",
+    "n_not_sure_out": "Base without \"Not sure\".",
+    # weighting
+    "unweighted_pct": "The share without weights, in percent.",
+    "weighted_pct": "The share with the weights of weighting_diagnostics, in percent.",
+    "weighting": "Which weights: unweighted (the default) or raked to the given frame.",
+    "frame": "The population frame file the weights were raked to (empty when unweighted).",
+    "margins": "The frame's variables the weights match.",
+    "weight_min": "Smallest weight.",
+    "weight_max": "Largest weight.",
+    "weight_ratio": "weight_max / weight_min.",
     # cleaning
     "step": "Order in which the rule is applied.",
     "rule": "The validity rule (docs/data-contract.md, section 2).",
@@ -148,6 +200,16 @@ IN_TABLE = {
     ("region_balanced", "difference"): "region_balanced_pct - raw_pct, in percentage points.",
     ("published_vs_reproduced", "difference"): "reproduced - published.",
     ("published_vs_reproduced", "claim"): "For a qualitative figure, the published claim in words.",
+    ("not_sure_sensitivity", "difference"): "pct_not_sure_out - pct_not_sure_in, in points.",
+    ("weighted_estimates", "difference"): "weighted_pct - unweighted_pct, in percentage points.",
+    ("weighted_estimates", "ci_low"): "Lower bound of weighted_pct's interval (effective sample "
+                                      "size, institutions as clusters).",
+    ("weighted_estimates", "ci_high"): "Upper bound of weighted_pct's interval.",
+    ("weighted_estimates", "deff"): "Design effect of weighted_pct (clusters and weights).",
+    ("weighting_diagnostics", "kish_deff"): "Kish's design effect of the weights, 1 + CV(w)^2.",
+    ("weighting_diagnostics", "n_eff"): "n / kish_deff.",
+    ("equivalence_tests", "figure_id"): "Id of the published claim in "
+                                        "data/external/published_figures.csv.",
 }
 
 def describe(column: str, metric_labels: dict[str, str], table: str = "") -> str | None:

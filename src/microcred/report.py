@@ -242,11 +242,15 @@ def _weighting_method() -> str:
 
 def statement_html(provenance: dict, params: dict) -> str:
     """The transparency statement (AAPOR Transparency Initiative elements) as an escaped table."""
-    table = transparency.statement(
+    table = statement_table(provenance, params)
+    return table.to_html(index=False, header=False, border=0, escape=True)
+
+
+def statement_table(provenance: dict, params: dict) -> pd.DataFrame:
+    return transparency.statement(
         transparency.load_metadata(), provenance, pd.read_csv(paths.TABLES / "dispositions.csv"),
         pd.read_csv(paths.TABLES / "weighting_diagnostics.csv", keep_default_na=False),
         pd.read_csv(paths.TABLES / "item_nonresponse.csv"), params["confidence_level"])
-    return table.to_html(index=False, header=False, border=0, escape=True)
 
 
 def hidden_table() -> str:

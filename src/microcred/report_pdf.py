@@ -40,15 +40,18 @@ def table(name: str) -> dict:
 
 
 HEADINGS = {"cleaning": "Cleaning", "regional": "Regional comparison", "barriers": "Barrier analysis",
+            "inference": "Survey inference and transparency",
             "published": "Published against reproduced", "other": "Other figures"}
 
 
-def sections(figures: list[str]) -> list[dict]:
-    """The figures under the HTML report's section headings, in its order; then any other."""
+def sections(figures: list[str], statement: dict) -> list[dict]:
+    """The figures under the HTML report's section headings, in its order, then any other; the
+    transparency statement opens the inference section, as in the HTML report."""
     placed = {k: [f for f in fs if f in figures] for k, (fs, _) in report.SECTIONS.items()}
     placed["other"] = [f for f in figures if not any(f in fs for fs in placed.values())]
-    return [{"heading": HEADINGS[k], "figures": [figure(f) for f in fs]}
-            for k, fs in placed.items() if fs]
+    return [{"heading": HEADINGS.get(k, k.capitalize()), "figures": [figure(f) for f in fs],
+             "statement": statement if k == "inference" else None}
+            for k, fs in placed.items() if fs or k == "inference"]
 
 
 def table_order(tables: list[str]) -> list[str]:
@@ -69,7 +72,7 @@ def content(params: dict) -> dict:
         "methods": report.methods(provenance, params),
         "hidden": text_table(report.hidden_counts()),
         "limitations": report.LIMITATIONS,
-        "sections": sections(figures),
+        "sections": sections(figures, text_table(report.statement_table(provenance, params))),
         "tables": [table(t) for t in table_order(tables)],
     }
 
