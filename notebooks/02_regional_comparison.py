@@ -15,7 +15,9 @@
 # %% [markdown]
 # # 2. Regional comparison
 #
-# Every estimate here carries its n and a confidence interval (Wilson score). A region is compared
+# Every estimate here carries its n and a confidence interval that respects the design: leaders are
+# clustered in institutions, so variances count institutions (Taylor linearisation, institutions as
+# clusters) and each share's Wilson interval uses its effective sample size n / deff. A region is compared
 # with **the rest of the sample**, never with a "global" figure that contains it: the press
 # comparison of North America's 59% with a global 53% understates the gap, because the global
 # share includes North America itself. Tests across a family of comparisons are corrected for
@@ -31,11 +33,23 @@ min_group_size = 30
 min_institutions = 5
 disclosure_control = "on"
 focus_region = "North America"
+population_frame = ""  # CSV of population counts to rake to; empty: unweighted
 
 # %%
 import pandas as pd
 
-from microcred import codebook, countries, dataset, estimate, outputs, plots, published
+from microcred import (
+    codebook,
+    countries,
+    dataset,
+    disclosure,
+    estimate,
+    outputs,
+    plots,
+    published,
+    transparency,
+    weighting,
+)
 from microcred.disclosure import NOT_SHOWN, Policy
 from microcred.params import check_choice
 
@@ -61,13 +75,17 @@ if len(leaders) < min_group_size:
 # `tables/estimates.csv` holds one row per metric and group: the whole sample, each region, each
 # country with at least `min_group_size` respondents, and (where the base allows) each answer on
 # whether the institution offers micro-credentials. Groups below `min_group_size` respondents or
-# `min_institutions` institutions keep their n and show no values. The whole-sample rows:
+# `min_institutions` institutions keep their n and show no values. After the ten usual columns come
+# the design effect `deff` (the variance with institutions as clusters over the simple-random-sampling
+# variance), the effective sample size `n_eff` = n / deff, and the simple-random-sampling interval for
+# comparison; the reported interval is Wilson on n / deff (a deff below 1 is not credited). The
+# whole-sample rows:
 
 # %%
 estimates = estimate.estimates_table(released)
 outputs.write_table(estimates, "estimates", "Every metric by group: n, count, percent and interval")
 headline = estimates[estimates["group_type"].eq("all")].set_index("metric")
-headline[["n", "count", "pct", "ci_low", "ci_high"]].round(1)
+headline[["n", "count", "pct", "ci_low", "ci_high", "deff", "n_eff", "srs_ci_low", "srs_ci_high"]].round(2)
 
 # %% [markdown]
 # ## 2.2 Adoption by region
@@ -140,8 +158,10 @@ plots.save_figure(fig, "benefits_likert",
 # ## 2.4 The focus region against the rest
 #
 # The headline family: each headline metric, the focus region against every other respondent, with
-# the difference in percentage points (Newcombe interval), a score test, Cohen's h, and p-values
-# adjusted by Holm's method across the family.
+# the difference in percentage points, a design-adjusted Wald test and its interval from the same
+# standard error (Agresti–Caffo adjusted shares, each group's variance times its design effect), so
+# the test and the interval never disagree; Cohen's h; and p-values adjusted by Holm's method across
+# the family.
 
 # %%
 headline_metrics = [cb.metric(m) for m in cb.headline_metrics]
@@ -155,7 +175,7 @@ focus[["label", "n_group", "pct_group", "n_rest", "pct_rest", "diff_pp", "diff_l
 fig, ax = plots.new_figure(height=5)
 shown = focus.dropna(subset=["diff_pp"])
 plots.forest(ax, shown)
-ax.set_xlabel(f"{focus_region} minus the rest (percentage points), {level_pct} Newcombe intervals")
+ax.set_xlabel(f"{focus_region} minus the rest (percentage points), {level_pct} design-adjusted intervals")
 n_sig = int((focus["p_adjusted"] < 0.05).sum())
 hidden = f" ({len(focus) - len(shown)} {NOT_SHOWN})" if len(shown) < len(focus) else ""
 plots.save_figure(fig, "focus_region_forest",
@@ -194,8 +214,11 @@ plots.save_figure(fig, "countries_vs_rest",
 # ## 2.6 Employers: the United States against the rest
 #
 # The companion employer survey's two items; the press said U.S. employers were within two points
-# of the global averages. Here they are compared with the other employers, not with a total that
-# contains them.
+# of the global averages. First they are compared with the other employers, not with a total that
+# contains them. Then the claim itself is tested as a claim of similarity must be: two one-sided
+# tests at ±2 points on the difference between U.S. employers and the global average (the overlap of
+# the two counted), supported only if the 90% interval lies inside ±2 points. Point estimates within
+# 2 points are "reproduced as published"; that alone does not support the claim.
 
 # %%
 released_employers = estimate.release_groups(employers, cb_employers.metrics, "country",
@@ -206,13 +229,26 @@ outputs.write_table(us_employers, "employers_us_vs_rest", "U.S. employers agains
 us_employers[["label", "n_group", "pct_group", "n_rest", "pct_rest", "diff_pp", "diff_low",
               "diff_high", "p_adjusted"]].round(2)
 
+# %%
+claims = published.in_scope(published.load())
+equivalence = disclosure.comparisons(
+    published.equivalence_tests(claims, leaders, employers, cb, cb_employers), released_employers,
+    "country")
+outputs.write_table(equivalence, "equivalence_tests",
+                    "Claims of similarity: two one-sided tests at the claimed margin")
+equivalence[["label", "pct_group", "pct_all", "diff_pp", "ci90_low", "ci90_high", "margin_pp",
+             "p_tost", "equivalent"]].round(3)
+
 # %% [markdown]
 # ## 2.7 How much the sample's make-up shapes the headline numbers
 #
-# Two checks. First, institution facts counted once per institution (majority of its leaders, ties to
+# Three checks. First, institution facts counted once per institution (majority of its leaders, ties to
 # the most senior) beside the respondent-level shares the report quotes. Second, a region-balanced
-# global share, each region weighted equally, beside the raw share, which the United States and
-# India dominate.
+# global share, each region weighted equally (post-stratification to a frame of equal regions), beside
+# the raw share, which the United States and India dominate: both with intervals, the difference with
+# its own, and Kish's weighting design effect of equal regions. Third, "Not sure": it sits in the base
+# of the yes/no/not-sure items as the published figures read them; the shares are shown with it in
+# and out of the base.
 
 # %%
 institutions = dataset.read_institutions()
@@ -242,11 +278,44 @@ plots.save_figure(fig, "region_balanced",
     f"Raw shares weight regions by their number of respondents; balanced shares give each of the "
     f"{averaged} regions equal weight{left_out}. n={len(leaders):,}.")
 
+# %%
+not_sure = pd.concat([estimate.not_sure_sensitivity(leaders, cb.metrics, level=confidence_level, policy=policy),
+                      estimate.not_sure_sensitivity(employers, cb_employers.metrics, level=confidence_level,
+                                                    policy=policy)], ignore_index=True)
+outputs.write_table(not_sure, "not_sure_sensitivity",
+                    '"Not sure" per item, and the shares with it in and out of the base')
+not_sure[["label", "n_answered", "not_sure_pct", "pct_not_sure_in", "pct_not_sure_out", "difference"]].round(1)
+
+# %% [markdown]
+# ### Weights
+#
+# Without a population frame (the `population_frame` parameter, empty by default) every number here
+# is unweighted, and the diagnostics say so. With one (a CSV of counts by, for example, region and
+# institution type; `data/external/population_frame_example.csv` is an illustrative example, not real
+# statistics), respondents are raked to its margins and the headline shares are shown weighted beside
+# unweighted, with the weighting design effect, the effective n and the range of the weights. No
+# weight corrects self-selection into an opt-in sample. Item non-response per question closes the
+# section.
+
+# %%
+weighting_diagnostics, weighted = weighting.analyse(leaders, population_frame, headline_metrics,
+                                                   estimate.indicator, confidence_level)
+outputs.write_table(weighting_diagnostics, "weighting_diagnostics", "Weighting: how, and what it costs")
+outputs.write_table(weighted, "weighted_estimates",  # no rows when unweighted
+                    "Headline shares raked to the population frame")
+outputs.write_table(transparency.item_nonresponse(leaders, cb), "item_nonresponse",
+                    "Item non-response: asked, answered, missing")
+weighting_diagnostics.round(2) if not population_frame else weighted.round(1)
+
 # %% [markdown]
 # ## 2.8 Published against reproduced
 #
 # Each published figure in scope (one the instrument defines a base for), the pipeline's own
 # estimate with its interval, the difference, and whether it lies within rounding (±0.5 points).
+# On the synthetic reconstruction, which is calibrated to these very figures, agreement checks the
+# pipeline (reading, cleaning, bases, estimators), not the survey: it is not a finding. A claim of
+# similarity ("within X points") also gets `supported_by_equivalence_test`, the verdict of the
+# equivalence test above, beside `within_rounding`.
 # Where sources disagree on a base, the primary reading is reproduced and the other is listed as an
 # `alternative` row for comparison. Counts and qualitative claims are checked too.
 
@@ -257,7 +326,9 @@ comparison = published.compare(figures, leaders, employers, cb, cb_employers, re
 outputs.write_table(comparison, "published_vs_reproduced", "Published figures against the pipeline")
 primary = comparison[comparison["role"].isin(["primary", "qualitative"])]
 print(f"primary figures and claims within rounding: {int(primary['within_rounding'].eq(True).sum())} of {len(primary)}")
-comparison[["figure_id", "metric", "group", "role", "published", "reproduced", "n", "within_rounding", "claim"]].round(2)
+print(transparency.reproduction_note(comparison, source["synthetic"]))
+comparison[["figure_id", "metric", "group", "role", "published", "reproduced", "n", "within_rounding",
+            "claim", "supported_by_equivalence_test"]].round(2)
 
 # %%
 percent = comparison[comparison["unit"].eq("percent") & comparison["reproduced"].notna()].copy()

@@ -35,7 +35,7 @@ top_combinations = 10
 # %%
 import pandas as pd
 
-from microcred import barriers, codebook, countries, dataset, estimate, outputs, plots
+from microcred import barriers, codebook, countries, dataset, design, estimate, outputs, plots
 from microcred.disclosure import NOT_SHOWN, Policy
 from microcred.params import check_choice
 
@@ -75,7 +75,7 @@ ranked[["label", "n", "count", "pct", "ci_low", "ci_high"]].round(1)
 # %%
 fig, ax = plots.new_figure(height=4.2)
 plots.interval_plot(ax, ranked.dropna(subset=["pct"]), "label")
-ax.set_xlabel(f"Leaders naming the barrier (%), {level_pct} Wilson intervals")
+ax.set_xlabel(f"Leaders naming the barrier (%), {level_pct} intervals (Wilson on n / deff)")
 lead = ranked.iloc[0]
 plots.save_figure(fig, "barriers_ranked",
     f"{lead['label']} is the barrier named most often ({lead['pct']:.0f}%)" if pd.notna(lead["pct"])
@@ -125,7 +125,7 @@ if len(shown):
     plots.forest(ax, shown)
 else:
     plots.nothing_to_show(ax, f"{focus_country} against the rest: {NOT_SHOWN}")
-ax.set_xlabel(f"{focus_country} minus the rest (percentage points), {level_pct} Newcombe intervals")
+ax.set_xlabel(f"{focus_country} minus the rest (percentage points), {level_pct} design-adjusted intervals")
 plots.save_figure(fig, "barriers_focus_forest",
     f"{focus_country} leaders name more barriers: {named_test['mean_group']:.1f} vs {named_test['mean_rest']:.1f} each"
     if pd.notna(named_test["mean_group"]) else f"Barriers of {focus_country} against the rest: {NOT_SHOWN}",
@@ -165,6 +165,10 @@ plots.save_figure(fig, "barriers_by_situation",
 # 1, they come together more than by chance. The diagonal is left empty, and so is any pair named
 # together by fewer than `min_group_size` leaders or `min_institutions` institutions (lift and the
 # barrier counts would give its count back). Combinations named by so few are not listed.
+#
+# A lift from a rare barrier rests on a handful of respondents, so pairs are ranked by the lower
+# bound of the lift's interval (delta method on the log lift, institutions as clusters), and only
+# pairs that enough respondents name together are ranked at all (the disclosure threshold).
 
 # %%
 substantive = [m.id for m in barrier_metrics if m.id != "barrier_none"]
@@ -174,21 +178,29 @@ released_lift = barriers.shown_lift(x, institutions, policy)
 lift = released_lift.rename(index=labels, columns=labels)
 outputs.write_table(released_lift.rename_axis("metric").reset_index(), "barrier_lift",
                     "Lift of each pair of barriers")
+lifts = design.pair_lifts(x.rename(columns=labels), design.clusters(leaders.loc[x.index]),
+                          policy.too_small, confidence_level)
+outputs.write_table(lifts, "barrier_lift_intervals",
+                    "Pairs of barriers ranked by the lower bound of their lift's interval")
 combos = barriers.combinations(x, labels, top_combinations, policy, institutions)
 outputs.write_table(combos, "barrier_combinations", "Most common combinations of barriers")
 fig, ax = plots.new_figure(height=5.2, width=8)
 plots.heatmap(ax, lift, fmt=".2f", cmap="PuOr", center=1, cbar_label="lift")
 ax.set_xlabel("")
 ax.set_ylabel("")
-pairs = lift.stack()
+top = lifts.iloc[0] if len(lifts) else None
 plots.save_figure(fig, "barrier_lift",
-    f"{pairs.idxmax()[0]} and {pairs.idxmax()[1].lower()} come together most (lift {pairs.max():.2f})"
-    if len(pairs) else f"Pairs of barriers: {NOT_SHOWN}",
+    f"{top['first']} and {top['second'].lower()} come together most surely (lift {top['lift']:.2f}, "
+    f"{level_pct} interval {top['ci_low']:.2f} to {top['ci_high']:.2f})"
+    if top is not None else f"Pairs of barriers: {NOT_SHOWN}",
     f"Lift of each pair of barriers among the leaders who answered (n={len(x):,}); 1 means as often "
     "as chance would give; empty: pairs named together by too few to show.")
 
 # %%
 combos.round(1)
+
+# %%
+lifts.head(5).round(2)
 
 # %% [markdown]
 # ## 3.5 Institutions not yet offering micro-credentials
