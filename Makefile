@@ -39,11 +39,12 @@ $(SETUP): requirements.lock pyproject.toml
 	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .
 	$(PY) -m ipykernel install --sys-prefix --name microcred --display-name "Python (microcred)" >/dev/null
 	@# The git drivers .gitattributes names: source notebooks stripped of outputs when staged
-	@# (nbstripout) and notebooks diffed cell by cell (nbdime; a plain diff where a checkout has no
+	@# (nbstripout through microcred.nbfilter, which leaves clean ones byte for byte) and notebooks
+	@# diffed cell by cell (nbdime; a plain diff where a checkout has no
 	@# nbdime yet). Git runs them from the work tree's root, so each checkout uses its own .venv.
 	@# Idempotent; skipped outside a git checkout.
 	@if git rev-parse --git-dir >/dev/null 2>&1; then \
-	  git config filter.nbstripout.clean ".venv/bin/python -m nbstripout --keep-id" && \
+	  git config filter.nbstripout.clean ".venv/bin/python -m microcred.nbfilter" && \
 	  git config filter.nbstripout.smudge cat && \
 	  git config diff.jupyternotebook.command "$$NBDIFF"; fi
 	touch $@

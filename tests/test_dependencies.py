@@ -19,7 +19,7 @@ USED_WITHOUT_IMPORT = {
     "ipykernel": "the kernel that runs the notebooks",
     "nbval": "pytest plugin comparing the executed notebooks",
     "ruff": "lint",
-    "nbstripout": "git filter that strips source notebooks (see .gitattributes)",
+    "nbstripout": "git filter that strips source notebooks (run by microcred.nbfilter)",
     "nbdime": "git diff driver for notebooks (see .gitattributes)",
     "pyreadstat": "SPSS exports (pandas reads .sav through it)",
     "openpyxl": "Excel exports (pandas reads .xlsx through it)",
