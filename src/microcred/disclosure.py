@@ -61,6 +61,20 @@ class Policy:
                     f"cannot be protected. Raise it, or set disclosure_control: {OFF!r} for "
                     "internal use only (the report then says so on its first screen).")
 
+    def too_few(self, n_valid: int) -> str | None:
+        """The one message for a survey smaller than the threshold (None otherwise)."""
+        if n_valid < self.min_group_size:
+            return (f"{n_valid:,} valid responses, fewer than min_group_size = "
+                    f"{self.min_group_size}: no group can be shown. Every table keeps its n and "
+                    "shows no values; every figure says so.")
+        return None
+
+    def cannot_show(self, what: str) -> str:
+        """A title for a section with nothing to show, saying plainly why."""
+        return (f"{what}: nothing can be shown (no group of at least {self.min_group_size} "
+                f"respondents and {self.min_institutions} institutions that would not give a "
+                "smaller one away)")
+
     def too_small(self, n: int, institutions: int) -> bool:
         return n == 0 or n < self.min_group_size or institutions < self.min_institutions
 
