@@ -27,7 +27,6 @@
 # one provider; no interval covers that selection.
 
 # %% tags=["parameters"]
-region_scheme = "m49"
 confidence_level = 0.95
 min_group_size = 30
 min_institutions = 5
@@ -56,8 +55,8 @@ from microcred.params import check_choice
 cb, cb_employers = codebook.load("leaders"), codebook.load("employers")
 leaders, employers = dataset.read_clean("leaders"), dataset.read_clean("employers")
 source = dataset.provenance()
-regions = [r for r in countries.regions(region_scheme) if r in set(leaders["region"])]
-check_choice("focus_region", focus_region, leaders["region"])
+# the regions cleaning fixed (its provenance records the scheme)
+regions = [r for r in countries.regions(source["region_scheme"]) if r in set(leaders["region"])]
 policy = Policy.from_params({"min_group_size": min_group_size, "min_institutions": min_institutions,
                              "disclosure_control": disclosure_control})
 plots.configure(source["synthetic"])
@@ -65,9 +64,11 @@ level_pct = f"{confidence_level:.0%}"
 # every estimate this notebook releases, protected together (primary and secondary suppression)
 released = estimate.release_table(leaders, cb, regions, confidence_level, policy)
 print(f"{len(leaders):,} leaders in {leaders['iso3'].nunique()} countries; {len(employers):,} employers")
-if len(leaders) < min_group_size:
-    print(f"Only {len(leaders):,} valid responses, fewer than min_group_size = {min_group_size}: "
-          "no group can be shown, so every table below is empty of values and every figure says so.")
+few = policy.too_few(len(leaders))
+if few:
+    print(few)  # the one message: every section below runs and says what it cannot show
+else:
+    check_choice("focus_region", focus_region, leaders["region"])
 
 # %% [markdown]
 # ## 2.1 Every metric, for every group
@@ -104,7 +105,7 @@ top = rows[rows["metric"].eq("offers_mc") & rows["group_type"].eq("region")].sor
 among = "" if len(top) == len(regions) else f" among the {len(top)} regions shown"
 plots.save_figure(fig, "adoption_by_region",
     f"{top['group'].iat[-1]} leads on offering micro-credentials{among}; {top['group'].iat[0]} trails"
-    if len(top) > 1 else f"Offering micro-credentials by region: {NOT_SHOWN}",
+    if len(top) > 1 else policy.cannot_show("Offering micro-credentials by region"),
     "Offer micro-credentials and plan for-credit ones: all who answered; award credit: offering "
     "institutions; likely to adopt: non-offering institutions. n by region: "
     + ", ".join(f"{g} {n:,}" for g, n in leaders["region"].value_counts().items()) + ".")
@@ -150,7 +151,7 @@ axes.flat[-2].set_xlabel("Share of respondents (%): disagree left of zero, agree
 best = items[0]
 plots.save_figure(fig, "benefits_likert",
     f"Agreement is near-universal on careers ({headline.at[best.id, 'pct']:.0f}%) and lowest on enrollment"
-    if headline["pct"].notna().all() else f"Agreement with the benefits of micro-credentials: {NOT_SHOWN}",
+    if headline["pct"].notna().all() else policy.cannot_show("Agreement with the benefits of micro-credentials"),
     f"Five-point answers by region, percent of those who answered (n={len(leaders):,}; n of each "
     f"group on its bar); bars left of zero disagree, right agree; groups under {min_group_size} not shown.")
 
@@ -274,7 +275,7 @@ left_out = "" if averaged == len(regions) else \
     f" (regions under the disclosure threshold are left out, not averaged: {averaged} of {len(regions)} regions)"
 plots.save_figure(fig, "region_balanced",
     f"Weighting regions equally moves headline shares by up to {abs(biggest['difference']):.1f} points"
-    if biggest is not None else f"Region-balanced shares: {NOT_SHOWN}",
+    if biggest is not None else policy.cannot_show("Region-balanced shares"),
     f"Raw shares weight regions by their number of respondents; balanced shares give each of the "
     f"{averaged} regions equal weight{left_out}. n={len(leaders):,}.")
 

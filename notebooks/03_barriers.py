@@ -24,8 +24,6 @@
 
 # %% tags=["parameters"]
 focus_country = "United States"
-focus_region = "North America"
-region_scheme = "m49"
 confidence_level = 0.95
 min_group_size = 30
 min_institutions = 5
@@ -36,15 +34,14 @@ top_combinations = 10
 import pandas as pd
 
 from microcred import barriers, codebook, countries, dataset, design, estimate, outputs, plots
-from microcred.disclosure import NOT_SHOWN, Policy
+from microcred.disclosure import Policy
 from microcred.params import check_choice
 
 cb = codebook.load("leaders")
 leaders = dataset.read_clean("leaders")
 source = dataset.provenance()
-regions = [r for r in countries.regions(region_scheme) if r in set(leaders["region"])]
-check_choice("focus_country", focus_country, leaders["country"])
-check_choice("focus_region", focus_region, leaders["region"])
+# the regions cleaning fixed (its provenance records the scheme)
+regions = [r for r in countries.regions(source["region_scheme"]) if r in set(leaders["region"])]
 policy = Policy.from_params({"min_group_size": min_group_size, "min_institutions": min_institutions,
                              "disclosure_control": disclosure_control})
 plots.configure(source["synthetic"])
@@ -56,9 +53,11 @@ growth_metrics = cb.metrics_of("growth_priorities")
 labels = {m.id: m.label for m in barrier_metrics + growth_metrics}
 answered = leaders["barriers_answered"]
 print(f"answered the barrier question: {int(answered.sum()):,} of {len(leaders):,}")
-if len(leaders) < min_group_size:
-    print(f"Only {len(leaders):,} valid responses, fewer than min_group_size = {min_group_size}: "
-          "no group can be shown, so every table below is empty of values and every figure says so.")
+few = policy.too_few(len(leaders))
+if few:
+    print(few)  # the one message: every section below runs and says what it cannot show
+else:
+    check_choice("focus_country", focus_country, leaders["country"])
 
 # %% [markdown]
 # ## 3.1 How often each barrier is named
@@ -79,7 +78,7 @@ ax.set_xlabel(f"Leaders naming the barrier (%), {level_pct} intervals (Wilson on
 lead = ranked.iloc[0]
 plots.save_figure(fig, "barriers_ranked",
     f"{lead['label']} is the barrier named most often ({lead['pct']:.0f}%)" if pd.notna(lead["pct"])
-    else f"Barriers named: {NOT_SHOWN}",
+    else policy.cannot_show("Barriers named"),
     f"Share of leaders who answered the barrier question naming each barrier (n={int(lead['n']):,}); "
     "several could be named, so shares do not sum to 100%.")
 
@@ -95,7 +94,7 @@ ax.set_ylabel("")
 spread = (matrix.max() - matrix.min()).dropna().sort_values()
 plots.save_figure(fig, "barriers_heatmap",
     f"Regions differ most on {spread.index[-1].lower()} ({spread.iat[-1]:.0f} points apart)"
-    if len(spread) else f"Barriers by region: {NOT_SHOWN}",
+    if len(spread) else policy.cannot_show("Barriers by region"),
     f"Percent of each region's leaders naming each barrier (n={int(answered.sum()):,}; n per region "
     f"on the left); cells of groups under {min_group_size} are left empty.")
 
@@ -115,7 +114,7 @@ outputs.write_table(focus, "barriers_focus_vs_rest", f"Barriers: {focus_country}
 outputs.write_table(named, "barriers_named_per_respondent", "Barriers named per respondent")
 print(f"barriers named per respondent: {focus_country} {named_test['mean_group']:.2f} vs rest "
       f"{named_test['mean_rest']:.2f} (Welch p = {named_test['p_value']:.2g})"
-      if pd.notna(named_test["mean_group"]) else f"barriers named per respondent: {NOT_SHOWN}")
+      if pd.notna(named_test["mean_group"]) else policy.cannot_show("barriers named per respondent"))
 focus[["label", "n_group", "pct_group", "n_rest", "pct_rest", "diff_pp", "diff_low", "diff_high", "p_adjusted"]].round(3)
 
 # %%
@@ -124,11 +123,11 @@ shown = focus.dropna(subset=["diff_pp"]).sort_values("diff_pp", ascending=False)
 if len(shown):
     plots.forest(ax, shown)
 else:
-    plots.nothing_to_show(ax, f"{focus_country} against the rest: {NOT_SHOWN}")
+    plots.nothing_to_show(ax, policy.cannot_show(f"{focus_country} against the rest"))
 ax.set_xlabel(f"{focus_country} minus the rest (percentage points), {level_pct} design-adjusted intervals")
 plots.save_figure(fig, "barriers_focus_forest",
     f"{focus_country} leaders name more barriers: {named_test['mean_group']:.1f} vs {named_test['mean_rest']:.1f} each"
-    if pd.notna(named_test["mean_group"]) else f"Barriers of {focus_country} against the rest: {NOT_SHOWN}",
+    if pd.notna(named_test["mean_group"]) else policy.cannot_show(f"Barriers of {focus_country} against the rest"),
     f"{focus_country} (n={int(in_focus[answered.astype(bool)].sum()):,}) against all other leaders "
     f"(n={int((~in_focus)[answered.astype(bool)].sum()):,}) who "
     "answered the barrier question; filled points: Holm-adjusted p < 0.05.")
@@ -192,7 +191,7 @@ top = lifts.iloc[0] if len(lifts) else None
 plots.save_figure(fig, "barrier_lift",
     f"{top['first']} and {top['second'].lower()} come together most surely (lift {top['lift']:.2f}, "
     f"{level_pct} interval {top['ci_low']:.2f} to {top['ci_high']:.2f})"
-    if top is not None else f"Pairs of barriers: {NOT_SHOWN}",
+    if top is not None else policy.cannot_show("Pairs of barriers"),
     f"Lift of each pair of barriers among the leaders who answered (n={len(x):,}); 1 means as often "
     "as chance would give; empty: pairs named together by too few to show.")
 
@@ -219,7 +218,7 @@ plots.interval_plot(ax, growth.dropna(subset=["pct"]), "label")
 ax.set_xlabel(f"Leaders at non-offering institutions naming it among the top three (%), {level_pct} intervals")
 plots.save_figure(fig, "growth_considerations",
     f"{growth['label'].iat[0]} leads the growth considerations ({growth['pct'].iat[0]:.0f}%)"
-    if growth["pct"].notna().any() else f"Growth considerations: {NOT_SHOWN}",
+    if growth["pct"].notna().any() else policy.cannot_show("Growth considerations"),
     f"Leaders at institutions not offering micro-credentials who answered (n={int(growth['n'].iat[0]):,}); "
     "up to three could be named.")
 

@@ -19,7 +19,6 @@
 # wrote: one self-contained page (images and styles embedded, no network requests, no code).
 
 # %% tags=["parameters"]
-region_scheme = "m49"
 confidence_level = 0.95
 min_group_size = 30
 min_institutions = 5
