@@ -64,12 +64,13 @@ def test_the_outputs_are_the_declared_ones(built):
 
 
 def test_a_deleted_output_is_rebuilt_and_only_its_notebook_reruns(built):
+    """01 rebuilds its table with identical outputs, so 02 and 03 stay; 04 rebuilds the report."""
     before = files_under(built)
-    for name in ("figures/barrier_lift.svg", "report/report.html"):
+    for name in ("tables/dispositions.csv", "report/report.html"):
         (built / name).unlink()
     ran = make(built, "report").stdout
-    assert "03_barriers" in ran and "04_report" in ran
-    assert "01_clean" not in ran and "02_regional" not in ran
+    assert "01_clean" in ran and "04_report" in ran
+    assert "02_regional" not in ran and "03_barriers" not in ran
     assert files_under(built) == before
 
 
@@ -138,12 +139,12 @@ def test_bad_input_ends_with_one_readable_message_and_leaves_nothing_up_to_date(
     assert not (folder / "report" / "report.html").exists()
 
 
-def test_a_focus_country_not_in_the_data_stops_the_run_naming_it(tmp_path):
-    folder = make_sandbox(tmp_path)
-    (folder / "p.yaml").write_text((ROOT / "params.yaml").read_text().replace(
+def test_a_focus_country_not_in_the_data_stops_the_run_naming_it(built):
+    (built / "p.yaml").write_text((ROOT / "params.yaml").read_text().replace(
         "focus_country: United States", "focus_country: Atlantis"))
-    result = make(folder, "report", "PARAMS=p.yaml", check=False)
+    result = make(built, "report", "PARAMS=p.yaml", check=False)
     assert result.returncode != 0 and "focus_country = 'Atlantis' is not in the data" in result.stderr
+    assert "01_clean" not in result.stdout  # only 03 uses it: nothing else reran
 
 
 @pytest.mark.parametrize("case", ["all previews", "country empty everywhere"])

@@ -113,6 +113,7 @@ def test_siblings_are_independent_and_the_report_comes_last():
     assert pipeline.downstream("02_regional_comparison") == ("02_regional_comparison", "04_report")
     assert pipeline.downstream("01_clean") == NOTEBOOK_NAMES
     assert pipeline.notebook("04_report").after == ("02_regional_comparison", "03_barriers")
+    assert pipeline.upstream("04_report") == ("01_clean", "02_regional_comparison", "03_barriers")
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOK_NAMES)

@@ -3,8 +3,8 @@ or not at all.
 
 A notebook is up to date when the record of its last successful run still holds: the same
 effective parameters, the same content of everything it reads (its source, the package modules
-it uses, its declared inputs, the files its parameters name, the outputs of the notebooks it comes
-after) and every output it declares present and unchanged. Contents are compared by hash, so a
+it uses, its declared inputs, the files its parameters name, the outputs of every notebook it
+comes after, directly or not) and every output it declares present and unchanged. Contents are compared by hash, so a
 fresh clone's checkout times do not matter and a notebook whose inputs come back identical is
 not rerun.
 
@@ -68,7 +68,7 @@ def record(notebook: str, values: dict, view: Path) -> dict:
     for name in pipeline.notebook(notebook).file_parameters:
         if values[name]:  # an optional file left empty reads nothing
             reads[f"{name}: {values[name]}"] = fingerprint(paths.resolve(values[name]))
-    for before in pipeline.notebook(notebook).after:
+    for before in pipeline.upstream(notebook):  # 04 reads 01's provenance, not only 02 and 03
         reads.update({n: fingerprint(view / n) for n in pipeline.output_names(before)})
     writes = {n: fingerprint(view / n) for n in written(notebook)}
     return json.loads(json.dumps({"parameters": values, "reads": reads, "writes": writes}))

@@ -61,6 +61,15 @@ def notebook(name: str) -> Notebook:
     return _notebooks()[name]
 
 
+def upstream(name: str) -> tuple[str, ...]:
+    """Every notebook whose outputs this one may read: those it comes after, directly or not."""
+    found = set(notebook(name).after)
+    for other in reversed(notebooks()):
+        if other in found:
+            found |= set(notebook(other).after)
+    return tuple(nb for nb in notebooks() if nb in found)
+
+
 def downstream(name: str) -> tuple[str, ...]:
     """The notebook and every notebook that reads its outputs, directly or not, in order."""
     found = [name]
