@@ -123,6 +123,37 @@ def members(frame: pd.DataFrame, group_type: str, group) -> np.ndarray:
     return frame[group_type].astype(object).eq(group).to_numpy()
 
 
+class _Groups:
+    """Each group type's codes over the respondents and each institution's code, found once for
+    every metric: the gate then counts groups and remainders with bincounts over codes instead of
+    comparing a million labels per cell."""
+
+    def __init__(self, frame: pd.DataFrame, group_types):
+        self.n = len(frame)
+        self.codes, self.lookup = {}, {}
+        for group_type in group_types:
+            if group_type != "all":
+                codes, labels = pd.factorize(frame[group_type])  # NA: -1, no group
+                self.codes[group_type] = codes
+                self.lookup[group_type] = {label: k for k, label in enumerate(labels)}
+        inst = frame["inst_id"] if "inst_id" in frame else pd.Series(np.arange(len(frame)))
+        self.institutions = pd.factorize(inst, use_na_sentinel=False)[0]  # a missing one: one more
+        self.most_per_institution = int(np.bincount(self.institutions).max()) if len(frame) else 1
+
+    def code(self, group_type: str, group) -> int | None:
+        """The group's code (-1 for `all`), None where no respondent is in it."""
+        return -1 if group_type == "all" else self.lookup[group_type].get(group)
+
+    def mask(self, group_type: str, code: int | None) -> np.ndarray:
+        if group_type == "all":
+            return np.ones(self.n, dtype=bool)
+        return self.codes[group_type] == code if code is not None else np.zeros(self.n, dtype=bool)
+
+    def sizes(self, group_type: str, base: np.ndarray) -> np.ndarray:
+        """Respondents in the base per code of the type."""
+        return np.bincount(self.codes[group_type][base] + 1, minlength=len(self.lookup[group_type]) + 1)[1:]
+
+
 def protect(table: pd.DataFrame, frame: pd.DataFrame, policy: Policy,
             bases: Mapping[str, pd.Series]) -> pd.DataFrame:
     """Secondary suppression over every family the table shows, for each metric, repeated until
@@ -132,27 +163,23 @@ def protect(table: pd.DataFrame, frame: pd.DataFrame, policy: Policy,
     table = table.reset_index(drop=True)
     hidden = table["suppressed"].astype(bool).to_numpy().copy()
     why = np.where(hidden, "primary", "").astype(object)
-    institutions = frame["inst_id"].astype(str).to_numpy() if "inst_id" in frame \
-        else np.arange(len(frame)).astype(str)
+    groups = _Groups(frame, table["group_type"].unique())
     for metric, rows in table.groupby("metric", sort=False):
         base = np.asarray(bases[metric], dtype=bool)
-        masks = {i: members(frame, t, g) & base for i, t, g in
-                 zip(rows.index, rows["group_type"], rows["group"])}
-        families = _families(rows, masks)
+        cells = _Cells(rows, groups, base)
         changed = True
         while changed:
             changed = False
-            for parent, parts in families:
+            for parent, parts in cells.families():
                 shown = [i for i in parts if not hidden[i]]
-                left = masks[parent].copy()
-                for i in shown:
-                    left &= ~masks[i]
-                n_left = int(left.sum())
-                small = n_left > 0 and policy.too_small(n_left, len(np.unique(institutions[left])))
+                n_left = cells.size[parent] - sum(cells.size[i] for i in
+                                                  {cells.code[i]: i for i in shown}.values())
+                small = n_left > 0 and policy.too_small(n_left, cells.institutions_left(
+                    parent, shown, n_left, policy.min_institutions))
                 # a shown total with a small remainder, or a hidden total with nothing left
                 # beyond its shown parts, gives a small group back: hide the smallest shown part
                 if shown and ((not hidden[parent] and small) or (hidden[parent] and n_left == 0)):
-                    smallest = min(shown, key=lambda i: (masks[i].sum(), i))
+                    smallest = min(shown, key=lambda i: (cells.size[i], i))
                     hidden[smallest], why[smallest] = True, "secondary"
                     changed = True
     out = hide(table, hidden)
@@ -160,18 +187,54 @@ def protect(table: pd.DataFrame, frame: pd.DataFrame, policy: Policy,
     return out
 
 
-def _families(rows: pd.DataFrame, masks: dict) -> list[tuple[int, list[int]]]:
-    """(total, parts) pairs: `all` and each group type; each region and its countries, offering
-    institutions and their credit groups (parts contained in the total)."""
-    by_type = {t: list(idx) for t, idx in rows.groupby("group_type", sort=False).groups.items()}
-    out = [(p, by_type[t]) for p in by_type.get("all", []) for t in by_type if t != "all"]
-    for parent_type, part_type in FAMILIES:
-        for p in by_type.get(parent_type, []):
-            parts = [i for i in by_type.get(part_type, [])
-                     if masks[i].any() and not (masks[i] & ~masks[p]).any()]
-            if parts:
-                out.append((p, parts))
-    return out
+class _Cells:
+    """One metric's rows of the table: each row's group code and size within the metric's base."""
+
+    def __init__(self, rows: pd.DataFrame, groups: _Groups, base: np.ndarray):
+        self.rows, self.groups, self.base = rows, groups, base
+        self.type = dict(zip(rows.index, rows["group_type"]))
+        self.code = {i: groups.code(t, g) for i, t, g in zip(rows.index, rows["group_type"], rows["group"])}
+        counts = {t: groups.sizes(t, base) for t in set(self.type.values()) if t != "all"}
+        self.size = {i: int(base.sum()) if t == "all" else
+                     (int(counts[t][self.code[i]]) if self.code[i] is not None else 0)
+                     for i, t in self.type.items()}
+
+    def families(self) -> list[tuple[int, list[int]]]:
+        """(total, parts) pairs: `all` and each group type; each region and its countries,
+        offering institutions and their credit groups (parts contained in the total)."""
+        by_type = {t: list(idx) for t, idx in self.rows.groupby("group_type", sort=False).groups.items()}
+        out = [(p, by_type[t]) for p in by_type.get("all", []) for t in by_type if t != "all"]
+        for parent_type, part_type in FAMILIES:
+            if parent_type not in by_type or part_type not in by_type:
+                continue
+            inside = self._within(parent_type, part_type)
+            for p in by_type[parent_type]:
+                parts = [i for i in by_type[part_type] if self.size[i] and self.code[p] is not None
+                         and inside[self.code[p], self.code[i]] == self.size[i]]
+                if parts:
+                    out.append((p, parts))
+        return out
+
+    def _within(self, parent_type: str, part_type: str) -> np.ndarray:
+        """Respondents in the base per (parent code, part code): a part lies in a parent when
+        all of its respondents are there."""
+        g = self.groups
+        width = len(g.lookup[part_type]) + 1
+        key = (g.codes[parent_type][self.base] + 1) * width + g.codes[part_type][self.base] + 1
+        joint = np.bincount(key, minlength=(len(g.lookup[parent_type]) + 1) * width)
+        return joint.reshape(-1, width)[1:, 1:]
+
+    def institutions_left(self, parent: int, shown: list[int], n_left: int, needed: int) -> int:
+        """Institutions of the parent's respondents outside the shown parts. Counted only where
+        they could be fewer than `needed`: n respondents span at least n / (most respondents of
+        one institution) institutions."""
+        g = self.groups
+        if n_left >= needed * g.most_per_institution:
+            return needed
+        left = self.base & g.mask(self.type[parent], self.code[parent])
+        for i in shown:
+            left &= ~g.mask(self.type[i], self.code[i])
+        return len(np.unique(g.institutions[left]))
 
 
 def shown(table: pd.DataFrame, metric: str, group) -> bool:
