@@ -106,7 +106,7 @@ def identifiable_country(records: pd.DataFrame, resolved: pd.DataFrame,
     """Rule 5: the country must resolve to one ISO code (see countries.resolve_spellings) and,
     with a region `scheme`, have a region in it (see countries.placed)."""
     lookup = (countries.placed(resolved, scheme) if scheme else resolved).set_index("spelling")
-    country = records["country"]
+    country = records["country"].astype(object)  # the reader's categories: text again
     unresolved = country.map(lookup["iso3"]).fillna("").eq("")
 
     def why(out):
@@ -220,7 +220,7 @@ def institution_id(names: pd.Series, key: str) -> pd.Series:
 def analysis_frame(kept: pd.DataFrame, cb: Codebook, resolved: pd.DataFrame, scheme: str,
                    key: str) -> pd.DataFrame:
     """Typed, pseudonymous respondent data: no personal column survives this function."""
-    iso3 = kept["country"].map(resolved.set_index("spelling")["iso3"])
+    iso3 = kept["country"].astype(object).map(resolved.set_index("spelling")["iso3"])
     out = pd.DataFrame({"response_id": kept["ResponseId"]}, index=kept.index)
     if "institution" in kept:
         out["inst_id"] = institution_id(kept["institution"], key)

@@ -46,8 +46,12 @@ _FOLDED: dict[str, str] = {}  # distinct value -> fold(value), kept across calls
 def fold_unique(values: pd.Series) -> pd.Series:
     """fold() of every value, computed once per distinct value with vectorised string methods
     and remembered (cleaning folds institution names twice); missing values fold to ''."""
+    import numpy as np
     import pandas as pd
 
+    if isinstance(values.dtype, pd.CategoricalDtype):  # each category once, then by code
+        folded = fold_unique(pd.Series(values.cat.categories, dtype=object)).to_numpy(object)
+        return pd.Series(np.append(folded, "")[values.cat.codes], index=values.index)
     new = pd.Series([v for v in values.dropna().unique() if v not in _FOLDED], dtype=object)
     if len(new):
         plain = new.where(new.map(str.isascii).astype(bool))  # nothing to decompose: skip it

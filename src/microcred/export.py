@@ -17,13 +17,14 @@ import itertools
 import json
 import re
 import sys
-import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from . import codebook as codebook_mod
 from .mapping import Mapping, MappingError
@@ -49,7 +50,7 @@ class ExportError(ValueError):
 @dataclass
 class Export:
     path: Path
-    data: pd.DataFrame  # validated; metadata typed, answers as text with NA for empty
+    data: pd.DataFrame  # validated; metadata typed, answers as text (categories in a CSV), NA for empty
     questions: dict[str, str]  # column id -> question text (empty with one header row)
     import_ids: dict[str, str]
     header_rows: int
@@ -135,10 +136,23 @@ def _read_csv(path: Path, cb, mapping=None) -> Table:
         if len(header[number]) != width:
             raise ExportError(path, f"header row {number + 1} has {len(header[number])} fields, "
                               f"row 1 has {width}: the header rows are damaged", row=number + 1)
-    data, rows, malformed = _records(path, n_header, width)
+    ids = [(mapping.columns.get(c) if mapping else None) or c for c in header[0]]
+    data, rows, malformed = _records(path, n_header, width, _categorical(ids, cb))
     questions = header[1] if n_header == 3 else []
     imports = [_import_id(v) for v in header[2]] if n_header == 3 else []
     return Table(header[0], data, n_header, questions, imports, rows, malformed)
+
+
+CATEGORICAL_KINDS = ("choice", "multi", "status")
+CATEGORICAL_TEXT = ("country", "institution")  # free text, but repeated: folded once per value
+
+
+def _categorical(ids: list[str], cb) -> frozenset[int]:
+    """Positions of the columns read as categories: answers from a short list, and the texts
+    that many respondents share."""
+    kinds = {item["id"]: item["kind"] for item in [*cb.export_metadata, *cb.questions]}
+    return frozenset(i for i, c in enumerate(ids)
+                     if kinds.get(c) in CATEGORICAL_KINDS or c in CATEGORICAL_TEXT)
 
 
 def _head(path: Path) -> str:
@@ -212,87 +226,87 @@ def _header_row_count(path: Path, header: list[list[str]], cb) -> int:
     return 1
 
 
-def _records(path: Path, n_header: int, width: int):
-    """The data records. pandas parses a well-formed file; whether it was well-formed is checked
-    by counting the separators outside quotes (pandas would pad a short record silently). A file
-    with records of another length is read record by record instead, setting those aside."""
+def _records(path: Path, n_header: int, width: int, categorical=frozenset()):
+    """The data records, parsed by Arrow's CSV reader (quoted newlines included). A record with
+    another number of fields than the header is set aside with its row (Arrow hands each one
+    over instead of padding it). Columns numbered in `categorical` (answers from a short list)
+    arrive as categories: their few distinct values are checked, folded and grouped once."""
     scan = _scan(path)
     if scan.ends_in_quote:
         raise _unterminated_quote(path, scan.last_quote)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", pd.errors.ParserWarning)  # a long first record
-            data = pd.read_csv(path, header=None, names=range(width), index_col=False,
-                               skiprows=n_header, dtype=str, encoding="utf-8-sig",
-                               keep_default_na=False, na_values=[""], engine="c")
-    except (pd.errors.ParserError, pd.errors.ParserWarning):
-        return _records_one_by_one(path, n_header, width)
-    except pd.errors.EmptyDataError:
-        data = pd.DataFrame(columns=range(width), dtype=object)
-    except UnicodeDecodeError:
-        raise _first_undecodable(path) from None
-    if scan.separators != (len(data) + n_header) * (width - 1):
-        return _records_one_by_one(path, n_header, width)
-    return data, None, []
+    table, malformed = _arrow_table(path, n_header, width, categorical, threads=True)
+    if malformed and any(row is None for row, _ in malformed):  # rows are known on one thread
+        table, malformed = _arrow_table(path, n_header, width, categorical, threads=False)
+    total = table.num_rows + len(malformed)
+    if len(malformed) * 2 > total:
+        row, fields = malformed[0]
+        raise ExportError(path, f"{len(malformed)} of {total} records have another number of "
+                          f"fields than the header's {width} (this one has {len(fields)}): the "
+                          "header row or the file is damaged", row=row)
+    data = table.to_pandas()
+    data.columns = range(width)
+    if not malformed:
+        return data, None, []
+    rows = np.setdiff1d(np.arange(n_header + 1, n_header + 1 + total), [r for r, _ in malformed])
+    return data, rows, malformed
 
 
-def _records_one_by_one(path: Path, n_header: int, width: int):
-    """A file with records of another length: the csv module counts each record's fields (and
-    keeps nothing else), pandas reads every record as wide as the widest, and the records whose
-    count differs from the header's are set aside with their row."""
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as f, _no_field_limit():
-            lengths = np.fromiter(map(len, csv.reader(f)), dtype=np.int64)
-    except UnicodeDecodeError:
-        raise _first_undecodable(path) from None
-    lengths = lengths[lengths > 0][n_header:]  # blank lines are no records, for pandas neither
-    rows = np.arange(n_header + 1, n_header + 1 + len(lengths))
-    bad = np.flatnonzero(lengths != width)
-    if len(bad) * 2 > len(lengths):
-        raise ExportError(path, f"{len(bad)} of {len(lengths)} records have another number of "
-                          f"fields than the header's {width} (this one has {lengths[bad[0]]}): "
-                          "the header row or the file is damaged", row=int(rows[bad[0]]))
-    try:
-        data = pd.read_csv(path, header=None, names=range(max(width, lengths.max())),
-                           index_col=False, skiprows=n_header, dtype=str, encoding="utf-8-sig",
-                           keep_default_na=False, na_values=[""], engine="c")
-    except pd.errors.ParserError as err:
-        raise ExportError(path, f"the file cannot be read as CSV: {err}") from None
-    if len(data) != len(lengths):  # the two parsers must agree on where records end
-        raise ExportError(path, f"pandas reads {len(data)} records, the csv module "
-                          f"{len(lengths)}: the file is not consistent CSV")
-    malformed = [(int(rows[i]), data.iloc[i, : lengths[i]].fillna("").tolist()) for i in bad]
-    good = np.ones(len(data), dtype=bool)
-    good[bad] = False
-    return data.loc[good, : width - 1].reset_index(drop=True), rows[good], malformed
+BLOCK_BYTES = 1 << 24  # Arrow parses in blocks; a record longer than one is read again in larger
+
+
+def _arrow_table(path: Path, n_header: int, width: int, categorical, threads: bool):
+    """Arrow's table of the records of the right length, and the others as (row, fields)."""
+    malformed = []
+
+    def set_aside(record):
+        with _no_field_limit():
+            fields = next(csv.reader(io.StringIO(record.text)), [])
+        malformed.append((record.number, fields))
+        return "skip"
+
+    names = [str(i) for i in range(width)]
+    text = pa.dictionary(pa.int32(), pa.string())
+    types = {name: text if i in categorical else pa.string() for i, name in enumerate(names)}
+    block = BLOCK_BYTES
+    while True:
+        try:
+            table = pacsv.read_csv(
+                path, read_options=pacsv.ReadOptions(skip_rows=n_header, column_names=names,
+                                                     use_threads=threads, block_size=block),
+                parse_options=pacsv.ParseOptions(newlines_in_values=True,
+                                                 invalid_row_handler=set_aside),
+                convert_options=pacsv.ConvertOptions(column_types=types, null_values=[""],
+                                                     strings_can_be_null=True))
+            return table, malformed
+        except pa.ArrowInvalid as err:
+            if "straddling" in str(err) and block < path.stat().st_size:
+                block, malformed = block * 8, []
+                continue
+            if "UTF8" in str(err) or "UTF-8" in str(err):
+                raise _first_undecodable(path) from None
+            raise ExportError(path, f"the file cannot be read as CSV: {err}") from None
 
 
 @dataclass
 class _Scan:
-    separators: int  # commas outside quoted fields
     ends_in_quote: bool  # the file ends inside a quoted field
     last_quote: int  # byte offset of the last quote character (-1: none)
 
 
 def _scan(path: Path, chunk: int = 1 << 24) -> _Scan:
-    """One vectorised pass over the bytes. In CSV a character is inside a quoted field when an odd
-    number of quote characters precede it (an escaped quote is a pair), so the commas inside
-    quotes are those between the 1st and 2nd, 3rd and 4th... quote characters."""
-    separators, inside, last_quote, before, tail, offset = 0, 0, -1, b"", b"", 0
+    """One vectorised pass over the bytes: a file ends inside a quoted field when it holds an
+    odd number of quote characters (an escaped quote is a pair) and the last one opens a field."""
+    inside, last_quote, before, tail, offset = 0, -1, b"", b"", 0
     with open(path, "rb") as f:
         while block := f.read(chunk):
-            buf = np.frombuffer(block, np.uint8)
-            commas, quotes = np.flatnonzero(buf == 44), np.flatnonzero(buf == 34)
-            # the commas before, between and after the quotes; every other stretch is quoted
-            stretches = np.diff(np.searchsorted(commas, quotes), prepend=0, append=len(commas))
-            separators += len(commas) - int(stretches[inside ^ 1 :: 2].sum())
+            quotes = np.flatnonzero(np.frombuffer(block, np.uint8) == 34)
             if len(quotes):
                 last = int(quotes[-1])
                 last_quote, before = offset + last, block[last - 1 : last] if last else tail
             inside = (inside + len(quotes)) & 1
             tail, offset = block[-1:], offset + len(block)
     opens_field = before in (b"", b",", b"\n", b"\r") or (before, last_quote) == (b"\xbf", 3)
-    return _Scan(separators, bool(inside) and opens_field, last_quote)
+    return _Scan(bool(inside) and opens_field, last_quote)
 
 
 def _unterminated_quote(path: Path, offset: int) -> ExportError:
@@ -364,7 +378,7 @@ def _validate(export: Export, cb, mapping: Mapping) -> None:
         column = q["id"]
         relabel = {**mapping.labels.get(q.get("scale"), {}), **mapping.labels.get(column, {})}
         if relabel:
-            data[column] = data[column].replace(relabel)
+            data[column] = data[column].astype(object).replace(relabel)
         if q["kind"] == "choice":
             _check_labels(export, column, data[column], cb.labels(column))
         elif q["kind"] == "multi":
@@ -400,7 +414,7 @@ def _typed_metadata(export: Export, meta: dict, cb) -> pd.Series:
         return values
     if kind == "status":  # numeric codes become labels; other values are for rule 1 to reject
         codes = {str(code): label for code, label in cb.raw["status_codes"].items()}
-        return values.replace(codes) if values.isin(codes).any() else values
+        return values.astype(object).replace(codes) if values.isin(codes).any() else values
     if kind == "choice":
         _check_labels(export, column, values, cb.scales[meta["scale"]])
     return values
