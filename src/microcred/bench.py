@@ -29,10 +29,10 @@ from .sandbox import make_sandbox, microcred
 
 OUT = paths.BENCHMARKS
 SIZES = (10_000, 100_000, 1_000_000)
-TARGETS = {  # what the issue asks; the README says met or missed
-    "noop_seconds": ("<", 1.0), "parallel_speedup": (">=", 1.3), "papermill_overhead": ("<=", 1.5),
-    "scale_ratio_1000000": ("<=", 3.0), "peak_rss_gib_1000000": ("<", 3.0),
-    "growth_100000_to_1000000": ("<=", 11.0),
+TARGETS = {  # what the issues ask; the README says met or missed
+    "noop_seconds": ("<", 1.0), "parallel_speedup": (">=", 1.3), "papermill_overhead": ("<=", 1.3),
+    "scale_ratio_1000000": ("<=", 1.0), "peak_rss_gib_1000000": ("<=", 1.5),
+    "growth_100000_to_1000000": ("<=", 10.5),
 }
 
 
@@ -99,6 +99,8 @@ def measure_read_csv(path: Path) -> dict:
 def measure_pipeline(path: Path) -> dict:
     """Reading, cleaning and every estimate of tables/estimates.csv, as 01 and 02 do them.
     Modules are imported before the clock starts, as pandas is for read_csv."""
+    import pyarrow.pandas_compat  # noqa: F401  (loaded on first use by the reader)
+
     from . import clean, codebook, countries, estimate
     from .disclosure import Policy
     from .export import read_export

@@ -143,16 +143,17 @@ def _read_csv(path: Path, cb, mapping=None) -> Table:
     return Table(header[0], data, n_header, questions, imports, rows, malformed)
 
 
-CATEGORICAL_KINDS = ("choice", "multi", "status")
-CATEGORICAL_TEXT = ("country", "institution")  # free text, but repeated: folded once per value
+TEXT_KINDS = ("datetime", "number", "response_id")  # parsed or checked value by value
+TEXT_COLUMNS = ("IPAddress", "RecipientEmail")  # compared as text by the rule on repeats
 
 
 def _categorical(ids: list[str], cb) -> frozenset[int]:
-    """Positions of the columns read as categories: answers from a short list, and the texts
-    that many respondents share."""
+    """Positions of the columns read as categories: every column whose values repeat (answers
+    from a list, countries, institutions, names), so that each distinct value is held, checked
+    and folded once."""
     kinds = {item["id"]: item["kind"] for item in [*cb.export_metadata, *cb.questions]}
     return frozenset(i for i, c in enumerate(ids)
-                     if kinds.get(c) in CATEGORICAL_KINDS or c in CATEGORICAL_TEXT)
+                     if kinds.get(c) not in TEXT_KINDS and c not in TEXT_COLUMNS)
 
 
 def _head(path: Path) -> str:
@@ -243,7 +244,8 @@ def _records(path: Path, n_header: int, width: int, categorical=frozenset()):
         raise ExportError(path, f"{len(malformed)} of {total} records have another number of "
                           f"fields than the header's {width} (this one has {len(fields)}): the "
                           "header row or the file is damaged", row=row)
-    data = table.to_pandas()
+    data = table.to_pandas(split_blocks=True, self_destruct=True)  # Arrow's buffers freed as
+    del table  # each column is converted
     data.columns = range(width)
     if not malformed:
         return data, None, []
