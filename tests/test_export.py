@@ -100,6 +100,8 @@ BAD_VALUES = [  # (case, column, value, expected words in the message)
     ("progress above 100", "Progress", "150", "outside 0 to 100"),
     ("duration not a number", "Duration (in seconds)", "ten", "not a number"),
     ("date in another format", "RecordedDate", "06/05/2024 09:30", "date-time"),
+    ("a day the calendar lacks", "RecordedDate", "2024-02-30 09:30:00", "date-time"),
+    ("duration 'nan'", "Duration (in seconds)", "nan", "not a number"),
     ("malformed response id", "ResponseId", "12345", "ResponseId"),
 ]
 
@@ -389,3 +391,13 @@ def test_mapping_onto_what_the_codebook_lacks_names_the_parameter(export_file, b
     with pytest.raises(MappingError, match="parameter mapping") as err:
         read_export(export_file(), mapping=Mapping.from_params(block))
     assert words in str(err.value)
+
+
+def test_dates_and_numbers_parsed_by_the_reader_are_those_pandas_gives(export_file, raw_leaders):
+    data = read_export(export_file(raw_leaders)).data
+    for column in ("StartDate", "RecordedDate"):
+        expected = pd.to_datetime(raw_leaders[column], format="%Y-%m-%d %H:%M:%S")
+        pd.testing.assert_series_equal(data[column], expected, check_names=False)
+    for column in ("Progress", "Duration (in seconds)"):
+        expected = pd.to_numeric(raw_leaders[column].mask(raw_leaders[column].eq("")))
+        pd.testing.assert_series_equal(data[column], expected, check_names=False)

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from . import codebook as codebook_mod
@@ -137,7 +138,8 @@ def _read_csv(path: Path, cb, mapping=None) -> Table:
             raise ExportError(path, f"header row {number + 1} has {len(header[number])} fields, "
                               f"row 1 has {width}: the header rows are damaged", row=number + 1)
     ids = [(mapping.columns.get(c) if mapping else None) or c for c in header[0]]
-    data, rows, malformed = _records(path, n_header, width, _categorical(ids, cb))
+    data, rows, malformed = _records(path, n_header, width, _categorical(ids, cb),
+                                     _parsed_kinds(ids, cb))
     questions = header[1] if n_header == 3 else []
     imports = [_import_id(v) for v in header[2]] if n_header == 3 else []
     return Table(header[0], data, n_header, questions, imports, rows, malformed)
@@ -154,6 +156,54 @@ def _categorical(ids: list[str], cb) -> frozenset[int]:
     kinds = {item["id"]: item["kind"] for item in [*cb.export_metadata, *cb.questions]}
     return frozenset(i for i, c in enumerate(ids)
                      if kinds.get(c) not in TEXT_KINDS and c not in TEXT_COLUMNS)
+
+
+def _parsed_kinds(ids: list[str], cb) -> dict[int, str]:
+    """Positions of the date and number columns, with their kind."""
+    kinds = {item["id"]: item["kind"] for item in cb.export_metadata}
+    return {i: kinds[c] for i, c in enumerate(ids) if kinds.get(c) in ("datetime", "number")}
+
+
+def _parsed(table: pa.Table, parse: dict[int, str]) -> pa.Table:
+    """Dates and numbers parsed by Arrow where every value of the column parses, to the values
+    and types pandas gives (dates in ns; whole numbers as integers, floats where any is missing
+    or fractional). A column with any other value stays text: validation names the value
+    (pandas refuses 30 February and 'nan', where Arrow would roll over or accept)."""
+    for i, kind in parse.items():
+        column = table.column(i)
+        try:
+            if kind == "datetime":
+                value = _datetime(column)
+            else:
+                value = _number(column)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+        if value is not None:
+            table = table.set_column(i, table.field(i).name, value)
+    return table
+
+
+FIELDS = ((5, pc.month), (8, pc.day), (11, pc.hour), (14, pc.minute), (17, pc.second))
+
+
+def _datetime(column):
+    """Arrow's strptime rolls 30 February over to March: a column counts as parsed only where
+    every value is written in full ('2024-05-06 09:30:00', 19 characters) and each of its fields
+    reads back unchanged; anything else (a non-padded date too) is left to pandas."""
+    value = pc.strptime(column, format=DATETIME_FORMAT, unit="s")
+    same = pc.equal(pc.binary_length(column), 19)
+    for start, part in FIELDS:
+        written = pc.cast(pc.utf8_slice_codeunits(column, start, start + 2), pa.int64())
+        same = pc.and_(same, pc.equal(written, part(value)))
+    return value.cast(pa.timestamp("ns")) if pc.all(same).as_py() in (True, None) else None
+
+
+def _number(column):
+    try:
+        return pc.cast(column, pa.int64())
+    except pa.ArrowInvalid:
+        value = pc.cast(column, pa.float64())
+    return None if pc.any(pc.is_nan(value)).as_py() else value  # 'nan' is not a number
 
 
 def _head(path: Path) -> str:
@@ -227,7 +277,7 @@ def _header_row_count(path: Path, header: list[list[str]], cb) -> int:
     return 1
 
 
-def _records(path: Path, n_header: int, width: int, categorical=frozenset()):
+def _records(path: Path, n_header: int, width: int, categorical=frozenset(), parse=None):
     """The data records, parsed by Arrow's CSV reader (quoted newlines included). A record with
     another number of fields than the header is set aside with its row (Arrow hands each one
     over instead of padding it). Columns numbered in `categorical` (answers from a short list)
@@ -244,6 +294,7 @@ def _records(path: Path, n_header: int, width: int, categorical=frozenset()):
         raise ExportError(path, f"{len(malformed)} of {total} records have another number of "
                           f"fields than the header's {width} (this one has {len(fields)}): the "
                           "header row or the file is damaged", row=row)
+    table = _parsed(table, parse or {})
     data = table.to_pandas(split_blocks=True, self_destruct=True)  # Arrow's buffers freed as
     del table  # each column is converted
     data.columns = range(width)
@@ -392,12 +443,15 @@ def _typed_metadata(export: Export, meta: dict, cb) -> pd.Series:
     values = export.data[column]
     present = values.notna()
     if kind == "datetime":
+        if pd.api.types.is_datetime64_dtype(values):  # parsed by the reader
+            return values
         typed = pd.to_datetime(values, format=DATETIME_FORMAT, errors="coerce")
         _fail_where(export, column, present & typed.isna(), "is not a date-time like "
                     "'2024-05-06 09:30:00'")
         return typed
     if kind == "number":
-        typed = pd.to_numeric(values, errors="coerce")
+        parsed = pd.api.types.is_numeric_dtype(values)  # by the reader
+        typed = values if parsed else pd.to_numeric(values, errors="coerce")
         _fail_where(export, column, present & typed.isna(), "is not a number")
         low, high = meta.get("min", float("-inf")), meta.get("max", float("inf"))
         _fail_where(export, column, typed.notna() & ~typed.between(low, high),
