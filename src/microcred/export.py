@@ -297,6 +297,7 @@ def _records(path: Path, n_header: int, width: int, categorical=frozenset(), par
     table = _parsed(table, parse or {})
     data = table.to_pandas(split_blocks=True, self_destruct=True)  # Arrow's buffers freed as
     del table  # each column is converted
+    pa.default_memory_pool().release_unused()  # and handed back to the system, not kept pooled
     data.columns = range(width)
     if not malformed:
         return data, None, []
