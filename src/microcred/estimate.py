@@ -128,7 +128,9 @@ def release_table(frame: pd.DataFrame, cb: Codebook, region_order: list[str],
     tables/estimates.csv is its first four group types."""
     metrics = cb.metrics
     # group keys and institutions factorised once for the 100-odd groupings below
-    frame = frame.astype({c: "category" for c in ("inst_id", "region", "country") if c in frame})
+    frame = frame.astype({c: "category" for c in ("region", "country") if c in frame})
+    if "inst_id" in frame:  # institutions in order of appearance: their names need no sorting
+        frame = frame.assign(inst_id=pd.Categorical.from_codes(*pd.factorize(frame["inst_id"])))
     indicators = {m.id: indicator(frame, m) for m in metrics}
     kw = dict(level=level, policy=policy, indicators=indicators)
     large = frame["country"].value_counts()
