@@ -295,12 +295,14 @@ not_sure[["label", "n_answered", "not_sure_pct", "pct_not_sure_in", "pct_not_sur
 # institution type; `data/external/population_frame_example.csv` is an illustrative example, not real
 # statistics), respondents are raked to its margins and the headline shares are shown weighted beside
 # unweighted, with the weighting design effect, the effective n and the range of the weights. No
-# weight corrects self-selection into an opt-in sample. Item non-response per question closes the
-# section.
+# weight corrects self-selection into an opt-in sample. A metric is shown weighted only when every
+# weighting class of its base (the respondents sharing one weight) passes the disclosure thresholds:
+# the weights and the released counts would otherwise give a hidden group's count back. Item
+# non-response per question closes the section.
 
 # %%
 weighting_diagnostics, weighted = weighting.analyse(leaders, population_frame, headline_metrics,
-                                                   estimate.indicator, confidence_level)
+                                                   estimate.indicator, policy, confidence_level)
 outputs.write_table(weighting_diagnostics, "weighting_diagnostics", "Weighting: how, and what it costs")
 outputs.write_table(weighted, "weighted_estimates",  # no rows when unweighted
                     "Headline shares raked to the population frame")

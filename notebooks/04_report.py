@@ -38,5 +38,6 @@ for item in report.summary(dataset.provenance()):
 from microcred import report_pdf
 
 pdf = report_pdf.build({"confidence_level": confidence_level, "min_group_size": min_group_size,
-                        "min_institutions": min_institutions})
+                        "min_institutions": min_institutions,
+                        "disclosure_control": disclosure_control})
 print(f"wrote {paths.relative(pdf)}: {pdf.stat().st_size / 1e6:.1f} MB")

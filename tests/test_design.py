@@ -14,6 +14,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from microcred import design, estimate, paths, weighting
+from microcred.disclosure import Policy
 
 
 def clustered(seed: int, n_clusters: int = 80, agreement: float = 0.7):
@@ -250,7 +251,9 @@ def test_example_frame_margins_and_equal_regions_reproduce_the_balanced_share(cb
                            "region": ["big"] * 10 + ["small"] * 2,
                            "inst_id": [f"i{i}" for i in range(12)]})
     w = weighting.rake(sample, {"region": {"big": 1.0, "small": 1.0}})
-    weighted = weighting.weighted_shares(sample, [cb.metric("offers_mc")], w, estimate.indicator)
+    everything = Policy(1, 1, off=True)  # two tiny regions: the gate would hide the share
+    weighted = weighting.weighted_shares(sample, [cb.metric("offers_mc")], w, estimate.indicator,
+                                         everything, ["region"])
     balanced = estimate.region_balanced(sample, cb.metric("offers_mc"), ["big", "small"])
     assert weighted["weighted_pct"].iat[0] == pytest.approx(balanced["region_balanced_pct"])
 
@@ -306,9 +309,12 @@ def test_a_run_without_a_frame_is_unweighted_and_with_the_example_frame_is_raked
                           "region": ["Europe", "Asia Pacific", "North America"] * 20,
                           "inst_type": ["Public university", "Other"] * 30,
                           "inst_id": [f"i{i}" for i in range(60)]})
-    diagnostics, weighted = weighting.analyse(frame, "", [cb.metric("offers_mc")], estimate.indicator)
+    policy = Policy(10, 3)  # every class (region x type) has 10 respondents: all shown
+    diagnostics, weighted = weighting.analyse(frame, "", [cb.metric("offers_mc")], estimate.indicator,
+                                              policy)
     assert diagnostics["weighting"].iat[0] == "unweighted" and weighted.empty
     diagnostics, weighted = weighting.analyse(frame, "data/external/population_frame_example.csv",
-                                              [cb.metric("offers_mc")], estimate.indicator)
+                                              [cb.metric("offers_mc")], estimate.indicator, policy)
     assert diagnostics["frame"].iat[0] == "data/external/population_frame_example.csv"
     assert diagnostics["kish_deff"].iat[0] > 1 and len(weighted) == 1
+    assert weighted["weighted_pct"].notna().all() and not weighted["suppressed"].any()

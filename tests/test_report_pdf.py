@@ -59,3 +59,28 @@ def test_a_run_without_disclosure_control_says_so_on_the_first_page(off):
     data = {**document(), "disclosure_off": off}
     found = typst.query(**report_pdf.typeset(data), selector="<disclosure-off-banner>")
     assert (found != "[]") == off
+
+
+def test_notebook_04_passes_the_switch_to_both_reports_and_the_pdf_carries_the_notice(monkeypatch, tmp_path):
+    """With disclosure control off and thresholds under the floors, notebook 04 runs both builds
+    with the switch (before, the PDF step refused the thresholds) and the PDF's data sets the notice."""
+    from microcred import dataset, paths, report
+    from microcred.disclosure import OFF, Policy
+
+    given = {}
+    monkeypatch.setattr(report, "build", lambda params: given.setdefault("html", params) and "")
+    monkeypatch.setattr(report, "summary", lambda provenance: [])
+    monkeypatch.setattr(dataset, "provenance", lambda: {})
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(b"%PDF")
+    monkeypatch.setattr(report_pdf, "build", lambda params: given.setdefault("pdf", params) and pdf)
+    source = (paths.ROOT / "notebooks" / "04_report.py").read_text(encoding="utf-8")
+    injected = f"\nmin_group_size = 5\nmin_institutions = 2\ndisclosure_control = {OFF!r}\n"
+    parameters = source.index("# %% tags=[\"parameters\"]")
+    cell_end = source.index("# %%", parameters + 1)
+    exec(compile(source[:cell_end] + injected + source[cell_end:], "04_report.py", "exec"), {})
+    assert set(given) == {"html", "pdf"}
+    for params in given.values():
+        assert Policy.from_params(params).off
+    data = {**document(), "disclosure_off": Policy.from_params(given["pdf"]).off}  # as content() sets it
+    assert typst.query(**report_pdf.typeset(data), selector="<disclosure-off-banner>") != "[]"

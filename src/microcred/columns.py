@@ -206,6 +206,10 @@ IN_TABLE = {
                                       "size, institutions as clusters).",
     ("weighted_estimates", "ci_high"): "Upper bound of weighted_pct's interval.",
     ("weighted_estimates", "deff"): "Design effect of weighted_pct (clusters and weights).",
+    ("weighted_estimates", "suppressed"): "True where a weighting class of the metric's base (its "
+                                          "respondents sharing one weight) is under the disclosure "
+                                          "thresholds: the row keeps its n and shows no values.",
+    ("weighted_estimates", "note"): "Why a row shows no values (empty where it does).",
     ("weighting_diagnostics", "kish_deff"): "Kish's design effect of the weights, 1 + CV(w)^2.",
     ("weighting_diagnostics", "n_eff"): "n / kish_deff.",
     ("equivalence_tests", "figure_id"): "Id of the published claim in "

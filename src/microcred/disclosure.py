@@ -26,6 +26,7 @@ import pandas as pd
 FLOORS = {"min_group_size": 10, "min_institutions": 3}
 OFF = "off for internal use"  # the only value of `disclosure_control` that lifts the floors
 NOT_SHOWN = "not shown: group under the threshold"
+CLASS_NOT_SHOWN = "not shown: a weighting class is under the threshold"
 COUNT_COLUMNS = ("n", "n_group", "n_rest")  # sizes of the groups, shown for hidden cells too
 # a total and the group type of its parts; `all` is the parent of every group type
 FAMILIES = (("region", "country"), ("offers_mc", "offers_credit"))
@@ -235,6 +236,22 @@ class _Cells:
         for i in shown:
             left &= ~g.mask(self.type[i], self.code[i])
         return len(np.unique(g.institutions[left]))
+
+
+# --------------------------------------------------------------------------- weighted estimates
+
+def small_weighting_class(frame: pd.DataFrame, classes: list[str], base, policy: Policy) -> bool:
+    """Whether a weighting class (the base's respondents sharing one combination of the frame's
+    margin levels, so one weight) is too small. A weighted share is a known mix of its classes'
+    counts: with the classes' weights and sizes released, it gives a hidden class's count back
+    (with the unweighted total, two), so it is shown only when every class is large enough."""
+    rows = frame.loc[np.asarray(base, dtype=bool)]
+    if rows.empty:
+        return True
+    inst = rows["inst_id"] if "inst_id" in rows else pd.Series(np.arange(len(rows)), index=rows.index)
+    sizes = rows.assign(_inst=inst).groupby(list(classes), dropna=False, observed=True)["_inst"] \
+        .agg(["size", "nunique"])
+    return any(policy.too_small(int(n), int(k)) for n, k in zip(sizes["size"], sizes["nunique"]))
 
 
 def shown(table: pd.DataFrame, metric: str, group) -> bool:

@@ -17,10 +17,13 @@ import pandas as pd
 
 from . import design, paths
 from .codebook import Metric
+from .disclosure import CLASS_NOT_SHOWN, Policy, hide, small_weighting_class
 
 UNWEIGHTED = "unweighted"
 WEIGHTED_COLUMNS = ["metric", "label", "n", "unweighted_pct", "weighted_pct", "ci_low", "ci_high",
                     "deff", "n_eff", "difference"]
+# added where there are weighted shares (the unweighted run's empty table keeps its header)
+GATE_COLUMNS = ["suppressed", "note"]
 DIAGNOSTIC_COLUMNS = ["weighting", "frame", "margins", "n", "kish_deff", "n_eff", "weight_min",
                       "weight_max", "weight_ratio"]
 
@@ -100,12 +103,14 @@ def diagnostics(weights: np.ndarray | None, frame_path: str = "",
 
 
 def weighted_shares(frame: pd.DataFrame, metrics: list[Metric], weights: np.ndarray,
-                    indicator, level: float = 0.95) -> pd.DataFrame:
+                    indicator, policy: Policy, classes: list[str],
+                    level: float = 0.95) -> pd.DataFrame:
     """Each metric's unweighted and weighted share of the whole sample, the weighted one with an
     interval on its effective sample size (design effect of clustering and weighting together,
-    institutions as clusters, weights fixed)."""
+    institutions as clusters, weights fixed). A metric with a weighting class (respondents of
+    its base sharing the frame's levels of `classes`) under the thresholds keeps its n only."""
     codes = design.clusters(frame)
-    rows = []
+    rows, small = [], []
     for m in metrics:
         y = indicator(frame, m).to_numpy()
         base = ~np.isnan(y)
@@ -117,19 +122,23 @@ def weighted_shares(frame: pd.DataFrame, metrics: list[Metric], weights: np.ndar
         rows.append({"metric": m.id, "label": m.label, "n": n, "unweighted_pct": 100 * raw,
                      "weighted_pct": 100 * p, "ci_low": 100 * float(low),
                      "ci_high": 100 * float(high), "deff": deff, "n_eff": n / deff,
-                     "difference": 100 * (p - raw)})
-    return pd.DataFrame(rows, columns=WEIGHTED_COLUMNS)
+                     "difference": 100 * (p - raw), "suppressed": False, "note": ""})
+        small.append(small_weighting_class(frame, classes, base, policy))
+    out = hide(pd.DataFrame(rows, columns=WEIGHTED_COLUMNS + GATE_COLUMNS), small)
+    out.loc[out["suppressed"], "note"] = CLASS_NOT_SHOWN
+    return out
 
 
 def analyse(frame: pd.DataFrame, frame_path: str, metrics: list[Metric], indicator,
-            level: float = 0.95) -> tuple[pd.DataFrame, pd.DataFrame]:
+            policy: Policy, level: float = 0.95) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The weighting step of a run: without a frame (`frame_path` empty) the diagnostics say
     "unweighted" and there are no weighted shares; with one, the respondents are raked to its
-    margins and the headline shares are given weighted beside unweighted."""
+    margins and the headline shares are given weighted beside unweighted, where the disclosure
+    policy lets every weighting class be shown."""
     if not frame_path:
         return diagnostics(None), pd.DataFrame(columns=WEIGHTED_COLUMNS)
     population = read_frame(paths.resolve(frame_path))
     targets = margins(population)
     weights = rake(frame, targets)
     return (diagnostics(weights, paths.relative(paths.resolve(frame_path)), list(targets)),
-            weighted_shares(frame, metrics, weights, indicator, level))
+            weighted_shares(frame, metrics, weights, indicator, policy, list(targets), level))
