@@ -34,7 +34,7 @@ top_combinations = 10
 import pandas as pd
 
 from microcred import barriers, codebook, countries, dataset, design, estimate, outputs, plots
-from microcred.disclosure import Policy
+from microcred.disclosure import NOT_SHOWN, Policy
 from microcred.params import check_choice
 
 cb = codebook.load("leaders")
@@ -219,7 +219,8 @@ ax.set_xlabel(f"Leaders at non-offering institutions naming it among the top thr
 plots.save_figure(fig, "growth_considerations",
     f"{growth['label'].iat[0]} leads the growth considerations ({growth['pct'].iat[0]:.0f}%)"
     if growth["pct"].notna().any() else policy.cannot_show("Growth considerations"),
-    f"Leaders at institutions not offering micro-credentials who answered (n={int(growth['n'].iat[0]):,}); "
+    "Leaders at institutions not offering micro-credentials who answered (n="
+    + (f"{int(growth['n'].iat[0]):,}" if pd.notna(growth["n"].iat[0]) else NOT_SHOWN) + "); "
     "up to three could be named.")
 
 # %%

@@ -265,3 +265,77 @@ def release(leaders, employers, cb, cb_employers, policy: Policy, focus_region: 
         "barrier_combinations": barriers.combinations(x, labels, top, policy, inst),
     }
     return {k: drop_internal(v) for k, v in tables.items()}
+
+
+# --------------------------------------------------------------------------- bounds
+
+def bounds_leaks(frame: pd.DataFrame, cb, tables: dict[str, pd.DataFrame]) -> list:
+    """Hidden cells of a parent metric (one whose answer is another metric's base, e.g.
+    offers_mc) whose count every released number pins to one value, bounds included: the count
+    of each answer per finest cell is unknown (>= 0, summing to the cell's size); shown counts are
+    equalities; the n of a child metric (its base: the parent's answer, minus who skipped) is at
+    most that answer's count in the group, shown or as the rest of a comparison. A linear
+    programme gives the least and greatest count of each hidden cell; equal means worked back."""
+    from scipy.optimize import linprog
+
+    ids = {m.id for m in cb.metrics}  # read from the codebook, not from the gate it checks
+    parents = {m.id: column for m in cb.metrics for column, _ in m.among if column in ids}
+    est = tables["estimates"]
+    est = est[est["group_type"].isin(["all", "region", "country"])]
+    leaks = []
+    for parent in sorted(set(parents.values())):
+        metric = cb.metric(parent)
+        children = {m.id: dict(m.among)[parent] for m in cb.metrics if parents.get(m.id) == parent}
+        answered = frame[metric.column].notna().to_numpy()
+        sub = frame.loc[answered]
+        labels = list(cb.labels(metric.column))
+        keys = list(est.loc[est["metric"].isin([parent, *children]), ["group_type", "group"]]
+                    .drop_duplicates().itertuples(index=False, name=None))
+        member = np.array([np.ones(len(sub), bool) if t == "all" else
+                           sub[t].astype(object).eq(g).to_numpy() for t, g in keys])
+        signature, atom = np.unique(member.T, axis=0, return_inverse=True)
+        size = np.bincount(atom.ravel(), minlength=len(signature))
+        k, width = len(signature), len(labels)
+
+        def count_of(vector, answers):  # coefficients of the count of `answers` over atoms
+            row = np.zeros(k * width)
+            for a in answers:
+                row[labels.index(a)::width] = vector
+            return row
+
+        a_eq = [np.kron(np.eye(k), np.ones(width))]  # each atom's answers sum to its size
+        b_eq, a_ub, b_ub = [size.astype(float)], [], []
+        for i, (t, g) in enumerate(keys):
+            v = signature[:, i].astype(float)
+            cells = est[est["group_type"].eq(t) & est["group"].astype(str).eq(str(g))]
+            own = cells[cells["metric"].eq(parent) & cells["count"].notna()]
+            if len(own):
+                a_eq.append(count_of(v, metric.numerator)[None])
+                b_eq.append([float(own["count"].iat[0])])
+            for child, answer in children.items():
+                n = cells.loc[cells["metric"].eq(child), "n"].dropna()
+                if len(n):  # n of the child <= count of the answer in the group
+                    a_ub.append(-count_of(v, [answer]))
+                    b_ub.append(-float(n.max()))
+            for name in COMPARISONS:  # the child's n in the group and in the rest
+                comp = tables.get(name)
+                if comp is None or t not in ("region", "country"):
+                    continue
+                hit = comp[comp["group"].astype(str).eq(str(g)) & comp["metric"].isin(list(children))]
+                for r in hit.itertuples():
+                    for n, vec in ((r.n_group, v), (r.n_rest, 1 - v)):
+                        if pd.notna(n):
+                            a_ub.append(-count_of(vec, [children[r.metric]]))
+                            b_ub.append(-float(n))
+        a_eq, b_eq = np.vstack(a_eq), np.concatenate(b_eq)
+        ub = dict(A_ub=np.vstack(a_ub), b_ub=np.array(b_ub)) if a_ub else {}
+        for i, (t, g) in enumerate(keys):
+            cell = est[est["metric"].eq(parent) & est["group_type"].eq(t) & est["group"].astype(str).eq(str(g))]
+            if cell.empty or pd.notna(cell["count"].iat[0]) or not signature[:, i].any():
+                continue
+            c = count_of(signature[:, i].astype(float), metric.numerator)
+            low = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs", **ub)
+            high = linprog(-c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs", **ub)
+            if low.status == 0 and high.status == 0 and np.ceil(low.fun - 1e-6) >= np.floor(-high.fun + 1e-6):
+                leaks.append((parent, f"{t} {g}: count {round(low.fun)} worked back from bounds"))
+    return leaks

@@ -75,3 +75,40 @@ def test_the_audit_finds_a_planted_leak(data):
                            credit])
     leaks = audit.audit(leaders, cb, {**tables, "barriers_by_situation": situation}, policy)
     assert ("barrier_awareness", "offering, credit question skipped") in leaks
+
+
+# The reviewer's two scenarios: a hidden offers_mc cell whose Yes and No counts came back from the
+# n of the metrics asked among offering (or non-offering) institutions.
+SCENARIOS = {"one small region": (30, "Europe", 22), "threshold 32, focus Europe": (32, "Europe", None)}
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_no_hidden_offer_share_comes_back_from_the_n_of_conditional_metrics(data, scenario):
+    leaders, employers, cb, cbe = data
+    threshold, focus_region, keep = SCENARIOS[scenario]
+    if keep:
+        leaders = small_region(leaders, keep=keep)
+    policy = Policy(threshold, 5)
+    tables = audit.release(leaders, employers, cb, cbe, policy, focus_region)
+    est = tables["estimates"]
+    hidden_offer = est[est["metric"].eq("offers_mc") & est["suppressed"]
+                       & est["group_type"].isin(["region", "country"])]
+    assert not hidden_offer.empty  # the scenario does hide an offer share
+    for r in hidden_offer.itertuples():  # the rule: children hidden with their parent, n too
+        children = est[est["group"].eq(r.group) & est["base"].str.contains("offers_mc")]
+        assert children["suppressed"].all() and children["n"].isna().all()
+    assert audit.bounds_leaks(leaders, cb, tables) == []
+
+
+def test_the_bounds_audit_finds_the_n_leak(data):
+    """Giving the hidden children their n back (as before the rule) pins Europe's offer count."""
+    leaders, employers, cb, cbe = data
+    leaders = small_region(leaders, keep=22)
+    policy = Policy(30, 5)
+    tables = audit.release(leaders, employers, cb, cbe, policy, "Europe")
+    est = tables["estimates"].copy()
+    truth = estimate.release_table(leaders, cb, sorted(set(leaders["region"])), 0.95, Policy(1, 1, off=True))
+    n = truth.set_index(["metric", "group_type", "group"])["n"]
+    est["n"] = [n.get((m, t, g), v) for m, t, g, v in zip(est["metric"], est["group_type"], est["group"], est["n"])]
+    leaks = audit.bounds_leaks(leaders, cb, {**tables, "estimates": est})
+    assert ("offers_mc", next(w for _, w in leaks if w.startswith("region Europe"))) in leaks

@@ -71,7 +71,7 @@ COLUMNS = {
     "level": "Counting unit: respondents (each leader) or institutions (each institution once).",
     "survey": "leaders or employers.",
     # shares and their intervals
-    "n": "Respondents (or institutions) in the base of the estimate.",
+    "n": "Respondents (or institutions) in the base of the estimate; empty where a hidden cell's base is an answer to another question.",
     "count": "Of them, those in the numerator; empty where suppressed.",
     "pct": "count / n in percent; empty where suppressed.",
     "mean": "Mean of the counted quantity.",
@@ -88,7 +88,7 @@ COLUMNS = {
                   "sample (no clustering), for comparison with ci_low.",
     "srs_ci_high": "Upper bound of the same simple-random-sampling interval.",
     # one group against the rest
-    "n_group": "Respondents of the group in the metric's base.",
+    "n_group": "Respondents of the group in the metric's base; empty where a hidden cell's base is an answer to another question.",
     "pct_group": "The group's share, in percent.",
     "n_rest": "Respondents of everyone else in the metric's base.",
     "pct_rest": "Everyone else's share, in percent.",

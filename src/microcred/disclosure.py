@@ -12,6 +12,11 @@ is hidden as well (secondary suppression), across all tables at once, until ever
 Derived numbers (comparisons, region-balanced shares, lift, means per group, claims) are made from
 shown cells only or hidden with them.
 
+A metric whose base is another metric's answer (the benefits among offering institutions, the plans
+among the others) has an n that counts that answer in the group: its cell is hidden wherever the
+parent metric's cell of the same group is hidden, and a hidden cell of such a metric hides its n
+too (otherwise the hidden parent's split comes back from the children's n).
+
 The thresholds come from the parameters; below a floor they are refused unless the parameters say
 explicitly that disclosure control is off for internal use."""
 
@@ -156,16 +161,28 @@ class _Groups:
 
 
 def protect(table: pd.DataFrame, frame: pd.DataFrame, policy: Policy,
-            bases: Mapping[str, pd.Series]) -> pd.DataFrame:
+            bases: Mapping[str, pd.Series], parents: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Secondary suppression over every family the table shows, for each metric, repeated until
     no family changes. `table` holds estimate rows (metric, group_type, group, n, suppressed, ...)
-    of every group type released anywhere; `bases` the metric's base (a boolean per respondent).
+    of every group type released anywhere; `bases` the metric's base (a boolean per respondent);
+    `parents` the metric whose answer a conditional base counts (e.g. offers_credit: offers_mc):
+    such a metric's cell is hidden where its parent's is, and loses its n when hidden.
     Adds `hidden_by` ('primary', 'secondary' or '')."""
     table = table.reset_index(drop=True)
+    parents = {m: p for m, p in (parents or {}).items() if p in set(table["metric"])}
     hidden = table["suppressed"].astype(bool).to_numpy().copy()
     why = np.where(hidden, "primary", "").astype(object)
     groups = _Groups(frame, table["group_type"].unique())
-    for metric, rows in table.groupby("metric", sort=False):
+    key = table["group_type"].astype(str) + "\x1f" + table["group"].astype(str)
+    by_metric = dict(list(table.groupby("metric", sort=False)))
+    # parents first, so that a child inherits its parent's final hiding
+    for metric in sorted(by_metric, key=lambda m: m in parents):
+        rows = by_metric[metric]
+        if metric in parents:
+            parent = table.index[table["metric"].eq(parents[metric])]
+            hidden_keys = set(key[parent[hidden[parent]]])
+            inherit = [i for i in rows.index if key[i] in hidden_keys and not hidden[i]]
+            hidden[inherit], why[inherit] = True, "secondary"
         base = np.asarray(bases[metric], dtype=bool)
         cells = _Cells(rows, groups, base)
         changed = True
@@ -184,8 +201,16 @@ def protect(table: pd.DataFrame, frame: pd.DataFrame, policy: Policy,
                     hidden[smallest], why[smallest] = True, "secondary"
                     changed = True
     out = hide(table, hidden)
+    out["n"] = out["n"].astype("Int64")  # whole numbers in the CSV, blank where hidden below
+    out.loc[hidden & out["metric"].isin(list(parents)).to_numpy(), "n"] = pd.NA
     out["hidden_by"] = why
     return out
+
+
+def conditional_parents(metrics) -> dict[str, str]:
+    """Metric id -> the metric whose answer its base is conditioned on (its `among` column)."""
+    ids = {m.id for m in metrics}
+    return {m.id: column for m in metrics for column, _ in m.among if column in ids}
 
 
 class _Cells:
@@ -277,16 +302,21 @@ def comparisons(table: pd.DataFrame, released: pd.DataFrame, group_type: str,
     estimates of the same metric (so the rest is the shown total minus a shown part) and the rest
     itself is large enough. Marks `hidden_by` for the methods section."""
     keys = released[released["group_type"].eq(group_type)]
-    status = {(m, str(g)): (s, w) for m, g, s, w in
+    status = {(m, str(g)): (s, w, pd.isna(n)) for m, g, s, w, n in
               zip(keys["metric"], keys["group"], keys["suppressed"],
-                  keys.get("hidden_by", pd.Series("", index=keys.index)))}
-    hidden, why = [], []
+                  keys.get("hidden_by", pd.Series("", index=keys.index)), keys["n"])}
+    hidden, why, no_n = [], [], []
     for m, g in zip(table["metric"], table["group"]):
-        s, w = status.get((m, str(g)), (True, "primary"))
+        s, w, n_hidden = status.get((m, str(g)), (True, "primary", False))
         rest_small = bool(rest_too_small(m, g)) if rest_too_small else False
         hidden.append(bool(s) or rest_small)
+        no_n.append(bool(s) and n_hidden)
         why.append(w or ("primary" if s else "") or ("secondary" if rest_small else ""))
     out = hide(table, hidden)
+    # a hidden conditional-base cell hides its n, and the rest's n (the total minus it) with it
+    sizes = [c for c in ("n_group", "n_rest") if c in out]
+    out[sizes] = out[sizes].astype("Int64")
+    out.loc[np.array(no_n, dtype=bool), sizes] = pd.NA
     out["hidden_by"] = why
     return out
 

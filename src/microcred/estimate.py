@@ -147,7 +147,8 @@ def release_table(frame: pd.DataFrame, cb: Codebook, region_order: list[str],
           for column in SITUATIONS if column != "offers_mc"],
     ]
     bases = {k: v.notna() for k, v in indicators.items()}
-    return protect(pd.concat(parts, ignore_index=True), frame, policy, bases)
+    return protect(pd.concat(parts, ignore_index=True), frame, policy, bases,
+                   disclosure.conditional_parents(metrics))
 
 
 def estimates_table(released: pd.DataFrame) -> pd.DataFrame:
@@ -236,7 +237,8 @@ def release_groups(frame: pd.DataFrame, metrics: list[Metric], by: str, groups: 
     parts = [shares(frame, metrics, level=level, policy=policy),
              shares(frame, metrics, by, by, groups=groups, level=level, policy=policy)]
     bases = {m.id: indicator(frame, m).notna() for m in metrics}
-    return protect(pd.concat(parts, ignore_index=True), frame, policy, bases)
+    return protect(pd.concat(parts, ignore_index=True), frame, policy, bases,
+                   disclosure.conditional_parents(metrics))
 
 
 def adjust(p_values: pd.Series, method: str = "holm") -> pd.Series:

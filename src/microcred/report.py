@@ -77,7 +77,7 @@ def summary(provenance: dict) -> list[str]:
     def share(metric):
         r = overall.loc[metric]
         if pd.isna(r.pct):
-            return f"{NOT_SHOWN} (n={int(r.n):,})"
+            return f"{NOT_SHOWN} (n={int(r.n):,})" if pd.notna(r.n) else NOT_SHOWN
         return f"{r.pct:.1f}% [{r.ci_low:.1f}, {r.ci_high:.1f}] of {int(r.n):,}"
 
     f = focus.loc["offers_mc"]
