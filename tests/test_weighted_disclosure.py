@@ -36,8 +36,8 @@ def attack(leaders, released, weighted, regions):
         by_region = cells[cells["group_type"].eq("region")].set_index("group")
         total = cells[cells["group_type"].eq("all")].iloc[0]
         hidden = [r for r in regions if by_region.loc[r, "suppressed"]]
-        if len(hidden) != 2:
-            continue
+        if len(hidden) != 2 or by_region.loc[hidden, "n"].isna().any():
+            continue  # (a hidden cell of a conditional base withholds its n: no equation)
         if pd.isna(row.weighted_pct):
             found[row.metric] = None
             continue
