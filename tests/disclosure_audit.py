@@ -4,7 +4,9 @@ published-figure rows, lift, combinations) is written as a linear equation over 
 counts of the finest cells the data has (respondents cross-classified by every grouping the
 outputs use); a protected group (a hidden cell, a residual such as "skipped the question", the
 rest of a comparison) is worked back exactly when its indicator lies in the row space of the
-released equations (a rank test). Used by tests/test_disclosure_audit.py."""
+released equations (a rank test). A weighted share (with a population frame) is the sum of its
+atoms' counts, each times its weight: one more equation, the weights being known to a reader who
+has the frame and the released sizes. Used by tests/test_disclosure_audit.py."""
 
 from __future__ import annotations
 
@@ -61,21 +63,40 @@ def _keys(frame: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
     return codes, pd.DataFrame(list(uniques), columns=list(KEYS))
 
 
-def audit(frame: pd.DataFrame, cb, tables: dict[str, pd.DataFrame], policy: Policy) -> list:
-    """Every protected group (metric, description) whose count the released tables determine."""
+def audit(frame: pd.DataFrame, cb, tables: dict[str, pd.DataFrame], policy: Policy,
+          weights: np.ndarray | None = None) -> list:
+    """Every protected group (metric, description) whose count the released tables determine;
+    `weights` (one per respondent) where the tables include weighted_estimates (the weighting
+    classes must be unions of the atoms: frames by region and institution type are)."""
     codes, table = _keys(frame)
     leaks = []
     for metric in cb.metrics:
         base = estimate.indicator(frame, metric).notna().to_numpy()
         if base.any():
-            leaks += _audit_metric(Atoms(frame, base, codes, table), metric, tables, policy)
+            atoms = Atoms(frame, base, codes, table)
+            leaks += _audit_metric(atoms, metric, tables, policy, _weighted_row(atoms, metric.id,
+                                                                                 tables, weights))
     if "barrier_lift" in tables:
         leaks += _audit_pairs(frame, cb, tables, policy)
     return leaks
 
 
-def _audit_metric(atoms: Atoms, metric, tables, policy) -> list:
-    rows, protected = [], []
+def _weighted_row(atoms: Atoms, metric_id: str, tables, weights) -> list[np.ndarray]:
+    """The weighted share as an equation: each atom's count times its respondents' weight."""
+    table = tables.get("weighted_estimates")
+    if weights is None or table is None:
+        return []
+    hit = table[table["metric"].eq(metric_id)]
+    if hit.empty or pd.isna(hit["weighted_pct"].iat[0]):
+        return []
+    row = np.zeros(len(atoms))
+    inside = atoms.base & (atoms.position[atoms.codes] >= 0)
+    row[atoms.position[atoms.codes[inside]]] = np.asarray(weights, dtype=float)[inside]
+    return [row]
+
+
+def _audit_metric(atoms: Atoms, metric, tables, policy, extra_rows=()) -> list:
+    rows, protected = list(extra_rows), []
 
     def protect_if_small(vector, what):
         if vector.any():

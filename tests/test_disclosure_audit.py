@@ -112,3 +112,23 @@ def test_the_bounds_audit_finds_the_n_leak(data):
     est["n"] = [n.get((m, t, g), v) for m, t, g, v in zip(est["metric"], est["group_type"], est["group"], est["n"])]
     leaks = audit.bounds_leaks(leaders, cb, {**tables, "estimates": est})
     assert ("offers_mc", next(w for _, w in leaks if w.startswith("region Europe"))) in leaks
+
+
+@pytest.mark.parametrize("gated", [True, False])
+def test_weighted_shares_give_no_hidden_region_back(data, tmp_path, gated):
+    """A region-only frame with one small region: the weighted shares, gated, add no equation
+    that works a hidden region back; ungated (as before the gate) they do, and the audit says so."""
+    from microcred import weighting
+
+    leaders, employers, cb, cbe = data
+    leaders = small_region(leaders)
+    policy = Policy(30, 5)
+    frame = tmp_path / "frame.csv"
+    frame.write_text("region,count\n" + "".join(f"{r},1000\n" for r in sorted(set(leaders["region"]))))
+    tables = audit.release(leaders, employers, cb, cbe, policy, "North America")
+    headline = [cb.metric(m) for m in cb.headline_metrics]
+    _, weighted = weighting.analyse(leaders, str(frame), headline, estimate.indicator,
+                                    policy if gated else Policy(1, 1, off=True))
+    weights = weighting.rake(leaders, weighting.margins(weighting.read_frame(frame)))
+    leaks = audit.audit(leaders, cb, {**tables, "weighted_estimates": weighted}, policy, weights)
+    assert (leaks == []) == gated
