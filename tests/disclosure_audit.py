@@ -318,7 +318,8 @@ def bounds_leaks(frame: pd.DataFrame, cb, tables: dict[str, pd.DataFrame]) -> li
         size = np.bincount(atom.ravel(), minlength=len(signature))
         k, width = len(signature), len(labels)
 
-        def count_of(vector, answers):  # coefficients of the count of `answers` over atoms
+        def count_of(vector, answers, k=k, width=width, labels=labels):
+            """Coefficients of the count of `answers` over the atoms."""
             row = np.zeros(k * width)
             for a in answers:
                 row[labels.index(a)::width] = vector

@@ -6,13 +6,12 @@ from __future__ import annotations
 import base64
 import html
 import json
-from pathlib import Path
 
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
-from . import estimate, outputs, paths, pipeline, transparency
+from . import dataset, estimate, outputs, paths, pipeline, transparency
 from .disclosure import NOT_SHOWN, Policy
 
 SECTIONS = pipeline.report_sections()
@@ -138,7 +137,7 @@ def _equivalence() -> list[str]:
 def render(**context) -> str:
     """The page. Every value is escaped (file names and answers are data, never markup); only
     the sections and tables built here with escaped cells are passed as Markup."""
-    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True)
+    env = Environment(loader=FileSystemLoader(paths.TEMPLATES), autoescape=True)
     return env.get_template("report.html").render(**context)
 
 
@@ -149,7 +148,7 @@ def _verdict(holds) -> str:
 
 
 def build(params: dict) -> str:
-    provenance = json.loads(paths.PROVENANCE.read_text(encoding="utf-8"))
+    provenance = dataset.provenance()
     figures = sorted(p.stem for p in paths.FIGURES.glob("*.png"))
     tables = sorted(p.stem for p in paths.TABLES.glob("*.csv"))
     placed_f = {f for fs, _ in SECTIONS.values() for f in fs}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import outputs, paths, report
+from . import dataset, outputs, paths, report
 from .disclosure import Policy
 
 TEMPLATE = paths.TEMPLATES / "report.typ"
@@ -60,7 +60,7 @@ def table_order(tables: list[str]) -> list[str]:
 
 
 def content(params: dict) -> dict:
-    provenance = json.loads(paths.PROVENANCE.read_text(encoding="utf-8"))
+    provenance = dataset.provenance()
     figures = sorted(p.stem for p in paths.FIGURES.glob("*.png"))
     tables = sorted(p.stem for p in paths.TABLES.glob("*.csv"))
     return {

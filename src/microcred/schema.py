@@ -7,11 +7,12 @@ import pandas as pd
 import pandera.pandas as pa
 
 from .codebook import Codebook
+from .export import RESPONSE_ID
 
 
 def leaders_schema(cb: Codebook, regions: list[str]) -> pa.DataFrameSchema:
     columns = {
-        "response_id": pa.Column(str, pa.Check.str_matches(r"^R_[A-Za-z0-9]{15}$"), unique=True),
+        "response_id": pa.Column(str, pa.Check.str_matches(RESPONSE_ID.pattern), unique=True),
         "inst_id": pa.Column(str, pa.Check.str_length(16, 16)),
         "iso3": pa.Column(str, pa.Check.str_matches(r"^[A-Z]{3}$")),
         "country": pa.Column(str),

@@ -34,7 +34,8 @@ import pandas as pd
 import yaml
 
 from . import codebook as codebook_mod
-from . import countries, paths
+from . import countries, outputs, paths
+from .export import DATETIME_FORMAT
 from .markers import SYNTHETIC as MARKER  # written to ExternalReference on every record
 
 TOLERANCE = 0.0045  # a published share counts as reproduced when within this (below 0.5 pp)
@@ -571,7 +572,7 @@ def _noise(valid: pd.DataFrame, design: dict, rng) -> pd.DataFrame:
 
 
 def _finish_times(frame: pd.DataFrame) -> pd.DataFrame:
-    fmt = "%Y-%m-%d %H:%M:%S"
+    fmt = DATETIME_FORMAT
     end = frame["start"] + pd.to_timedelta(frame["Duration (in seconds)"], unit="s")
     frame["StartDate"] = frame["start"].dt.strftime(fmt)
     frame["EndDate"] = end.dt.strftime(fmt)
@@ -692,16 +693,9 @@ def to_csv_bytes(frame: pd.DataFrame, header: list[list[str]] | None = None) -> 
 def write_exports(leaders: Path = paths.LEADERS_EXPORT, employers: Path = paths.EMPLOYERS_EXPORT,
                   seed: int | None = None, size: int | None = None) -> None:
     cb = codebook_mod.load("leaders")
-    _write_atomic(leaders, to_csv_bytes(leaders_export(seed, size=size), list(header_rows(cb))))
+    outputs.write_bytes(leaders, to_csv_bytes(leaders_export(seed, size=size), list(header_rows(cb))))
     if employers is not None:
-        _write_atomic(employers, to_csv_bytes(employers_export(seed)))
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+        outputs.write_bytes(employers, to_csv_bytes(employers_export(seed)))
 
 
 EXAMPLE = paths.ROOT / "examples" / "qualtrics_default_ids"
@@ -721,7 +715,7 @@ def write_example_export(folder: Path = EXAMPLE, seed: int = 11) -> Path:
     frame = frame.rename(columns={ours: theirs for theirs, ours in mapping["columns"].items()})
     frame["Q_RecaptchaScore"] = "0.9"
     path = folder / "leaders_export.csv"
-    _write_atomic(path, to_csv_bytes(frame))
+    outputs.write_bytes(path, to_csv_bytes(frame))
     return path
 
 
