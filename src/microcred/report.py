@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader
@@ -163,7 +164,7 @@ def build(params: dict) -> str:
         subtitle=subtitle(provenance, params),
         synthetic=provenance["synthetic"], summary=summary(provenance),
         disclosure_off=policy.off, methods=methods(provenance, params),
-        hidden=Markup(hidden_table()), limitations=LIMITATIONS,
+        hidden=Markup(hidden_table()), limitations=limitations(),
         transparency=Markup(statement_html(provenance, params)),
         sections={k: Markup(v) for k, v in sections.items()},
         files=[f"figures/{f}.png" for f in figures] + [f"tables/{t}.csv" for t in tables])
@@ -182,61 +183,32 @@ def methods(provenance: dict, params: dict) -> list[str]:
     if provenance["synthetic"]:  # the reconstruction's own targets describe how it was made
         targets = pd.read_csv(paths.RECONSTRUCTION_TARGETS, keep_default_na=False)
         counts = targets["flag"].value_counts()
-        text.append(
-            "The survey's respondent-level data is not public. The default data is a synthetic "
-            "reconstruction (src/microcred/synth.py): raw exports in a survey platform's format, "
-            "generated from a seed, whose cleaned analysis reproduces every published figure with a "
-            f"base the instrument defines. It meets {counts.get('published', 0)} published targets "
-            f"and {counts.get('assumed', 0)} assumed ones (values the report does not publish, such "
-            "as North America on the enrollment item or the cost barrier), listed with their flag "
-            "in data/external/reconstruction_targets.csv. Assumed shares move a little so that the "
-            "published ones hold. The raw exports carry realistic noise that cleaning removes: "
-            "previews, spam, partial responses, repeat submissions, speeders and unidentifiable "
-            "countries.")
-    text += [
-        "Cleaning applies the instrument's validity rules in order (previews and spam; unfinished "
-        "responses; repeat submissions of one person, keeping the latest; speeders under "
-        f"{provenance['speeder_fraction']:.2f} of the median duration; countries that cannot "
-        "be identified). Every removed record is kept with its reason; clean plus rejected equals "
-        "raw. Names, e-mails, IP addresses, coordinates, institution names and free text never "
-        "leave the cleaning step; institutions are identified by a keyed hash.",
-        "Leaders are clustered in institutions, so variances are computed with institutions as "
-        "clusters (Taylor linearisation; estimates.csv gives each share's design effect deff and "
-        "effective sample size n_eff = n / deff). Shares carry Wilson intervals on the effective "
-        "sample size (a design effect below 1 is not credited); the simple-random-sampling "
-        "interval stays beside them. A group is compared with the rest of the sample: a "
-        "difference in percentage points, with a design-adjusted Wald test and its interval from "
-        "the same standard error (Agresti-Caffo adjusted shares, each group's variance times its "
-        "design effect), so a test and its interval never disagree; and Cohen's h. p-values are "
-        "adjusted by Holm's method within confirmatory families and by Benjamini-Hochberg across "
-        "exploratory grids. A claim of similarity (within X points) is tested by two one-sided "
-        "tests at +-X points. Pairs of barriers are ranked by the lower bound of their lift's "
-        "interval. Multi-select shares are of respondents who answered the question.",
-        _weighting_method(),
-        f"Disclosure control (one rule, src/microcred/disclosure.py): {Policy.from_params(params).rule}. "
-        "A hidden cell keeps its group and n and loses every other value (primary suppression). "
-        "Within every total and its parts that the outputs show together (all and its regions, "
-        "offer groups, institution types and roles; a region and its countries; offering "
-        "institutions and their credit groups; a group and the rest), what the shown parts leave "
-        "of a shown total (including those who skipped a question) must be empty or large enough; "
-        "otherwise the smallest shown part is hidden too (secondary suppression), across all "
-        "tables at once. Comparisons, region-balanced shares (averaging shown regions only), "
-        "lift, means per group, combinations, figures and claims are made from shown cells only; "
-        "countries appear only above the threshold. The table below counts the cells each output "
-        "hides.",
-    ]
-    return text
+        text += prose("reconstruction", published=counts.get("published", 0),
+                      assumed=counts.get("assumed", 0))
+    return (text + prose("cleaning", speeder_fraction=provenance["speeder_fraction"])
+            + prose("inference") + _weighting_method()
+            + prose("disclosure", rule=Policy.from_params(params).rule))
 
 
-def _weighting_method() -> str:
+def _weighting_method() -> list[str]:
     w = pd.read_csv(paths.TABLES / "weighting_diagnostics.csv", keep_default_na=False).iloc[0]
     if w["weighting"] == "unweighted":
-        return ("Weighting: none. Every share is unweighted (no population frame was given); the "
-                "region-balanced shares show how much the sample's make-up weighs.")
-    return (f"Weighting: respondents raked to the margins ({w['margins']}) of the population frame "
-            f"{w['frame']}; Kish weighting design effect {float(w['kish_deff']):.2f}, effective n "
-            f"{float(w['n_eff']):,.0f}, weights from {float(w['weight_min']):.2f} to "
-            f"{float(w['weight_max']):.2f} times their mean (tables/weighted_estimates.csv).")
+        return prose("unweighted")
+    return prose("weighted", margins=w["margins"], frame=w["frame"],
+                 **{k: float(w[k]) for k in ("kish_deff", "n_eff", "weight_min", "weight_max")})
+
+
+def limitations() -> list[str]:
+    return prose("limitations")
+
+
+def prose(block: str, **values) -> list[str]:
+    """The paragraphs of one block of templates/report_text.j2 with these values, as plain text
+    (not autoescaped: the page escapes it once, the PDF gets it as data)."""
+    env = Environment(loader=FileSystemLoader(paths.TEMPLATES), autoescape=False)
+    text = getattr(env.get_template("report_text.j2").module, block)(**values)
+    return [" ".join(line.strip() for line in paragraph.splitlines())
+            for paragraph in re.split(r"\n\s*\n", text.strip())]
 
 
 def statement_html(provenance: dict, params: dict) -> str:
@@ -268,16 +240,3 @@ def hidden_counts() -> pd.DataFrame:
                              "secondary": counts["secondary"]})
     return pd.DataFrame(rows, columns=["output", "primary", "secondary"])
 
-
-LIMITATIONS = [
-    "The survey is an opt-in sample of leaders close to one provider of micro-credentials; it is "
-    "not a probability sample of institutions and no weighting can remove that selection.",
-    "Intervals and tests describe sampling precision, with institutions as clusters; they do not "
-    "cover self-selection, non-response, coverage or measurement error.",
-    "The United States and India supply a large part of the sample, so unweighted 'global' shares "
-    "lean toward them; the region-balanced shares show by how much.",
-    "Several leaders of one institution may answer; institution facts are resolved once per "
-    "institution, opinions are kept at the respondent level.",
-    "The question wording, answer scales and bases were inferred from press coverage; where "
-    "sources disagree, the reading used is documented in data/external/published_figures.csv.",
-]

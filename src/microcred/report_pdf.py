@@ -71,7 +71,7 @@ def content(params: dict) -> dict:
         "summary": report.summary(provenance),
         "methods": report.methods(provenance, params),
         "hidden": text_table(report.hidden_counts()),
-        "limitations": report.LIMITATIONS,
+        "limitations": report.limitations(),
         "sections": sections(figures, text_table(report.statement_table(provenance, params))),
         "tables": [table(t) for t in table_order(tables)],
     }
