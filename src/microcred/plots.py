@@ -50,7 +50,10 @@ def save_figure(fig, name: str, title: str, caption: str):
     from IPython.display import Image
 
     note = f"{caption} {SYNTHETIC_NOTE}" if _state["synthetic"] else caption
-    fig.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=11)
+    # wrapped to the figure's width (about ten bold 11-pt characters an inch), so a long
+    # computed title never runs off a slide
+    wrapped = "\n".join(textwrap.wrap(title, int(fig.get_figwidth() * 10)))
+    fig.suptitle(wrapped, x=0.01, ha="left", fontweight="bold", fontsize=11)
     fig.supxlabel("\n".join(textwrap.wrap(note, 125)), x=0.01, ha="left", fontsize=7.5,
                   color="#444444")
     png, svg = io.BytesIO(), io.BytesIO()
