@@ -31,7 +31,11 @@ def tracked_names() -> set[str]:
 
 
 def is_file_in_repository(reference: str, cited_in: Path) -> bool:
-    return any((base / reference).exists() for base in (paths.ROOT, cited_in.parent))
+    """The target exists and lies inside the checkout: a path that climbs out of it (`../x.md`)
+    is missing for a user who cloned only the repository, whatever sits beside it here."""
+    root = paths.ROOT.resolve()
+    targets = ((base / reference).resolve() for base in (paths.ROOT, cited_in.parent))
+    return any(t.exists() and t.is_relative_to(root) for t in targets)
 
 
 def missing_references(path: Path, names: set[str]) -> list[str]:
