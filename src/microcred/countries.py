@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from . import paths
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 
@@ -40,26 +41,58 @@ def fold(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", plain).split())
 
 
-_FOLDED: dict[str, str] = {}  # distinct value -> fold(value), kept across calls
-
-
 def fold_unique(values: pd.Series) -> pd.Series:
-    """fold() of every value, computed once per distinct value with vectorised string methods
-    and remembered (cleaning folds institution names twice); missing values fold to ''."""
+    """fold() of every value, computed once per distinct value; missing values fold to ''."""
+    import pandas as pd
+
+    codes, folded = fold_codes(values)
+    return pd.Series(folded[codes], index=values.index)
+
+
+def fold_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct folds of `values` (each distinct value folded once; for a categorical, each
+    category in use) and each value's code into them: `folded[codes]` is fold() of every value,
+    '' for a missing one. Nothing is remembered between calls."""
     import numpy as np
     import pandas as pd
 
-    if isinstance(values.dtype, pd.CategoricalDtype):  # each category once, then by code
-        folded = fold_unique(pd.Series(values.cat.categories, dtype=object)).to_numpy(object)
-        return pd.Series(np.append(folded, "")[values.cat.codes], index=values.index)
-    new = pd.Series([v for v in values.dropna().unique() if v not in _FOLDED], dtype=object)
-    if len(new):
-        plain = new.where(new.map(str.isascii).astype(bool))  # nothing to decompose: skip it
-        accented = new[plain.isna()].str.normalize("NFKD").str.replace(COMBINING, "", regex=True)
-        folded = (plain.fillna(accented).str.casefold().str.replace(r"[^\w]+", " ", regex=True)
-                  .str.strip())
-        _FOLDED.update(zip(new, folded))
-    return values.map(_FOLDED).fillna("")
+    codes, distinct = _distinct(values)
+    fold_of, folds = pd.factorize(np.append(_fold_many(distinct), ""))  # spellings fold alike
+    return fold_of[codes], folds  # code -1 (missing) takes the last entry: ''
+
+
+def _distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes into the distinct values (-1 where missing) and those values: a categorical's
+    categories that occur (a filtered frame keeps every category of the file), else factorised."""
+    import numpy as np
+    import pandas as pd
+
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return pd.factorize(values)
+    codes = values.cat.codes.to_numpy()
+    used = np.flatnonzero(np.bincount(codes + 1, minlength=len(values.cat.categories) + 1)[1:])
+    renumber = np.full(len(values.cat.categories) + 1, -1)  # last entry: code -1 stays -1
+    renumber[used] = np.arange(len(used))
+    return renumber[codes], values.cat.categories.to_numpy(object)[used]
+
+
+def _fold_many(texts) -> np.ndarray:
+    """fold() of each text. Text in plain ASCII (nearly every name) folds in Arrow: nothing to
+    decompose, case folding is lowering, and `\\w` is [a-z0-9_] there. Other text takes the
+    Unicode path in pandas."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.array(texts, type=pa.string())
+    plain = pc.string_is_ascii(text).to_numpy(zero_copy_only=False)
+    folded = pc.utf8_trim(pc.replace_substring_regex(pc.ascii_lower(text), r"[^a-z0-9_]+", " "), " ")
+    out = folded.to_numpy(zero_copy_only=False)
+    if not plain.all():
+        other = pd.Series(texts, dtype=object)[~plain]
+        out[~plain] = (other.str.normalize("NFKD").str.replace(COMBINING, "", regex=True)
+                       .str.casefold().str.replace(r"[^\w]+", " ", regex=True).str.strip()).to_numpy()
+    return out
 
 
 COMBINING = "[" + "".join(chr(c) for c in range(0x300, 0x370)) + "\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
