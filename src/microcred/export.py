@@ -89,6 +89,7 @@ def read_export(path, survey: str = "leaders", mapping: Mapping | None = None) -
     export = Export(path, data, dict(zip(ids, table.questions)), dict(zip(ids, table.import_ids)),
                     table.header_rows, table.rows, malformed)
     _validate(export, cb, mapping)
+    pa.default_memory_pool().release_unused()  # Arrow's pool keeps what it freed otherwise
     return export
 
 
@@ -139,23 +140,36 @@ def _read_csv(path: Path, cb, mapping=None) -> Table:
                               f"row 1 has {width}: the header rows are damaged", row=number + 1)
     ids = [(mapping.columns.get(c) if mapping else None) or c for c in header[0]]
     data, rows, malformed = _records(path, n_header, width, _categorical(ids, cb),
-                                     _parsed_kinds(ids, cb))
+                                     _parsed_kinds(ids, cb), _arrow_text(ids, cb))
     questions = header[1] if n_header == 3 else []
     imports = [_import_id(v) for v in header[2]] if n_header == 3 else []
     return Table(header[0], data, n_header, questions, imports, rows, malformed)
 
 
 TEXT_KINDS = ("datetime", "number", "response_id")  # parsed or checked value by value
-TEXT_COLUMNS = ("IPAddress", "RecipientEmail")  # compared as text by the rule on repeats
+PER_RESPONDENT = ("IPAddress", "RecipientEmail", "LocationLatitude", "LocationLongitude")
 
 
 def _categorical(ids: list[str], cb) -> frozenset[int]:
     """Positions of the columns read as categories: every column whose values repeat (answers
     from a list, countries, institutions, names), so that each distinct value is held, checked
     and folded once."""
-    kinds = {item["id"]: item["kind"] for item in [*cb.export_metadata, *cb.questions]}
+    kinds = _kinds(cb)
     return frozenset(i for i, c in enumerate(ids)
-                     if kinds.get(c) not in TEXT_KINDS and c not in TEXT_COLUMNS)
+                     if kinds.get(c) not in TEXT_KINDS and c not in PER_RESPONDENT)
+
+
+def _arrow_text(ids: list[str], cb) -> frozenset[int]:
+    """Positions of the columns with a value of its own per respondent (ResponseId, IP address,
+    e-mail, coordinates): they stay Arrow strings (`pd.ArrowDtype`), checked and compared by
+    Arrow's kernels, instead of becoming a million Python strings each."""
+    kinds = _kinds(cb)
+    return frozenset(i for i, c in enumerate(ids)
+                     if kinds.get(c) == "response_id" or c in PER_RESPONDENT)
+
+
+def _kinds(cb) -> dict[str, str]:
+    return {item["id"]: item["kind"] for item in [*cb.export_metadata, *cb.questions]}
 
 
 def _parsed_kinds(ids: list[str], cb) -> dict[int, str]:
@@ -183,19 +197,17 @@ def _parsed(table: pa.Table, parse: dict[int, str]) -> pa.Table:
     return table
 
 
-FIELDS = ((5, pc.month), (8, pc.day), (11, pc.hour), (14, pc.minute), (17, pc.second))
+WRITTEN_IN_FULL = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$"  # DATETIME_FORMAT, every field padded
 
 
 def _datetime(column):
-    """Arrow's strptime rolls 30 February over to March: a column counts as parsed only where
-    every value is written in full ('2024-05-06 09:30:00', 19 characters) and each of its fields
-    reads back unchanged; anything else (a non-padded date too) is left to pandas."""
-    value = pc.strptime(column, format=DATETIME_FORMAT, unit="s")
-    same = pc.equal(pc.binary_length(column), 19)
-    for start, part in FIELDS:
-        written = pc.cast(pc.utf8_slice_codeunits(column, start, start + 2), pa.int64())
-        same = pc.and_(same, pc.equal(written, part(value)))
-    return value.cast(pa.timestamp("ns")) if pc.all(same).as_py() in (True, None) else None
+    """A column counts as parsed only where every value is written in full ('2024-05-06
+    09:30:00'); Arrow's cast then checks each field's range (it refuses 30 February, where its
+    strptime would roll over to March). Anything else (a non-padded date too) is left to
+    pandas."""
+    if pc.all(pc.match_substring_regex(column, WRITTEN_IN_FULL)).as_py() not in (True, None):
+        return None
+    return pc.cast(column, pa.timestamp("s")).cast(pa.timestamp("ns"))
 
 
 def _number(column):
@@ -277,11 +289,13 @@ def _header_row_count(path: Path, header: list[list[str]], cb) -> int:
     return 1
 
 
-def _records(path: Path, n_header: int, width: int, categorical=frozenset(), parse=None):
+def _records(path: Path, n_header: int, width: int, categorical=frozenset(), parse=None,
+             arrow_text=frozenset()):
     """The data records, parsed by Arrow's CSV reader (quoted newlines included). A record with
     another number of fields than the header is set aside with its row (Arrow hands each one
     over instead of padding it). Columns numbered in `categorical` (answers from a short list)
-    arrive as categories: their few distinct values are checked, folded and grouped once."""
+    arrive as categories: their few distinct values are checked, folded and grouped once; those
+    in `arrow_text` as Arrow strings."""
     scan = _scan(path)
     if scan.ends_in_quote:
         raise _unterminated_quote(path, scan.last_quote)
@@ -294,15 +308,25 @@ def _records(path: Path, n_header: int, width: int, categorical=frozenset(), par
         raise ExportError(path, f"{len(malformed)} of {total} records have another number of "
                           f"fields than the header's {width} (this one has {len(fields)}): the "
                           "header row or the file is damaged", row=row)
-    table = _parsed(table, parse or {})
-    data = table.to_pandas(split_blocks=True, self_destruct=True)  # Arrow's buffers freed as
-    del table  # each column is converted
-    pa.default_memory_pool().release_unused()  # and handed back to the system, not kept pooled
-    data.columns = range(width)
+    data = _to_pandas(_parsed(table, parse or {}), arrow_text)
     if not malformed:
         return data, None, []
     rows = np.setdiff1d(np.arange(n_header + 1, n_header + 1 + total), [r for r, _ in malformed])
     return data, rows, malformed
+
+
+def _to_pandas(table: pa.Table, arrow_text) -> pd.DataFrame:
+    """The table as pandas, columns numbered; those in `arrow_text` keep their Arrow strings."""
+    kept = {i: pd.arrays.ArrowExtensionArray(table.column(i)) for i in sorted(arrow_text)}
+    rest = table.drop_columns([table.column_names[i] for i in kept])
+    del table
+    data = rest.to_pandas(split_blocks=True, self_destruct=True)  # Arrow's buffers freed as
+    del rest  # each column is converted
+    pa.default_memory_pool().release_unused()  # and handed back to the system, not kept pooled
+    data.columns = [i for i in range(len(data.columns) + len(kept)) if i not in kept]
+    for i, values in kept.items():  # in order of position, so each lands in its place
+        data.insert(i, i, values)
+    return data
 
 
 BLOCK_BYTES = 1 << 24  # Arrow parses in blocks; a record longer than one is read again in larger
@@ -348,16 +372,15 @@ class _Scan:
 
 
 def _scan(path: Path, chunk: int = 1 << 24) -> _Scan:
-    """One vectorised pass over the bytes: a file ends inside a quoted field when it holds an
-    odd number of quote characters (an escaped quote is a pair) and the last one opens a field."""
+    """One pass over the bytes: a file ends inside a quoted field when it holds an odd number of
+    quote characters (an escaped quote is a pair) and the last one opens a field."""
     inside, last_quote, before, tail, offset = 0, -1, b"", b"", 0
     with open(path, "rb") as f:
         while block := f.read(chunk):
-            quotes = np.flatnonzero(np.frombuffer(block, np.uint8) == 34)
-            if len(quotes):
-                last = int(quotes[-1])
+            last = block.rfind(b'"')
+            if last >= 0:
                 last_quote, before = offset + last, block[last - 1 : last] if last else tail
-            inside = (inside + len(quotes)) & 1
+            inside = (inside + block.count(b'"')) & 1
             tail, offset = block[-1:], offset + len(block)
     opens_field = before in (b"", b",", b"\n", b"\r") or (before, last_quote) == (b"\xbf", 3)
     return _Scan(bool(inside) and opens_field, last_quote)
@@ -464,7 +487,7 @@ def _typed_metadata(export: Export, meta: dict, cb) -> pd.Series:
         return values.isin(TRUE_VALUES)
     if kind == "response_id":
         _fail_where(export, column, ~present, "is empty; every submission has a ResponseId")
-        _fail_where(export, column, ~values.str.match(RESPONSE_ID.pattern).fillna(False),
+        _fail_where(export, column, ~_is_response_id(values),
                     "is not a ResponseId ('R_' and 15 letters or digits)")
         _fail_where(export, column, values.duplicated(keep="first"),
                     "repeats an earlier ResponseId; ResponseIds are unique per submission")
@@ -475,6 +498,16 @@ def _typed_metadata(export: Export, meta: dict, cb) -> pd.Series:
     if kind == "choice":
         _check_labels(export, column, values, cb.scales[meta["scale"]])
     return values
+
+
+def _is_response_id(values: pd.Series) -> pd.Series:
+    """Whether each value is a ResponseId. Arrow strings are matched by Arrow's regular
+    expressions; where one is refused, Python's decide for the column (their `$` also matches
+    before a final newline), so every export gets the same answer."""
+    matched = values.str.match(RESPONSE_ID.pattern).fillna(False).astype(bool)
+    if isinstance(values.dtype, pd.ArrowDtype) and not matched.all():
+        return _is_response_id(values.astype(object))
+    return matched
 
 
 def _fail_where(export: Export, column: str, bad: pd.Series, problem: str) -> None:
