@@ -13,11 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import codebook, countries
 from .codebook import Codebook
 
 Rule = Callable[[pd.DataFrame], pd.Series]
+ARROW_TEXT = pd.ArrowDtype(pa.string())  # a value per respondent: no million Python strings
 
 
 def _reasons(index: pd.Index, flagged: pd.Series, why) -> pd.Series:
@@ -65,10 +68,19 @@ def complete_responses(records: pd.DataFrame) -> pd.Series:
                     + progress[out].astype("Int64").astype(str) + "%)")
 
 
+SPACES = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"  # what str.strip() removes from ASCII text
+
+
 def email_key(emails: pd.Series) -> pd.Series:
-    """E-mails compared without case or surrounding spaces; empty ones never match."""
-    key = emails.fillna("").str.strip().str.casefold()
-    return key.where(key.ne(""))
+    """E-mails compared without case or surrounding spaces; empty ones never match. Folded by
+    Arrow where an e-mail is plain ASCII (case folding is lowering there), by Python otherwise."""
+    text = pa.array(emails, type=pa.string(), from_pandas=True)
+    key = pd.Series(pd.arrays.ArrowExtensionArray(pc.ascii_lower(pc.ascii_trim(text, SPACES))),
+                    index=emails.index)
+    other = ~pc.fill_null(pc.string_is_ascii(text), True).to_numpy(zero_copy_only=False)
+    if other.any():
+        key[other] = [e.strip().casefold() for e in emails[other]]
+    return key.where(key.ne("").fillna(False))
 
 
 def latest_submission_per_person(records: pd.DataFrame, window: str = "24h") -> pd.Series:
@@ -77,7 +89,8 @@ def latest_submission_per_person(records: pd.DataFrame, window: str = "24h") -> 
     The same person is the same non-empty e-mail, or the same IP address and institution with
     submissions within `window` of each other. Several leaders of one institution are not
     repeats: they differ in e-mail or IP address."""
-    order = records.sort_values("RecordedDate", kind="stable")
+    used = ["RecordedDate", "RecipientEmail", "IPAddress", "institution"]
+    order = records[used].sort_values("RecordedDate", kind="stable")  # these columns only
     reason = pd.Series("", index=records.index)
     by_email = email_key(order["RecipientEmail"])
     later_email = by_email.notna() & by_email.duplicated(keep="last")
@@ -124,26 +137,34 @@ class Cleaned:
 
 
 MALFORMED = "malformed records"  # step 0: set aside by the reader (see export.Export.malformed)
+# every column a rule reads: the rules see these columns only, so that keeping what a rule keeps
+# copies a few columns, and the records themselves are filtered once, at the end
+RULE_INPUTS = ("ResponseId", "Status", "Finished", "Progress", "Duration (in seconds)",
+               "RecordedDate", "RecipientEmail", "IPAddress", "institution", "country")
 
 
 def apply_rules(records: pd.DataFrame, rules: list[tuple[str, Rule]],
                 malformed: pd.DataFrame | None = None) -> Cleaned:
-    """The rules in order; records the reader set aside (`malformed`: ResponseId and reason,
-    where any) are rejected first, as step 0, so that clean + rejected = every record read."""
-    kept = records
+    """The rules in order, each on the records the earlier ones kept; records the reader set
+    aside (`malformed`: ResponseId and reason, where any) are rejected first, as step 0, so that
+    clean + rejected = every record read."""
+    inputs = records[[c for c in records.columns if c in RULE_INPUTS]]
+    rows = np.arange(len(records))  # positions of the records kept so far
     rejected, flow = [], []
     if malformed is not None and len(malformed):
         rejected.append(malformed[["ResponseId", "reason"]].assign(step=0, rule=MALFORMED))
         flow.append({"step": 0, "rule": MALFORMED, "rows_in": len(records) + len(malformed),
                      "removed": len(malformed), "rows_out": len(records)})
     for step, (name, rule) in enumerate(rules, start=1):
+        kept = inputs.iloc[rows]
         reason = rule(kept)
         out = reason.ne("")
-        rejected.append(pd.DataFrame({"ResponseId": kept.loc[out, "ResponseId"], "step": step,
-                                      "rule": name, "reason": reason[out]}))
+        rejected.append(pd.DataFrame({"ResponseId": kept.loc[out, "ResponseId"].astype(object),
+                                      "step": step, "rule": name, "reason": reason[out]}))
         flow.append({"step": step, "rule": name, "rows_in": len(kept), "removed": int(out.sum()),
                      "rows_out": int((~out).sum())})
-        kept = kept[~out]
+        rows = rows[~out.to_numpy()]
+    kept = records.iloc[rows]
     rejected = pd.concat(rejected, ignore_index=True)[["ResponseId", "step", "rule", "reason"]]
     if len(kept) + len(rejected) != len(records) + (0 if malformed is None else len(malformed)):
         raise AssertionError("records lost: clean + rejected != raw")
@@ -209,19 +230,26 @@ def provenance(leaders_export, employers_export, synthetic: bool, n_leaders: int
 
 def institution_id(names: pd.Series, key: str) -> pd.Series:
     """A stable pseudonym for each institution: a keyed hash (BLAKE2b in keyed mode, a MAC) of
-    its folded name. Without the key the names cannot be recovered by hashing guesses."""
-    folded = countries.fold_unique(names)
+    its folded name. Without the key the names cannot be recovered by hashing guesses. Each
+    distinct folded name is hashed once."""
+    codes, folded = countries.fold_codes(names)
     secret = hashlib.blake2b(key.encode(), digest_size=32).digest()  # any key length works
-    digest = {n: hashlib.blake2b(n.encode(), key=secret, digest_size=8).hexdigest()
-              for n in folded.unique()}
-    return folded.map(digest)
+    keyed = hashlib.blake2b(key=secret, digest_size=8)  # the key block hashed once, then copied
+
+    def digest(name: str) -> str:
+        mac = keyed.copy()
+        mac.update(name.encode())
+        return mac.hexdigest()
+
+    digests = pa.array([digest(n) for n in folded], type=pa.string()).take(codes)
+    return pd.Series(pd.arrays.ArrowExtensionArray(digests), index=names.index)
 
 
 def analysis_frame(kept: pd.DataFrame, cb: Codebook, resolved: pd.DataFrame, scheme: str,
                    key: str) -> pd.DataFrame:
     """Typed, pseudonymous respondent data: no personal column survives this function."""
     iso3 = kept["country"].astype(object).map(resolved.set_index("spelling")["iso3"])
-    out = pd.DataFrame({"response_id": kept["ResponseId"]}, index=kept.index)
+    out = pd.DataFrame({"response_id": kept["ResponseId"].astype(ARROW_TEXT)}, index=kept.index)
     if "institution" in kept:
         out["inst_id"] = institution_id(kept["institution"], key)
     out["iso3"] = iso3
@@ -238,20 +266,22 @@ def analysis_frame(kept: pd.DataFrame, cb: Codebook, resolved: pd.DataFrame, sch
 
 def multi_select_columns(answers: pd.Series, cb: Codebook, question: str) -> pd.DataFrame:
     """One nullable boolean per option (NA where the question was not answered), the answered
-    flag, and the number of options chosen. Parses each distinct answer once."""
+    flag, and the number of options chosen. Parses and counts each distinct answer once."""
     codes, distinct = pd.factorize(answers)  # code -1: not answered
     chosen = [{p.strip() for p in str(d).split(",")} for d in distinct]
     answered = codes >= 0
     cols = {f"{question}_answered": pd.Series(answered, index=answers.index)}
     metrics = cb.metrics_of(question)
+    exclusive = cb.question(question).get("exclusive")
+    counted = np.zeros(len(distinct) + 1, dtype=np.int64)  # last: not answered
     for metric in metrics:
-        flags = np.array([metric.label in c for c in chosen] + [False])  # last: not answered
+        flags = np.array([metric.label in c for c in chosen] + [False])
         cols[metric.id] = pd.array(flags[codes], dtype="boolean")
         cols[metric.id][~answered] = pd.NA
-    frame = pd.DataFrame(cols, index=answers.index)
-    substantive = [m.id for m in metrics if m.label != cb.question(question).get("exclusive")]
-    frame[f"{question}_count"] = frame[substantive].sum(axis=1).astype("Int64").where(answered)
-    return frame
+        counted += flags * (metric.label != exclusive)  # the substantive options chosen
+    cols[f"{question}_count"] = pd.array(counted[codes], dtype="Int64")
+    cols[f"{question}_count"][~answered] = pd.NA
+    return pd.DataFrame(cols, index=answers.index)
 
 
 INSTITUTION_FACTS = ("offers_mc", "offers_credit")  # facts about the institution, not opinions
@@ -270,7 +300,7 @@ def institution_facts(clean: pd.DataFrame, cb: Codebook, facts=INSTITUTION_FACTS
         ["inst_id", "_rank", "response_id"], kind="stable")
     base = by_seniority.groupby("inst_id", sort=True).agg(
         iso3=("iso3", "first"), country=("country", "first"), region=("region", "first"),
-        n_leaders=("response_id", "size"))
+        n_leaders=("response_id", "size")).astype({"n_leaders": "int64"})  # not Arrow's int
     for fact in facts:
         answered = by_seniority.dropna(subset=[fact])
         counts = answered.groupby(["inst_id", fact], observed=True).size().rename("votes").reset_index()
