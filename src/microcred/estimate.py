@@ -75,15 +75,26 @@ def shares(frame: pd.DataFrame, metrics: list[Metric], by: str | None = None,
             n_inst = policy.min_institutions
             if n_g < policy.min_institutions * per_institution:
                 n_inst = len(np.unique(inst[base & (codes == g)])) if n_g else 0
-            rows.append(_row(metric, group_type, group, n_g, int(count[g]) if n_g else 0, level))
+            rows.append(_row(metric, group_type, group, n_g, int(count[g]) if n_g else 0))
             rows[-1]["suppressed"] = policy.too_small(n_g, n_inst)
             variances.append(est["variance"][g] if n_g else np.nan)
-    table = with_design(pd.DataFrame(rows, columns=ESTIMATE_COLUMNS), np.array(variances), level)
+    table = with_wilson(pd.DataFrame(rows, columns=ESTIMATE_COLUMNS), level)
+    table = with_design(table, np.array(variances), level)
     return hide(table, table["suppressed"])
 
 
+def with_wilson(table: pd.DataFrame, level: float) -> pd.DataFrame:
+    """The Wilson interval of every row with respondents, computed for all rows at once."""
+    n, count = table["n"].to_numpy(), table["count"].to_numpy()
+    some = n > 0
+    if some.any():
+        low, high = wilson_interval(count[some], n[some], level)
+        table.loc[some, "ci_low"], table.loc[some, "ci_high"] = 100 * low, 100 * high
+    return table
+
+
 def with_design(table: pd.DataFrame, variances: np.ndarray, level: float) -> pd.DataFrame:
-    """Append the design effect, n_eff and the SRS interval (the Wilson interval `_row` gave),
+    """Append the design effect, n_eff and the SRS interval (the Wilson interval `with_wilson` gave),
     and replace the reported interval by Wilson on the effective sample size."""
     shown = ~table["suppressed"].to_numpy(bool)
     n, p = table["n"].to_numpy(float), table["pct"].to_numpy(float) / 100
@@ -99,18 +110,17 @@ def with_design(table: pd.DataFrame, variances: np.ndarray, level: float) -> pd.
 
 
 def _ordered(keys: pd.Series, labels: list) -> list:
-    """Groups present in the data, in the categories' order."""
+    """Groups present in the data, in the order of `labels`."""
     present = set(keys.dropna().unique())
     return [c for c in labels if c in present]
 
 
-def _row(metric, group_type, group, n, count, level) -> dict:
+def _row(metric, group_type, group, n, count) -> dict:
     row = {"metric": metric.id, "base": metric.base, "group_type": group_type, "group": group,
            "n": n, "count": np.nan, "pct": np.nan, "ci_low": np.nan, "ci_high": np.nan,
            "suppressed": False}
-    if n:
-        low, high = wilson_interval(count, n, level)
-        row.update(count=count, pct=100 * count / n, ci_low=100 * low, ci_high=100 * high)
+    if n:  # the interval follows for all rows at once (with_wilson)
+        row.update(count=count, pct=100 * count / n)
     return row
 
 
@@ -127,11 +137,9 @@ def release_table(frame: pd.DataFrame, cb: Codebook, region_order: list[str],
     the base allows); the barriers also by the credit question, institution type and role.
     tables/estimates.csv is its first four group types."""
     metrics = cb.metrics
-    # group keys and institutions factorised once for the 100-odd groupings below
-    frame = frame.astype({c: "category" for c in ("region", "country") if c in frame})
-    if "inst_id" in frame:  # institutions in order of appearance: their names need no sorting
-        frame = frame.assign(inst_id=pd.Categorical.from_codes(*pd.factorize(frame["inst_id"])))
-    indicators = {m.id: indicator(frame, m) for m in metrics}
+    # 0, 1 or missing: exact in float32, at half the memory of a million float64 per metric
+    indicators = {m.id: indicator(frame, m).astype(np.float32) for m in metrics}
+    frame = _groupings(frame, ["region", "country", *SITUATIONS])
     kw = dict(level=level, policy=policy, indicators=indicators)
     large = frame["country"].value_counts()
     countries = sorted(large[large >= max(policy.min_group_size, 1)].index)
@@ -143,12 +151,23 @@ def release_table(frame: pd.DataFrame, cb: Codebook, region_order: list[str],
         shares(frame, metrics, "country", "country", groups=countries, **kw),
         shares(frame, open_base, "offers_mc", "offers_mc", groups=cb.labels("offers_mc"), **kw),
         *[shares(frame, barrier_metrics, column, column, **kw,
-                 groups=[g for g in cb.labels(column) if g in set(frame[column].dropna())])
+                 groups=_ordered(frame[column], cb.labels(column)))
           for column in SITUATIONS if column != "offers_mc"],
     ]
     bases = {k: v.notna() for k, v in indicators.items()}
     return protect(pd.concat(parts, ignore_index=True), frame, policy, bases,
                    disclosure.conditional_parents(metrics))
+
+
+def _groupings(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The group keys as categories and the institutions as codes (in order of appearance: their
+    names need no sorting), factorised once for the 100-odd groupings of `release_table`; the
+    answers stay behind (their indicators are computed)."""
+    out = pd.DataFrame({c: frame[c].astype("category") for c in columns if c in frame},
+                       index=frame.index)
+    if "inst_id" in frame:
+        out["inst_id"] = pd.Categorical.from_codes(*pd.factorize(frame["inst_id"]))
+    return out
 
 
 def estimates_table(released: pd.DataFrame) -> pd.DataFrame:
