@@ -78,8 +78,8 @@ class Cells:
         valid = groups >= 0
         key = np.where(valid, groups.astype(np.int64) * width + codes, -1)
         self.cell, found = pd.factorize(key)  # hashing, not sorting: linear in the rows
-        self.kept = found >= 0  # the rows in no group share one cell, which counts nowhere
-        self.group = np.where(self.kept, found // width, 0)
+        self.outside = np.flatnonzero(found < 0)  # the rows in no group: one cell, counted nowhere
+        self.group = np.where(found >= 0, found // width, 0)
         self.n_groups = n_groups
         self.n_clusters = int(np.count_nonzero(np.bincount(codes))) if len(codes) else 0
 
@@ -88,8 +88,9 @@ class Cells:
         influence of a group's share is (y - p_g) / n_g on its rows, so its cluster total is
         (S - p_g M) / n_g, with S and M the sum and count of the group's rows in the cluster."""
         k, g = len(self.group), self.group
-        s = np.bincount(self.cell, weights=np.where(base, y, 0.0), minlength=k) * self.kept
-        m = np.bincount(self.cell, weights=base.astype(float), minlength=k) * self.kept
+        s = np.bincount(self.cell, weights=np.where(base, y, 0.0), minlength=k)
+        m = np.bincount(self.cell, weights=base.astype(float), minlength=k)
+        s[self.outside] = m[self.outside] = 0.0
         n = np.bincount(g, weights=m, minlength=self.n_groups)
         count = np.bincount(g, weights=s, minlength=self.n_groups)
         c = self.n_clusters

@@ -165,8 +165,9 @@ def _groupings(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     answers stay behind (their indicators are computed)."""
     out = pd.DataFrame({c: frame[c].astype("category") for c in columns if c in frame},
                        index=frame.index)
-    if "inst_id" in frame:
-        out["inst_id"] = pd.Categorical.from_codes(*pd.factorize(frame["inst_id"]))
+    if "inst_id" in frame:  # numbered, not named: 800,000 names need no uniqueness check
+        codes, names = pd.factorize(frame["inst_id"])
+        out["inst_id"] = pd.Categorical.from_codes(codes, categories=pd.RangeIndex(len(names)))
     return out
 
 

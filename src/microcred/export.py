@@ -534,7 +534,7 @@ def _check_multi(export: Export, column: str, allowed: list[str]) -> None:
 
 
 def _check_labels(export: Export, column: str, values: pd.Series, allowed: list[str]) -> None:
-    distinct = pd.Series(values.dropna().unique())
+    distinct = pd.Series(values.unique()).dropna()  # a category's codes, not a copy of the column
     wrong = distinct[~distinct.isin(allowed)]
     if wrong.empty:
         return
