@@ -257,3 +257,46 @@ def test_records_set_aside_by_the_reader_are_rejected_first():
     assert out.dispositions.iloc[0].to_dict() == {"step": 0, "rule": clean.MALFORMED, "rows_in": 3,
                                                   "removed": 1, "rows_out": 2}
     assert list(out.rejected.columns) == ["ResponseId", "step", "rule", "reason"]
+
+
+def test_email_key_folds_arrow_and_python_strings_as_strip_and_casefold_do():
+    emails = [" A@X.edu ", "a@x.EDU\x1c", "Straße@X.de", "\u00a0b@y.org\u2003", "", "  ", None]
+    expected = [e.strip().casefold() or None if isinstance(e, str) else None for e in emails]
+    for dtype in (object, clean.ARROW_TEXT):
+        key = clean.email_key(pd.Series(emails, dtype=dtype))
+        assert [None if pd.isna(k) else k for k in key] == expected
+
+
+def test_institution_id_is_the_keyed_hash_of_each_folded_name():
+    import hashlib
+
+    names = pd.Series(["Univ. of X", "univ of x", "École Normale", None, "Other"], dtype="category")
+    secret = hashlib.blake2b(b"key", digest_size=32).digest()
+    folded = [countries.fold(n) if isinstance(n, str) else "" for n in names]  # missing: ''
+    expected = [hashlib.blake2b(f.encode(), key=secret, digest_size=8).hexdigest() for f in folded]
+    assert clean.institution_id(names, "key").tolist() == expected
+
+
+def test_each_rule_sees_only_what_the_earlier_rules_kept_and_the_records_are_filtered_once():
+    r = records(Status=["IP Address", "Spam", "IP Address", "IP Address", "IP Address"],
+                **{"Duration (in seconds)": [900, 1, 800, 100, 1000]}, comments=list("abcde"))
+    seen = []
+
+    def spy(kept):
+        seen.append(list(kept.columns))
+        return clean.speeders(kept, 0.5)  # median of the four kept (850), not of all five (800)
+
+    out = clean.apply_rules(r, [("live", clean.live_responses), ("speeders", spy)])
+    assert out.kept["ResponseId"].tolist() == [r["ResponseId"][i] for i in (0, 2, 4)]
+    assert out.kept.columns.tolist() == r.columns.tolist()  # every column, filtered at the end
+    assert "comments" not in seen[0]  # the rules read their inputs only
+    assert out.rejected["reason"].str.contains("under 425 s").sum() == 1
+
+
+def test_multi_select_count_is_the_substantive_options_chosen(cb):
+    answers = pd.Series(["Lack of awareness,Faculty buy-in,Other", None, "None of these", ""],
+                        dtype="category")
+    cols = clean.multi_select_columns(answers, cb, "barriers")
+    flags = cols[[m.id for m in cb.metrics_of("barriers") if m.id != "barrier_none"]]
+    expected = flags.sum(axis=1).astype("Int64").where(cols["barriers_answered"])
+    assert cols["barriers_count"].tolist() == expected.tolist()

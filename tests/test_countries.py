@@ -124,3 +124,24 @@ def test_the_analysis_does_not_import_the_parameter_module():
     code = "import sys, microcred.countries, microcred.export; print('microcred.params' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+FOLD_CASES = ["  Méx-ico. ", "U.S.A.", "Straße", "ÉCOLE  supérieure", "under_score", "tab\there",
+              "Ǆemal", "ﬁnance", "Ωmega Univ.", "", "   ", "São Paulo", "a\u200bb", "İstanbul"]
+
+
+@pytest.mark.parametrize("as_category", [False, True])
+def test_fold_codes_folds_each_value_as_fold_does(as_category):
+    values = pd.Series([*FOLD_CASES, None, "U.S.A."], dtype="category" if as_category else object)
+    if as_category:  # a filtered frame keeps categories no row uses: never folded, never returned
+        values = values.cat.add_categories(["Unused place"])
+    codes, folded = countries.fold_codes(values)
+    expected = [countries.fold(v) if isinstance(v, str) else "" for v in values]
+    assert list(folded[codes]) == expected
+    assert countries.fold_unique(values).tolist() == expected
+    assert len(set(folded)) == len(folded)  # distinct folds: "U.S.A." twice is one
+    assert "unused place" not in set(folded)
+
+
+def test_folding_keeps_no_state_between_calls():
+    assert not any(isinstance(v, dict) for k, v in vars(countries).items() if not k.startswith("__"))

@@ -318,3 +318,14 @@ def test_a_run_without_a_frame_is_unweighted_and_with_the_example_frame_is_raked
     assert diagnostics["frame"].iat[0] == "data/external/population_frame_example.csv"
     assert diagnostics["kish_deff"].iat[0] > 1 and len(weighted) == 1
     assert weighted["weighted_pct"].notna().all() and not weighted["suppressed"].any()
+
+
+def test_rows_in_no_group_change_no_cell():
+    rng = np.random.default_rng(3)
+    groups, codes = rng.integers(-1, 3, 500), rng.integers(0, 40, 500)
+    y, base = rng.integers(0, 2, 500).astype(float), rng.random(500) < 0.8
+    some = groups >= 0
+    every = design.Cells(groups, codes, 3).shares(y, base)
+    only = design.Cells(groups[some], codes[some], 3).shares(y[some], base[some])
+    for key in ("n", "count", "p", "variance"):  # the same sums in the same order: equal
+        np.testing.assert_array_equal(every[key], only[key])

@@ -153,3 +153,13 @@ def test_mean_with_interval_matches_t_formula():
     assert (out["ci_low"], out["ci_high"]) == pytest.approx((3 - half, 3 + half))
 
 
+
+
+def test_wilson_intervals_of_all_rows_at_once_are_those_of_each_row():
+    table = pd.DataFrame({"n": [10, 0, 250, 7], "count": [8, np.nan, 31, 7],
+                          "ci_low": np.nan, "ci_high": np.nan})
+    out = estimate.with_wilson(table.copy(), 0.9)
+    for i in (0, 2, 3):
+        low, high = estimate.wilson_interval(int(table["count"][i]), int(table["n"][i]), 0.9)
+        assert (out["ci_low"][i], out["ci_high"][i]) == (100 * low, 100 * high)
+    assert out.loc[1, ["ci_low", "ci_high"]].isna().all()

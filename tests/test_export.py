@@ -7,6 +7,7 @@ import csv
 import io
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from microcred import codebook, synth
@@ -101,6 +102,8 @@ BAD_VALUES = [  # (case, column, value, expected words in the message)
     ("duration not a number", "Duration (in seconds)", "ten", "not a number"),
     ("date in another format", "RecordedDate", "06/05/2024 09:30", "date-time"),
     ("a day the calendar lacks", "RecordedDate", "2024-02-30 09:30:00", "date-time"),
+    ("29 February of a common year", "StartDate", "2023-02-29 09:30:00", "date-time"),
+    ("an hour past the day's last", "EndDate", "2024-05-06 24:00:00", "date-time"),
     ("duration 'nan'", "Duration (in seconds)", "nan", "not a number"),
     ("malformed response id", "ResponseId", "12345", "ResponseId"),
 ]
@@ -401,3 +404,21 @@ def test_dates_and_numbers_parsed_by_the_reader_are_those_pandas_gives(export_fi
     for column in ("Progress", "Duration (in seconds)"):
         expected = pd.to_numeric(raw_leaders[column].mask(raw_leaders[column].eq("")))
         pd.testing.assert_series_equal(data[column], expected, check_names=False)
+
+
+def test_values_of_their_own_per_respondent_stay_arrow_strings(export_file, raw_leaders):
+    data = read_export(export_file(raw_leaders)).data
+    for column in ("ResponseId", "IPAddress", "RecipientEmail", "LocationLatitude"):
+        assert isinstance(data[column].dtype, pd.ArrowDtype)
+        assert data[column].fillna("").tolist() == raw_leaders[column].tolist()
+    assert isinstance(data["institution"].dtype, pd.CategoricalDtype)  # names repeat
+
+
+def test_response_ids_are_judged_alike_as_arrow_and_python_strings():
+    from microcred.export import _is_response_id
+
+    ids = ["R_abcdefghijklmno", "R_abcdefghijklmn", "R_abcdefghijklmno\n", "r_abcdefghijklmno",
+           "R_abcdefghijklmn\u00e9", None]
+    python = _is_response_id(pd.Series(ids, dtype=object)).tolist()
+    assert _is_response_id(pd.Series(ids, dtype=pd.ArrowDtype(pa.string()))).tolist() == python
+    assert python == [True, False, True, False, False, False]  # Python's $ allows a final newline

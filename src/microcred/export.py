@@ -504,7 +504,7 @@ def _is_response_id(values: pd.Series) -> pd.Series:
     """Whether each value is a ResponseId. Arrow strings are matched by Arrow's regular
     expressions; where one is refused, Python's decide for the column (their `$` also matches
     before a final newline), so every export gets the same answer."""
-    matched = values.str.match(RESPONSE_ID.pattern).fillna(False).astype(bool)
+    matched = values.str.match(RESPONSE_ID.pattern, na=False).astype(bool)
     if isinstance(values.dtype, pd.ArrowDtype) and not matched.all():
         return _is_response_id(values.astype(object))
     return matched
