@@ -18,6 +18,7 @@ USED_WITHOUT_IMPORT = {
     "jupyterlab": "`make lab`",
     "ipykernel": "the kernel that runs the notebooks",
     "nbval": "pytest plugin comparing the executed notebooks",
+    "pytest-xdist": "pytest plugin running the tests on every core (`python -m microcred test`)",
     "ruff": "lint",
     "nbstripout": "git filter that strips source notebooks (run by microcred.nbfilter)",
     "nbdime": "git diff driver for notebooks (see .gitattributes)",

@@ -1,7 +1,7 @@
 """End to end, in scratch copies of the project (MICROCRED_ROOT): a fresh `make report`
 reproduces the committed outputs byte for byte and leaves nothing to do; a deleted output is
-rebuilt; another export (under a file name full of shell characters), your own export through a
-mapping, bad input, a failure after the first notebook and an interrupted run all behave as
+rebuilt; your own export (another seed) through a mapping, under a file name full of shell
+characters, bad input, a failure after the first notebook and an interrupted run all behave as
 documented, a failed or interrupted run leaving the previous outputs untouched."""
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ pytestmark = pytest.mark.slow
 ROOT = paths.ROOT
 COMPARED = ["tables", "figures", "report/report.html", "report/report.pdf", "report/tables"]
 EVERY_OUTPUT = [*COMPARED, "report/notebooks", "data/processed"]
+# The tests of the one shared build run in the same pytest-xdist worker: it is built once.
+on_the_build = pytest.mark.xdist_group("built")
 
 
 def files_under(folder: Path, parts=COMPARED) -> dict[str, bytes]:
@@ -38,12 +40,14 @@ def files_under(folder: Path, parts=COMPARED) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """One fresh `make report` in a scratch copy, shared by the tests that only read it."""
+    """One fresh `make report` in a scratch copy, shared by the tests that read it or change it
+    and put it back (each test marked `on_the_build`)."""
     folder = make_sandbox(tmp_path_factory.mktemp("fresh"))
     make(folder, "report")
     return folder
 
 
+@on_the_build
 def test_fresh_make_report_reproduces_the_committed_outputs_byte_for_byte(built):
     fresh, committed = files_under(built), files_under(ROOT)
     assert sorted(fresh) == sorted(committed)
@@ -51,11 +55,13 @@ def test_fresh_make_report_reproduces_the_committed_outputs_byte_for_byte(built)
     assert not differ, f"outputs differ from the committed ones (run `make report`, commit): {differ}"
 
 
+@on_the_build
 def test_second_make_report_has_nothing_to_do(built):
     assert "Nothing to do" in make(built, "report").stdout
     assert "Nothing to do" in microcred(built, "report", "--dry-run").stdout
 
 
+@on_the_build
 def test_the_outputs_are_the_declared_ones(built):
     produced = set(files_under(built, EVERY_OUTPUT)) - {"data/processed/README.md"}
     declared = {n for nb in pipeline.notebooks() for n in pipeline.output_names(nb)}
@@ -63,6 +69,7 @@ def test_the_outputs_are_the_declared_ones(built):
     assert produced == declared | executed
 
 
+@on_the_build
 def test_a_deleted_output_is_rebuilt_and_only_its_notebook_reruns(built):
     """01 rebuilds its table with identical outputs, so 02 and 03 stay; 04 rebuilds the report."""
     before = files_under(built)
@@ -74,12 +81,14 @@ def test_a_deleted_output_is_rebuilt_and_only_its_notebook_reruns(built):
     assert files_under(built) == before
 
 
+@on_the_build
 def test_a_bad_parameters_file_stops_make_even_when_everything_is_up_to_date(built):
     (built / "typo.yaml").write_text("03_barriers:\n  focus_contry: India\n")
     result = make(built, "report", "PARAMS=typo.yaml", check=False)
     assert result.returncode != 0 and "03_barriers.focus_contry is unknown" in result.stderr
 
 
+@on_the_build
 def test_changing_one_notebooks_parameter_reruns_only_it(built):
     params = built / "params.yaml"
     original = params.read_text()
@@ -92,34 +101,31 @@ def test_changing_one_notebooks_parameter_reruns_only_it(built):
         params.write_text(original)
 
 
-ODD_NAME = "leaders seed7 'q' \"d\" $HOME `touch pwned` $(touch pwned).csv"
+ODD_NAME = "my export 'q' \"d\" $HOME `touch pwned` $(touch pwned).csv"
 
 
-def test_a_regenerated_export_with_another_seed_and_an_odd_file_name_builds_the_report(tmp_path):
-    """Spaces, quotes, backticks and $ in a file name are characters, never shell syntax."""
-    folder = make_sandbox(tmp_path)
-    other = folder / "data" / "raw" / ODD_NAME
-    synth.write_exports(other, None, seed=7)
-    result = make(folder, "report", f"RAW=data/raw/{ODD_NAME}")
-    assert "without encryption" not in result.stderr and "IPKernelApp" not in result.stderr
-    assert not list(folder.rglob("pwned")) and not (Path.cwd() / "pwned").exists()
-    page = (folder / "report" / "report.html").read_text()
-    assert "leaders seed7" in page and "Synthetic data" in page
-    dispositions = pd.read_csv(folder / "tables" / "dispositions.csv")
-    assert dispositions["rows_in"].iat[0] == len(synth.leaders_export(seed=7))
-
-
-def test_the_example_mapping_runs_end_to_end(tmp_path):
+def test_your_own_export_through_a_mapping_under_an_odd_file_name_builds_the_report(tmp_path):
+    """The your-own-data example (another seed, the platform's column ids, a numbered scale)
+    mapped by its params.yaml, saved under a file name full of shell characters: the whole
+    pipeline runs; spaces, quotes, backticks and $ are characters, never shell syntax."""
     folder = make_sandbox(tmp_path)
     example = folder / "examples" / "qualtrics_default_ids"
     example.mkdir(parents=True)
-    for name in ("params.yaml", "leaders_export.csv"):
-        (example / name).write_bytes((synth.EXAMPLE / name).read_bytes())
-    make(folder, "report", "PARAMS=examples/qualtrics_default_ids/params.yaml")
+    (example / "params.yaml").write_bytes((synth.EXAMPLE / "params.yaml").read_bytes())
+    export = synth.EXAMPLE / "leaders_export.csv"
+    (folder / "data" / "raw" / ODD_NAME).write_bytes(export.read_bytes())
+    result = make(folder, "report", f"RAW=data/raw/{ODD_NAME}",
+                  "PARAMS=examples/qualtrics_default_ids/params.yaml")
+    assert "without encryption" not in result.stderr and "IPKernelApp" not in result.stderr
+    assert not list(folder.rglob("pwned")) and not (Path.cwd() / "pwned").exists()
+    page = (folder / "report" / "report.html").read_text()
+    assert "my export" in page and "Synthetic data" in page
+    dispositions = pd.read_csv(folder / "tables" / "dispositions.csv")
+    assert dispositions["rows_in"].iat[0] == len(pd.read_csv(export, dtype=str))  # every record
     est = pd.read_csv(folder / "tables" / "estimates.csv")
     overall = est[est["group_type"].eq("all")].set_index("metric")
     assert overall.at["career_outcomes", "n"] > 1000  # the renamed, relabelled scale was read
-    assert (folder / "report" / "report.html").exists()
+    assert overall.at["benefit_engagement", "n"] > 400  # asked of offering leaders only
 
 
 def test_bad_input_ends_with_one_readable_message_and_leaves_nothing_up_to_date(tmp_path):
@@ -139,6 +145,7 @@ def test_bad_input_ends_with_one_readable_message_and_leaves_nothing_up_to_date(
     assert not (folder / "report" / "report.html").exists()
 
 
+@on_the_build
 def test_a_focus_country_not_in_the_data_stops_the_run_naming_it(built):
     (built / "p.yaml").write_text((ROOT / "params.yaml").read_text().replace(
         "focus_country: United States", "focus_country: Atlantis"))
@@ -163,6 +170,7 @@ def test_exports_with_nothing_valid_reject_every_row_with_its_reason(tmp_path, c
     assert rejected["reason"].str.len().gt(0).all()
 
 
+@on_the_build
 def test_a_failure_after_the_first_notebook_leaves_the_previous_outputs_untouched(built):
     """01 reruns with other outputs, then 02 stops: nothing of that run is published, the failed
     notebook is kept, and the next successful run removes it."""
@@ -180,6 +188,7 @@ def test_a_failure_after_the_first_notebook_leaves_the_previous_outputs_untouche
     assert not (built / "build" / "staging").exists()
 
 
+@on_the_build
 def test_an_interrupted_run_leaves_the_previous_outputs_untouched(built):
     before = files_under(built, EVERY_OUTPUT)
     env = {**os.environ, "MICROCRED_ROOT": str(built)}

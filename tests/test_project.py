@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import subprocess
 import sys
@@ -233,3 +234,24 @@ def test_a_report_with_nothing_to_do_never_imports_pandas():
             "if m.split('.')[0] in ('pandas', 'numpy', 'scipy', 'matplotlib')))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_tests_of_one_xdist_group_run_in_one_worker(tmp_path):
+    """`python -m microcred test` relies on it to build the end-to-end tests' shared sandbox once
+    (some pytest releases silently dropped the groups)."""
+    (tmp_path / "test_groups.py").write_text(
+        "import os, pathlib, time, pytest\n"
+        "def record(name):\n"
+        "    time.sleep(0.2)\n"
+        "    pathlib.Path(name).write_text(os.environ['PYTEST_XDIST_WORKER'])\n"
+        + "".join(f"@pytest.mark.xdist_group('shared')\ndef test_{i}(): record('{i}')\n"
+                  for i in range(4))
+        + "".join(f"def test_free_{i}(): record('free{i}')\n" for i in range(4)))
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}  # xdist alone starts faster
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "xdist.plugin", "-p",
+                             "no:cacheprovider", "-n", "2", "--dist=loadgroup", "test_groups.py"],
+                            cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-2000:]
+    worker = {name: (tmp_path / name).read_text() for name in [*"0123", *(f"free{i}" for i in range(4))]}
+    assert len({worker[i] for i in "0123"}) == 1
+    assert len(set(worker.values())) == 2  # the other tests did spread over both workers

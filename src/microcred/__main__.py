@@ -17,6 +17,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import time
 
 from . import paths
 
@@ -37,17 +38,27 @@ def _python(*arguments: str) -> int:
     return subprocess.call([sys.executable, *arguments], cwd=paths.ROOT)
 
 
+# Every part runs on every core (pytest-xdist, at most 4 workers: beyond that each worker's
+# start costs more than it saves). A notebook's cells share one kernel, so nbval keeps each
+# notebook in one worker; tests marked with one xdist_group (those sharing one built sandbox)
+# stay together, so it is built once.
+WORKERS = ["--numprocesses=auto", "--maxprocesses=4"]
+PARTS = {
+    "unit": ["-m", "pytest", *WORKERS, "--dist=loadgroup", "-m", "not slow", "tests"],
+    "notebooks": ["-m", "pytest", *WORKERS, "--dist=loadfile", "-p", "no:cacheprovider",
+                  "--nbval", "--nbval-current-env", "--nbval-sanitize-with",
+                  "tests/nbval_sanitize.cfg", paths.relative(paths.EXECUTED)],
+    "end-to-end": ["-m", "pytest", *WORKERS, "--dist=loadgroup", "-m", "slow", "tests"],
+}
+
+
 def test(args) -> int:
     """Unit tests, nbval over the executed notebooks, end to end; stops at the first failing part."""
-    parts = {
-        "unit": ["-m", "pytest", "-m", "not slow", "tests"],
-        "notebooks": ["-m", "pytest", "-p", "no:cacheprovider", "--nbval", "--nbval-current-env",
-                      "--nbval-sanitize-with", "tests/nbval_sanitize.cfg",
-                      paths.relative(paths.EXECUTED)],
-        "end-to-end": ["-m", "pytest", "-m", "slow", "tests"],
-    }
-    for part in args.parts or list(parts):
-        if code := _python(*parts[part], *args.pytest_args):
+    for part in args.parts or list(PARTS):
+        started = time.perf_counter()
+        code = _python(*PARTS[part], *args.pytest_args)
+        print(f"test part {part}: {time.perf_counter() - started:.0f} s", flush=True)
+        if code:
             return code
     return 0
 
