@@ -44,8 +44,8 @@ response_statuses = ["IP Address", "Offline"]
 import pandas as pd
 
 from microcred import clean, codebook, countries, dataset, outputs, paths, plots, schema
+from microcred.choices import check_choice
 from microcred.export import Mapping, read_export
-from microcred.params import check_choice
 
 check_choice("region_scheme", region_scheme, countries.REGION_SCHEMES)
 cb = codebook.load("leaders")
@@ -210,10 +210,10 @@ dataset.write_provenance(clean.provenance(
 print(rejected.groupby(["survey", "rule"], sort=False).size().to_string())
 
 # %%
-plots.configure(synthetic)
+figures = plots.setup(synthetic)
 fig, ax = plots.new_figure(height=3.4)
 plots.disposition_flow(ax, leaders_cleaned.dispositions, n_raw)
-plots.save_figure(
+figures.save(
     fig, "dispositions",
     f"{n_kept:,} of {n_raw:,} leader records are valid responses",
     f"Records kept after each validity rule, in order (leaders survey, n={n_raw:,} raw records). "

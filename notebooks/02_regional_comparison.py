@@ -39,7 +39,7 @@ import pandas as pd
 
 from microcred import (
     codebook,
-    countries,
+    context,
     dataset,
     disclosure,
     estimate,
@@ -49,20 +49,14 @@ from microcred import (
     transparency,
     weighting,
 )
-from microcred.disclosure import NOT_SHOWN, Policy
-from microcred.params import check_choice
+from microcred.choices import check_choice
+from microcred.disclosure import NOT_SHOWN
 
-cb, cb_employers = codebook.load("leaders"), codebook.load("employers")
-leaders, employers = dataset.read_clean("leaders"), dataset.read_clean("employers")
-source = dataset.provenance()
-# the regions cleaning fixed (its provenance records the scheme)
-regions = [r for r in countries.regions(source["region_scheme"]) if r in set(leaders["region"])]
-policy = Policy.from_params({"min_group_size": min_group_size, "min_institutions": min_institutions,
-                             "disclosure_control": disclosure_control})
-plots.configure(source["synthetic"])
-level_pct = f"{confidence_level:.0%}"
-# every estimate this notebook releases, protected together (primary and secondary suppression)
-released = estimate.release_table(leaders, cb, regions, confidence_level, policy)
+# the data, the regions cleaning fixed, the disclosure policy, the figures' captions and every
+# estimate released (the same cells hidden as in the barriers notebook)
+cb, leaders, source, regions, policy, figures, level_pct, released = context.load(
+    confidence_level, min_group_size, min_institutions, disclosure_control)
+cb_employers, employers = codebook.load("employers"), dataset.read_clean("employers")
 print(f"{len(leaders):,} leaders in {leaders['iso3'].nunique()} countries; {len(employers):,} employers")
 few = policy.too_few(len(leaders))
 if few:
@@ -103,7 +97,7 @@ plots.interval_plot(ax, rows, "group", hue="label")
 ax.set_xlabel(f"Share of respondents in the base (%), with {level_pct} intervals")
 top = rows[rows["metric"].eq("offers_mc") & rows["group_type"].eq("region")].sort_values("pct")
 among = "" if len(top) == len(regions) else f" among the {len(top)} regions shown"
-plots.save_figure(fig, "adoption_by_region",
+figures.save(fig, "adoption_by_region",
     f"{top['group'].iat[-1]} leads on offering micro-credentials{among}; {top['group'].iat[0]} trails"
     if len(top) > 1 else policy.cannot_show("Offering micro-credentials by region"),
     "Offer micro-credentials and plan for-credit ones: all who answered; award credit: offering "
@@ -149,7 +143,7 @@ axes.flat[-2].legend(*axes.flat[0].get_legend_handles_labels(), ncol=3, fontsize
                      loc="upper center", bbox_to_anchor=(0.5, -0.25))
 axes.flat[-2].set_xlabel("Share of respondents (%): disagree left of zero, agree right")
 best = items[0]
-plots.save_figure(fig, "benefits_likert",
+figures.save(fig, "benefits_likert",
     f"Agreement is near-universal on careers ({headline.at[best.id, 'pct']:.0f}%) and lowest on enrollment"
     if headline["pct"].notna().all() else policy.cannot_show("Agreement with the benefits of micro-credentials"),
     f"Five-point answers by region, percent of those who answered (n={len(leaders):,}; n of each "
@@ -179,7 +173,7 @@ plots.forest(ax, shown)
 ax.set_xlabel(f"{focus_region} minus the rest (percentage points), {level_pct} design-adjusted intervals")
 n_sig = int((focus["p_adjusted"] < 0.05).sum())
 hidden = f" ({len(focus) - len(shown)} {NOT_SHOWN})" if len(shown) < len(focus) else ""
-plots.save_figure(fig, "focus_region_forest",
+figures.save(fig, "focus_region_forest",
     f"{focus_region} differs from the rest on {n_sig} of {len(shown)} headline measures{hidden}",
     f"Differences between {focus_region} (n={int(leaders['region'].eq(focus_region).sum()):,}) and "
     f"all other respondents (n={int(leaders['region'].ne(focus_region).sum()):,}); filled points: "
@@ -205,7 +199,7 @@ plots.heatmap(ax, diff, cmap="PuOr", center=0, cbar_label="difference (pp)", ann
 ax.set_xlabel("")
 ax.set_ylabel("")
 n_by = leaders["country"].value_counts()
-plots.save_figure(fig, "countries_vs_rest",
+figures.save(fig, "countries_vs_rest",
     f"The {len(large)} largest countries against the rest on the headline measures" if large
     else f"No country has {min_group_size} respondents: no country is compared with the rest",
     "Percentage-point difference of each country from all other respondents; * Benjamini-Hochberg "
@@ -273,7 +267,7 @@ biggest = estimate.biggest_gap(balanced)
 averaged = int(balanced["regions"].min()) if len(balanced) else 0
 left_out = "" if averaged == len(regions) else \
     f" (regions under the disclosure threshold are left out, not averaged: {averaged} of {len(regions)} regions)"
-plots.save_figure(fig, "region_balanced",
+figures.save(fig, "region_balanced",
     f"Weighting regions equally moves headline shares by up to {abs(biggest['difference']):.1f} points"
     if biggest is not None else policy.cannot_show("Region-balanced shares"),
     f"Raw shares weight regions by their number of respondents; balanced shares give each of the "
@@ -323,8 +317,8 @@ weighting_diagnostics.round(2) if not population_frame else weighted.round(1)
 # `alternative` row for comparison. Counts and qualitative claims are checked too.
 
 # %%
-figures = published.load()
-comparison = published.compare(figures, leaders, employers, cb, cb_employers, regions, released,
+published_figures = published.load()
+comparison = published.compare(published_figures, leaders, employers, cb, cb_employers, regions, released,
                                released_employers, confidence_level, policy)
 outputs.write_table(comparison, "published_vs_reproduced", "Published figures against the pipeline")
 primary = comparison[comparison["role"].isin(["primary", "qualitative"])]
@@ -340,7 +334,7 @@ for column in ("published", "reproduced", "ci_low", "ci_high"):
 fig, ax = plots.new_figure(height=5.5, width=6.5)
 plots.published_scatter(ax, percent)
 n_ok = int(percent.loc[percent["role"].eq("primary"), "within_rounding"].eq(True).sum())
-plots.save_figure(fig, "published_vs_reproduced",
+figures.save(fig, "published_vs_reproduced",
     f"{n_ok} of {int(percent['role'].eq('primary').sum())} published percentages reproduced within rounding",
     f"Each point a published figure against the pipeline's estimate, with its {level_pct} interval "
     f"(n={len(leaders):,} leaders, {len(employers):,} employers); alternative readings included.")

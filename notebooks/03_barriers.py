@@ -33,21 +33,14 @@ top_combinations = 10
 # %%
 import pandas as pd
 
-from microcred import barriers, codebook, countries, dataset, design, estimate, outputs, plots
-from microcred.disclosure import NOT_SHOWN, Policy
-from microcred.params import check_choice
+from microcred import barriers, context, design, estimate, outputs, plots
+from microcred.choices import check_choice
+from microcred.disclosure import NOT_SHOWN
 
-cb = codebook.load("leaders")
-leaders = dataset.read_clean("leaders")
-source = dataset.provenance()
-# the regions cleaning fixed (its provenance records the scheme)
-regions = [r for r in countries.regions(source["region_scheme"]) if r in set(leaders["region"])]
-policy = Policy.from_params({"min_group_size": min_group_size, "min_institutions": min_institutions,
-                             "disclosure_control": disclosure_control})
-plots.configure(source["synthetic"])
-level_pct = f"{confidence_level:.0%}"
-# every estimate released anywhere, protected together (the same cells as the regional notebook)
-released = estimate.release_table(leaders, cb, regions, confidence_level, policy)
+# the data, the regions cleaning fixed, the disclosure policy, the figures' captions and every
+# estimate released (the same cells hidden as in the regional notebook)
+cb, leaders, source, regions, policy, figures, level_pct, released = context.load(
+    confidence_level, min_group_size, min_institutions, disclosure_control)
 barrier_metrics = cb.metrics_of("barriers")
 growth_metrics = cb.metrics_of("growth_priorities")
 labels = {m.id: m.label for m in barrier_metrics + growth_metrics}
@@ -76,7 +69,7 @@ fig, ax = plots.new_figure(height=4.2)
 plots.interval_plot(ax, ranked.dropna(subset=["pct"]), "label")
 ax.set_xlabel(f"Leaders naming the barrier (%), {level_pct} intervals (Wilson on n / deff)")
 lead = ranked.iloc[0]
-plots.save_figure(fig, "barriers_ranked",
+figures.save(fig, "barriers_ranked",
     f"{lead['label']} is the barrier named most often ({lead['pct']:.0f}%)" if pd.notna(lead["pct"])
     else policy.cannot_show("Barriers named"),
     f"Share of leaders who answered the barrier question naming each barrier (n={int(lead['n']):,}); "
@@ -92,7 +85,7 @@ plots.heatmap(ax, matrix, cbar_label="% naming the barrier")
 ax.set_xlabel("")
 ax.set_ylabel("")
 spread = (matrix.max() - matrix.min()).dropna().sort_values()
-plots.save_figure(fig, "barriers_heatmap",
+figures.save(fig, "barriers_heatmap",
     f"Regions differ most on {spread.index[-1].lower()} ({spread.iat[-1]:.0f} points apart)"
     if len(spread) else policy.cannot_show("Barriers by region"),
     f"Percent of each region's leaders naming each barrier (n={int(answered.sum()):,}; n per region "
@@ -125,7 +118,7 @@ if len(shown):
 else:
     plots.nothing_to_show(ax, policy.cannot_show(f"{focus_country} against the rest"))
 ax.set_xlabel(f"{focus_country} minus the rest (percentage points), {level_pct} design-adjusted intervals")
-plots.save_figure(fig, "barriers_focus_forest",
+figures.save(fig, "barriers_focus_forest",
     f"{focus_country} leaders name more barriers: {named_test['mean_group']:.1f} vs {named_test['mean_rest']:.1f} each"
     if pd.notna(named_test["mean_group"]) else policy.cannot_show(f"Barriers of {focus_country} against the rest"),
     f"{focus_country} (n={int(in_focus[answered.astype(bool)].sum()):,}) against all other leaders "
@@ -151,7 +144,7 @@ fig, ax = plots.new_figure(height=7, width=10)
 plots.heatmap(ax, matrix, cbar_label="% naming the barrier")
 ax.set_xlabel("")
 ax.set_ylabel("")
-plots.save_figure(fig, "barriers_by_situation",
+figures.save(fig, "barriers_by_situation",
     "Barriers by the institution's offer, credit, type and the respondent's role",
     f"Percent naming each barrier within each group (n={int(answered.sum()):,} who answered); empty "
     f"cells: groups under {min_group_size} respondents or {min_institutions} institutions, and groups "
@@ -188,7 +181,7 @@ plots.heatmap(ax, lift, fmt=".2f", cmap="PuOr", center=1, cbar_label="lift")
 ax.set_xlabel("")
 ax.set_ylabel("")
 top = lifts.iloc[0] if len(lifts) else None
-plots.save_figure(fig, "barrier_lift",
+figures.save(fig, "barrier_lift",
     f"{top['first']} and {top['second'].lower()} come together most surely (lift {top['lift']:.2f}, "
     f"{level_pct} interval {top['ci_low']:.2f} to {top['ci_high']:.2f})"
     if top is not None else policy.cannot_show("Pairs of barriers"),
@@ -216,7 +209,7 @@ outputs.write_table(pd.concat([growth.drop(columns="label"), adopt]), "non_offer
 fig, ax = plots.new_figure(height=4)
 plots.interval_plot(ax, growth.dropna(subset=["pct"]), "label")
 ax.set_xlabel(f"Leaders at non-offering institutions naming it among the top three (%), {level_pct} intervals")
-plots.save_figure(fig, "growth_considerations",
+figures.save(fig, "growth_considerations",
     f"{growth['label'].iat[0]} leads the growth considerations ({growth['pct'].iat[0]:.0f}%)"
     if growth["pct"].notna().any() else policy.cannot_show("Growth considerations"),
     "Leaders at institutions not offering micro-credentials who answered (n="

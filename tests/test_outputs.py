@@ -17,7 +17,6 @@ MIN_N, MIN_INSTITUTIONS = THRESHOLDS["min_group_size"], THRESHOLDS["min_institut
 
 
 def draw():
-    plots.configure(synthetic=True)
     fig, ax = plots.new_figure()
     ax.bar(["a", "b"], [1, 2])
     return fig
@@ -25,14 +24,26 @@ def draw():
 
 def test_save_figure_is_byte_stable_and_carries_no_date(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "FIGURES", tmp_path)
-    plots.save_figure(draw(), "f", "Title", "Caption (n=2).")
+    figures = plots.setup(synthetic=True)
+    figures.save(draw(), "f", "Title", "Caption (n=2).")
     first = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    plots.save_figure(draw(), "f", "Title", "Caption (n=2).")
+    figures.save(draw(), "f", "Title", "Caption (n=2).")
     assert first == {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     svg = first["f.svg"].decode()
     assert "<dc:date>" not in svg and "Matplotlib v" not in svg
     assert b"matplotlib version" not in first["f.png"].lower()
     assert "SYNTHETIC DATA" in json.loads(first["f.json"])["caption"]
+
+
+def test_only_synthetic_data_is_captioned_synthetic(tmp_path, monkeypatch):
+    """The label travels with each notebook's Figures value, not in the module: a notebook on
+    real data after one on synthetic data (in one kernel) is not labelled synthetic."""
+    monkeypatch.setattr(paths, "FIGURES", tmp_path)
+    synthetic, real = plots.setup(synthetic=True), plots.setup(synthetic=False)
+    real.save(draw(), "real", "Title", "Caption.")
+    synthetic.save(draw(), "synthetic", "Title", "Caption.")
+    assert json.loads((tmp_path / "real.json").read_text())["caption"] == "Caption."
+    assert plots.SYNTHETIC_NOTE in json.loads((tmp_path / "synthetic.json").read_text())["caption"]
 
 
 def test_write_bytes_leaves_an_unchanged_file_untouched(tmp_path):

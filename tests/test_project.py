@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from microcred import build, params, paths, pipeline
+from microcred import build, choices, params, paths, pipeline
 from microcred.__main__ import parser
 
 
@@ -82,7 +82,7 @@ def test_bad_parameters_stop_with_their_name(tmp_path, text, words):
 
 def test_focus_region_not_in_the_data_names_the_parameter():
     with pytest.raises(params.ParameterError, match="focus_region = 'Atlantis' is not in the data"):
-        params.check_choice("focus_region", "Atlantis", ["Europe", "Asia Pacific"])
+        choices.check_choice("focus_region", "Atlantis", ["Europe", "Asia Pacific"])
 
 
 def test_parameters_are_all_checked_before_anything_runs(tmp_path):
@@ -190,6 +190,12 @@ def test_the_analysis_never_imports_the_tooling_or_the_generator():
             if found:
                 wrong[path.stem] = sorted(found)
     assert wrong == {}
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOK_NAMES)
+def test_no_notebook_depends_on_the_tooling(notebook):
+    """Editing the parameter module, the runner or the generator leaves every notebook up to date."""
+    assert TOOLING.isdisjoint(pipeline.modules_used(notebook))
 
 
 def test_paths_are_built_in_paths_only():

@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from . import paths, pipeline
+from .choices import ParameterError
 from .countries import REGION_SCHEMES
 from .mapping import Mapping, MappingError
 
@@ -26,10 +27,6 @@ RANGES = {  # name: (low, high, closed); open intervals exclude their bounds
     "repeat_window_hours": (0, None, True),
     "top_combinations": (1, None, True),
 }
-
-
-class ParameterError(ValueError):
-    """A parameter is unknown, of the wrong type or out of range. Names the parameter."""
 
 
 @cache
@@ -134,14 +131,6 @@ def check_policy(values: dict, params_file: Path) -> None:
             Policy.from_params(values)
         except DisclosureError as err:
             raise ParameterError(f"{params_file}: {err}") from None
-
-
-def check_choice(name: str, value: str, available) -> None:
-    """A focus region or country must be one the data has."""
-    available = sorted(set(available))
-    if value not in available:
-        raise ParameterError(f"parameter {name} = {value!r} is not in the data; "
-                             f"it has {available}")
 
 
 def validate(params_file: Path, raw: str | None = None, deep: bool = True) -> dict[str, dict]:

@@ -15,7 +15,7 @@ import yaml
 
 from . import paths
 
-FIGURE_FILES = ("png", "svg", "json")  # what plots.save_figure writes per figure
+FIGURE_FILES = ("png", "svg", "json")  # what plots.Figures.save writes per figure
 PACKAGE_PREFIX = "src/microcred/"  # inputs under it are the installed package's own files
 
 

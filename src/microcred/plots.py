@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+from dataclasses import dataclass
 
 import matplotlib
 
@@ -15,7 +16,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
 
 from . import outputs, paths  # noqa: E402
 
@@ -24,46 +24,54 @@ NEUTRAL = "#d9d9d9"
 SYNTHETIC_NOTE = "SYNTHETIC DATA: a reconstruction, not the survey's responses."
 FIGSIZE = (8.0, 4.5)  # 16:9, fits a slide
 DPI = 150
+STYLE = {
+    "font.family": "DejaVu Sans", "font.size": 9, "axes.titlesize": 10,
+    "axes.spines.top": False, "axes.spines.right": False, "figure.dpi": DPI,
+    "savefig.dpi": DPI, "svg.hashsalt": "microcred", "svg.fonttype": "path",
+    "axes.prop_cycle": matplotlib.cycler(color=OKABE_ITO), "figure.figsize": FIGSIZE,
+}
 
-_state = {"synthetic": True}
+
+@dataclass(frozen=True)
+class Figures:
+    """How a notebook saves its figures: while the data is synthetic, every caption says so."""
+
+    synthetic: bool
+
+    def caption(self, text: str) -> str:
+        return f"{text} {SYNTHETIC_NOTE}" if self.synthetic else text
+
+    def save(self, fig, name: str, title: str, caption: str):
+        """figures/<name>.png and .svg (+ a .json with title and caption for the report);
+        returns the PNG for display in the notebook."""
+        from IPython.display import Image
+
+        note = self.caption(caption)
+        # wrapped to the figure's width (about ten bold 11-pt characters an inch), so a long
+        # computed title never runs off a slide
+        wrapped = "\n".join(textwrap.wrap(title, int(fig.get_figwidth() * 10)))
+        fig.suptitle(wrapped, x=0.01, ha="left", fontweight="bold", fontsize=11)
+        fig.supxlabel("\n".join(textwrap.wrap(note, 125)), x=0.01, ha="left", fontsize=7.5,
+                      color="#444444")
+        png, svg = io.BytesIO(), io.BytesIO()
+        fig.savefig(png, format="png", metadata={"Software": None})
+        fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
+        plt.close(fig)
+        outputs.write_bytes(paths.FIGURES / f"{name}.png", png.getvalue())
+        outputs.write_bytes(paths.FIGURES / f"{name}.svg", svg.getvalue())
+        outputs.write_json({"title": title, "caption": note}, paths.FIGURES / f"{name}.json")
+        return Image(data=png.getvalue(), format="png")
 
 
-def configure(synthetic: bool) -> None:
-    """Fixed style for every figure; `synthetic` adds the synthetic-data note to captions."""
-    _state["synthetic"] = synthetic
+def setup(synthetic: bool) -> Figures:
+    """The fixed style for every figure (matplotlib's settings), and how to save them."""
     plt.rcdefaults()
-    plt.rcParams.update({
-        "font.family": "DejaVu Sans", "font.size": 9, "axes.titlesize": 10,
-        "axes.spines.top": False, "axes.spines.right": False, "figure.dpi": DPI,
-        "savefig.dpi": DPI, "svg.hashsalt": "microcred", "svg.fonttype": "path",
-        "axes.prop_cycle": matplotlib.cycler(color=OKABE_ITO), "figure.figsize": FIGSIZE,
-    })
+    plt.rcParams.update(STYLE)
+    return Figures(synthetic)
 
 
 def new_figure(height: float = FIGSIZE[1], width: float = FIGSIZE[0], **kw):
     return plt.subplots(figsize=(width, height), layout="constrained", **kw)
-
-
-def save_figure(fig, name: str, title: str, caption: str):
-    """figures/<name>.png and .svg (+ a .json with title and caption for the report);
-    returns the PNG for display in the notebook."""
-    from IPython.display import Image
-
-    note = f"{caption} {SYNTHETIC_NOTE}" if _state["synthetic"] else caption
-    # wrapped to the figure's width (about ten bold 11-pt characters an inch), so a long
-    # computed title never runs off a slide
-    wrapped = "\n".join(textwrap.wrap(title, int(fig.get_figwidth() * 10)))
-    fig.suptitle(wrapped, x=0.01, ha="left", fontweight="bold", fontsize=11)
-    fig.supxlabel("\n".join(textwrap.wrap(note, 125)), x=0.01, ha="left", fontsize=7.5,
-                  color="#444444")
-    png, svg = io.BytesIO(), io.BytesIO()
-    fig.savefig(png, format="png", metadata={"Software": None})
-    fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
-    plt.close(fig)
-    outputs.write_bytes(paths.FIGURES / f"{name}.png", png.getvalue())
-    outputs.write_bytes(paths.FIGURES / f"{name}.svg", svg.getvalue())
-    outputs.write_json({"title": title, "caption": note}, paths.FIGURES / f"{name}.json")
-    return Image(data=png.getvalue(), format="png")
 
 
 def _err(center, low, high) -> np.ndarray:
@@ -102,6 +110,8 @@ def diverging_likert(ax, counts: pd.DataFrame, scale: list[str]):
     """Diverging stacked bars of a five-point scale: disagreement left of zero, agreement right,
     the neutral middle split across zero, and each bar's n at its right. Rows of `counts` are
     groups (a row of zeros is left empty), columns the scale labels."""
+    import seaborn as sns  # here: the cleaning step draws no such chart and starts faster
+
     n = counts[scale].sum(axis=1)
     shares = counts[scale].div(n.where(n > 0), axis=0) * 100
     colors = sns.color_palette("BrBG", 5).as_hex()
@@ -155,6 +165,8 @@ def heatmap(ax, matrix: pd.DataFrame, fmt: str = ".0f", cmap: str = "cividis", c
     """Annotated heatmap; empty (suppressed) cells stay blank."""
     if matrix.empty or matrix.isna().all().all():
         return nothing_to_show(ax, "Nothing to show: every group is under the disclosure threshold")
+    import seaborn as sns  # here: the cleaning step draws no heatmap and starts faster
+
     sns.heatmap(matrix.astype(float), ax=ax, annot=annot, fmt=fmt if annot is True else "",
                 cmap=cmap, center=center, linewidths=0.5, cbar_kws={"label": cbar_label},
                 annot_kws={"fontsize": 7.5})

@@ -1,0 +1,38 @@
+"""What the analysis notebooks (the regional comparison, the barriers) start from, made in one
+place: the clean leaders, the regions cleaning fixed (read from its provenance, never chosen
+again), the disclosure policy, how figures are saved, and every estimate they release, protected
+together (primary and secondary suppression), so both notebooks hide the same cells."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import pandas as pd
+
+from . import codebook, countries, dataset, estimate, plots
+from .disclosure import Policy
+
+
+class Context(NamedTuple):
+    cb: codebook.Codebook
+    leaders: pd.DataFrame
+    source: dict  # cleaning's provenance
+    regions: list[str]  # the scheme's regions the data has, in the scheme's order
+    policy: Policy
+    figures: plots.Figures
+    level_pct: str  # the confidence level as the text shows it, e.g. "95%"
+    released: pd.DataFrame
+
+
+def load(confidence_level: float, min_group_size: int, min_institutions: int,
+         disclosure_control: str) -> Context:
+    cb = codebook.load("leaders")
+    leaders = dataset.read_clean("leaders")
+    source = dataset.provenance()
+    regions = [r for r in countries.regions(source["region_scheme"]) if r in set(leaders["region"])]
+    policy = Policy.from_params({"min_group_size": min_group_size,
+                                 "min_institutions": min_institutions,
+                                 "disclosure_control": disclosure_control})
+    released = estimate.release_table(leaders, cb, regions, confidence_level, policy)
+    return Context(cb, leaders, source, regions, policy, plots.setup(source["synthetic"]),
+                   f"{confidence_level:.0%}", released)
