@@ -59,6 +59,7 @@ def test_fresh_make_report_reproduces_the_committed_outputs_byte_for_byte(built)
 def test_second_make_report_has_nothing_to_do(built):
     assert "Nothing to do" in make(built, "report").stdout
     assert "Nothing to do" in microcred(built, "report", "--dry-run").stdout
+    assert microcred(built, "report", "--check").returncode == 0
 
 
 @on_the_build
@@ -97,6 +98,7 @@ def test_changing_one_notebooks_parameter_reruns_only_it(built):
         dry = microcred(built, "report", "--dry-run").stdout
         assert "03_barriers" in dry and "04_report" in dry
         assert "01_clean" not in dry and "02_regional" not in dry
+        assert microcred(built, "report", "--check", check=False).returncode == 1
     finally:
         params.write_text(original)
 

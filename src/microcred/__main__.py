@@ -1,6 +1,7 @@
 """The project's commands, on any operating system, without make:
 
     python -m microcred report [--raw FILE] [--params FILE]   figures/, tables/, report/
+    python -m microcred report --check                        exit 0 when all is up to date
     python -m microcred test                                  every test
     python -m microcred lint                                  ruff over src, tests, notebooks
     python -m microcred lab                                   JupyterLab with the project kernel
@@ -28,7 +29,8 @@ def report(args) -> int:
 
     try:
         return build.report(paths.resolve(args.params or paths.PARAMS), args.raw or None,
-                            jobs=args.jobs, timeout=args.timeout, dry_run=args.dry_run)
+                            jobs=args.jobs, timeout=args.timeout, dry_run=args.dry_run,
+                            check=args.check)
     except (ParameterError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -113,6 +115,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=1, help="notebooks run side by side (default 1)")
     p.add_argument("--timeout", type=int, default=1200, help="seconds per cell (default 1200)")
     p.add_argument("-n", "--dry-run", action="store_true", help="say what would run, run nothing")
+    p.add_argument("--check", action="store_true",
+                   help="as --dry-run, and exit 1 when anything would run (0: all up to date)")
     p.set_defaults(run=report)
 
     p = commands.add_parser("test", help="unit tests, nbval over the executed notebooks, end to end")

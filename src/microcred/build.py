@@ -156,17 +156,18 @@ def _raise_on_sigterm(signum, frame):
 
 
 def report(params_file: Path, raw: str | None = None, jobs: int = 1, timeout: int = 1200,
-           dry_run: bool = False) -> int:
-    """Run every out-of-date notebook, siblings up to `jobs` at a time; 0 when all is done."""
+           dry_run: bool = False, check: bool = False) -> int:
+    """Run every out-of-date notebook, siblings up to `jobs` at a time; 0 when all is done.
+    `dry_run` says what would run; `check` too, and returns 1 when anything would."""
     values = params.validate(params_file, raw, deep=False)
     state = read_state()
-    if dry_run:
+    if dry_run or check:
         todo = plan(values, state)
         for notebook, reason in todo.items():
             print(f"would run {notebook}  ({reason})")
         if not todo:
             print("Nothing to do: every output is up to date.")
-        return 0
+        return int(check and bool(todo))
     signal.signal(signal.SIGTERM, _raise_on_sigterm)
     done, running, staging, ran = {}, {}, None, 0
     try:
