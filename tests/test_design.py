@@ -329,3 +329,18 @@ def test_rows_in_no_group_change_no_cell():
     only = design.Cells(groups[some], codes[some], 3).shares(y[some], base[some])
     for key in ("n", "count", "p", "variance"):  # the same sums in the same order: equal
         np.testing.assert_array_equal(every[key], only[key])
+
+
+def test_a_base_shared_by_several_metrics_is_counted_once_and_gives_the_same_shares():
+    rng = np.random.default_rng(5)
+    groups, codes = rng.integers(0, 3, 300), rng.integers(0, 30, 300)
+    base = rng.random(300) < 0.7
+    cells = design.Cells(groups, codes, 3)
+    first = cells.shares(rng.integers(0, 2, 300).astype(float), base)
+    y = rng.integers(0, 2, 300).astype(float)
+    again = cells.shares(y, base.copy())  # the same base: its counts reused
+    fresh = design.Cells(groups, codes, 3).shares(y, base)
+    for key in fresh:
+        np.testing.assert_array_equal(again[key], fresh[key])
+    first["n"][:] = -1  # a caller's change to a result does not reach the next metric
+    assert (cells.shares(y, base)["n"] >= 0).all()

@@ -82,6 +82,7 @@ class Cells:
         self.group = np.where(found >= 0, found // width, 0)
         self.n_groups = n_groups
         self.n_clusters = int(np.count_nonzero(np.bincount(codes))) if len(codes) else 0
+        self._last_base = None  # (base, its rows per cell, per group): see _base_counts
 
     def shares(self, y: np.ndarray, base: np.ndarray) -> dict[str, np.ndarray]:
         """n, count, share and linearised variance of a 0/1 indicator in every group. The
@@ -89,16 +90,25 @@ class Cells:
         (S - p_g M) / n_g, with S and M the sum and count of the group's rows in the cluster."""
         k, g = len(self.group), self.group
         s = np.bincount(self.cell, weights=np.where(base, y, 0.0), minlength=k)
-        m = np.bincount(self.cell, weights=base.astype(float), minlength=k)
-        s[self.outside] = m[self.outside] = 0.0
-        n = np.bincount(g, weights=m, minlength=self.n_groups)
+        s[self.outside] = 0.0
+        m, n = self._base_counts(base)
         count = np.bincount(g, weights=s, minlength=self.n_groups)
         c = self.n_clusters
         with np.errstate(divide="ignore", invalid="ignore"):
             p = count / n
             squares = np.bincount(g, weights=(s - p[g] * m) ** 2, minlength=self.n_groups)
             variance = (c / (c - 1) if c > 1 else np.nan) * squares / n ** 2
-        return {"n": n, "count": count, "p": p, "variance": variance}
+        return {"n": n.copy(), "count": count, "p": p, "variance": variance}
+
+    def _base_counts(self, base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The base's rows per cell (M) and per group (n). The options of one multi-select
+        question share their base: it is counted once for all of them."""
+        if self._last_base is None or not np.array_equal(base, self._last_base[0]):
+            m = np.bincount(self.cell, weights=base.astype(float), minlength=len(self.group))
+            m[self.outside] = 0.0
+            n = np.bincount(self.group, weights=m, minlength=self.n_groups)
+            self._last_base = (base.copy(), m, n)
+        return self._last_base[1:]
 
 
 def mean_influence(y: np.ndarray, rows: np.ndarray, weights: np.ndarray | None = None):
