@@ -3,6 +3,7 @@ the instrument's regions, checked against an independent list for every country 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -145,3 +146,13 @@ def test_fold_codes_folds_each_value_as_fold_does(as_category):
 
 def test_folding_keeps_no_state_between_calls():
     assert not any(isinstance(v, dict) for k, v in vars(countries).items() if not k.startswith("__"))
+
+
+def test_accented_latin_text_folded_by_arrow_folds_as_fold_does():
+    """Every letter of Latin-1 and Latin Extended-A (and a few beyond, left to Python), in
+    random names: the Arrow path for accented Latin text against fold()."""
+    rng = np.random.default_rng(7)
+    letters = [chr(c) for c in range(1, 0x80)] + [chr(c) for c in range(0xa0, 0x250)]
+    names = ["".join(rng.choice(letters, int(rng.integers(1, 12)))) for _ in range(5000)]
+    names += [chr(c) for c in range(0xa0, 0x250)] + ["École Supérieure", "Ǆemal", "Ωmega"]
+    assert list(countries._fold_many(names)) == [countries.fold(n) for n in names]
