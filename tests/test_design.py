@@ -344,3 +344,24 @@ def test_a_base_shared_by_several_metrics_is_counted_once_and_gives_the_same_sha
         np.testing.assert_array_equal(again[key], fresh[key])
     first["n"][:] = -1  # a caller's change to a result does not reach the next metric
     assert (cells.shares(y, base)["n"] >= 0).all()
+
+
+def test_weights_found_once_give_the_shares_of_each_grouping_exactly():
+    """The weights of `release_table` (one per metric, rows in no group included) against the
+    plain computation per grouping (the base restricted to the grouped rows), on random designs."""
+    rng = np.random.default_rng(11)
+    for _ in range(20):
+        rows = int(rng.integers(50, 2000))
+        groups, codes = rng.integers(-1, 5, rows), rng.integers(0, int(rng.integers(2, 300)), rows)
+        y = np.where(rng.random(rows) < 0.8, rng.integers(0, 2, rows), np.nan).astype(np.float32)
+        cells = design.Cells(groups, codes, 5)
+        fast = cells.shares_of(design.Weights.of(y))
+        plain = design.Cells(groups, codes, 5).shares(y, ~np.isnan(y) & (groups >= 0))
+        for key in plain:
+            np.testing.assert_array_equal(fast[key], plain[key])
+
+
+def test_squared_residuals_in_place_equal_the_expression():
+    rng = np.random.default_rng(12)
+    s, m, p = rng.random(1000) * 9, rng.integers(0, 9, 1000).astype(float), rng.random(1000)
+    np.testing.assert_array_equal(design._squared_residuals(s, p.copy(), m), (s - p * m) ** 2)

@@ -48,12 +48,12 @@ def wilson_interval(count, n, level: float = 0.95):
 def shares(frame: pd.DataFrame, metrics: list[Metric], by: str | None = None,
            group_type: str = "all", level: float = 0.95, *, policy: Policy,
            groups: list[str] | None = None,
-           indicators: dict[str, pd.Series] | None = None) -> pd.DataFrame:
+           indicators: dict[str, pd.Series | design.Weights] | None = None) -> pd.DataFrame:
     """One row per metric x group, with n, count, percent and an interval on the effective
     sample size (institutions as clusters), then `DESIGN_COLUMNS`; groups too small under the
     disclosure policy keep their n and lose every value (primary suppression; the secondary one
     needs every table: `release_table`). `indicators` may carry the metrics' indicator columns
-    already computed."""
+    (or their `design.Weights`) already computed."""
     keys = frame[by] if by else pd.Series("All", index=frame.index)
     keys = keys if isinstance(keys.dtype, pd.CategoricalDtype) else keys.astype("category")
     codes, labels = keys.cat.codes.to_numpy(), list(keys.cat.categories)
@@ -65,22 +65,30 @@ def shares(frame: pd.DataFrame, metrics: list[Metric], by: str | None = None,
     wanted = groups if groups is not None else _ordered(keys, labels)
     rows, variances = [], []
     for metric in metrics:
-        y = (indicators[metric.id] if indicators else indicator(frame, metric)).to_numpy()
-        base = ~np.isnan(y) & (codes >= 0)
-        est = cells.shares(y, base)
+        weights = _weights(frame, metric, indicators)
+        est = cells.shares_of(weights)
         n, count = est["n"].astype(int), np.rint(est["count"]).astype(int)
         for group in wanted:
             g = labels.index(group) if group in labels else None
             n_g = int(n[g]) if g is not None else 0
             n_inst = policy.min_institutions
             if n_g < policy.min_institutions * per_institution:
-                n_inst = len(np.unique(inst[base & (codes == g)])) if n_g else 0
+                n_inst = len(np.unique(inst[weights.base & (codes == g)])) if n_g else 0
             rows.append(_row(metric, group_type, group, n_g, int(count[g]) if n_g else 0))
             rows[-1]["suppressed"] = policy.too_small(n_g, n_inst)
             variances.append(est["variance"][g] if n_g else np.nan)
     table = with_wilson(pd.DataFrame(rows, columns=ESTIMATE_COLUMNS), level)
     table = with_design(table, np.array(variances), level)
     return hide(table, table["suppressed"])
+
+
+def _weights(frame: pd.DataFrame, metric: Metric, indicators) -> design.Weights:
+    """The metric's weights: given (found once for every grouping), from its indicator column
+    given, or computed."""
+    given = indicators.get(metric.id) if indicators else None
+    if isinstance(given, design.Weights):
+        return given
+    return design.Weights.of((given if given is not None else indicator(frame, metric)).to_numpy())
 
 
 def with_wilson(table: pd.DataFrame, level: float) -> pd.DataFrame:
@@ -137,8 +145,9 @@ def release_table(frame: pd.DataFrame, cb: Codebook, region_order: list[str],
     the base allows); the barriers also by the credit question, institution type and role.
     tables/estimates.csv is its first four group types."""
     metrics = cb.metrics
-    # 0, 1 or missing: exact in float32, at half the memory of a million float64 per metric
-    indicators = {m.id: indicator(frame, m).astype(np.float32) for m in metrics}
+    # 0, 1 or missing: exact in float32, at half the memory of a million float64 per metric;
+    # as weights, found once for all groupings
+    indicators = {m.id: design.Weights.of(indicator(frame, m).to_numpy(np.float32)) for m in metrics}
     frame = _groupings(frame, ["region", "country", *SITUATIONS])
     kw = dict(level=level, policy=policy, indicators=indicators)
     large = frame["country"].value_counts()
@@ -154,7 +163,7 @@ def release_table(frame: pd.DataFrame, cb: Codebook, region_order: list[str],
                  groups=_ordered(frame[column], cb.labels(column)))
           for column in SITUATIONS if column != "offers_mc"],
     ]
-    bases = {k: v.notna() for k, v in indicators.items()}
+    bases = {k: v.base for k, v in indicators.items()}
     return protect(pd.concat(parts, ignore_index=True), frame, policy, bases,
                    disclosure.conditional_parents(metrics))
 
