@@ -150,3 +150,12 @@ def test_counting_gate_agrees_with_one_mask_per_cell(seed):
         assert out["suppressed"].tolist() == protect_by_masks(table, frame, policy, bases).tolist()
         secondary += int(out["hidden_by"].eq("secondary").sum())
     assert secondary  # the comparison covers the second step, not only the primary one
+
+
+def test_counts_weighted_by_the_base_equal_counts_of_the_selected_keys():
+    rng = np.random.default_rng(13)
+    for _ in range(20):
+        keys, base = rng.integers(0, 50, 1000), rng.random(1000) < rng.random()
+        fast = disclosure._count(keys, base, 60)
+        np.testing.assert_array_equal(fast, np.bincount(keys[base], minlength=60))
+        assert fast.dtype == np.int64

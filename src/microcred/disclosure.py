@@ -145,6 +145,7 @@ class _Groups:
         inst = frame["inst_id"] if "inst_id" in frame else pd.Series(np.arange(len(frame)))
         self.institutions = pd.factorize(inst, use_na_sentinel=False)[0]  # a missing one: one more
         self.most_per_institution = int(np.bincount(self.institutions).max()) if len(frame) else 1
+        self._joint = {}  # (parent type, part type) -> (key, width): see joint
 
     def code(self, group_type: str, group) -> int | None:
         """The group's code (-1 for `all`), None where no respondent is in it."""
@@ -157,7 +158,22 @@ class _Groups:
 
     def sizes(self, group_type: str, base: np.ndarray) -> np.ndarray:
         """Respondents in the base per code of the type."""
-        return np.bincount(self.codes[group_type][base] + 1, minlength=len(self.lookup[group_type]) + 1)[1:]
+        return _count(self.codes[group_type] + 1, base, len(self.lookup[group_type]) + 1)[1:]
+
+    def joint(self, parent_type: str, part_type: str) -> tuple[np.ndarray, int]:
+        """Each respondent's (parent code, part code) as one key, and the part's width; found
+        once for every metric."""
+        if (parent_type, part_type) not in self._joint:
+            width = len(self.lookup[part_type]) + 1
+            key = (self.codes[parent_type] + 1) * width + self.codes[part_type] + 1
+            self._joint[parent_type, part_type] = key, width
+        return self._joint[parent_type, part_type]
+
+
+def _count(keys: np.ndarray, base: np.ndarray, length: int) -> np.ndarray:
+    """np.bincount(keys[base], minlength=length) without copying the selected keys out: the base
+    as 0/1 weights (whole numbers, so exact)."""
+    return np.bincount(keys, weights=base, minlength=length).astype(np.int64)
 
 
 def protect(table: pd.DataFrame, frame: pd.DataFrame, policy: Policy,
@@ -244,10 +260,8 @@ class _Cells:
     def _within(self, parent_type: str, part_type: str) -> np.ndarray:
         """Respondents in the base per (parent code, part code): a part lies in a parent when
         all of its respondents are there."""
-        g = self.groups
-        width = len(g.lookup[part_type]) + 1
-        key = (g.codes[parent_type][self.base] + 1) * width + g.codes[part_type][self.base] + 1
-        joint = np.bincount(key, minlength=(len(g.lookup[parent_type]) + 1) * width)
+        key, width = self.groups.joint(parent_type, part_type)
+        joint = _count(key, self.base, (len(self.groups.lookup[parent_type]) + 1) * width)
         return joint.reshape(-1, width)[1:, 1:]
 
     def institutions_left(self, parent: int, shown: list[int], n_left: int, needed: int) -> int:
