@@ -147,16 +147,13 @@ def _read_csv(path: Path, cb, mapping=None) -> Table:
 
 
 TEXT_KINDS = ("datetime", "number", "response_id")  # parsed or checked value by value
-# a value of its own per respondent, or nearly: an institution has one leader or a few, so its
-# names as categories cost more (0.5 s for 800,000 of them) than they save
-PER_RESPONDENT = ("IPAddress", "RecipientEmail", "LocationLatitude", "LocationLongitude",
-                  "institution")
+PER_RESPONDENT = ("IPAddress", "RecipientEmail", "LocationLatitude", "LocationLongitude")
 
 
 def _categorical(ids: list[str], cb) -> frozenset[int]:
     """Positions of the columns read as categories: every column whose values repeat (answers
-    from a list, countries, names), so that each distinct value is held, checked and folded
-    once."""
+    from a list, countries, institutions, names), so that each distinct value is held, checked
+    and folded once."""
     kinds = _kinds(cb)
     return frozenset(i for i, c in enumerate(ids)
                      if kinds.get(c) not in TEXT_KINDS and c not in PER_RESPONDENT)
@@ -164,7 +161,7 @@ def _categorical(ids: list[str], cb) -> frozenset[int]:
 
 def _arrow_text(ids: list[str], cb) -> frozenset[int]:
     """Positions of the columns with a value of its own per respondent (ResponseId, IP address,
-    e-mail, coordinates, institution): they stay Arrow strings (`pd.ArrowDtype`), checked and compared by
+    e-mail, coordinates): they stay Arrow strings (`pd.ArrowDtype`), checked and compared by
     Arrow's kernels, instead of becoming a million Python strings each."""
     kinds = _kinds(cb)
     return frozenset(i for i, c in enumerate(ids)
