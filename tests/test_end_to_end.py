@@ -6,9 +6,11 @@ documented, a failed or interrupted run leaving the previous outputs untouched."
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -26,6 +28,20 @@ COMPARED = ["tables", "figures", "report/report.html", "report/report.pdf", "rep
 EVERY_OUTPUT = [*COMPARED, "report/notebooks", "data/processed"]
 # The tests of the one shared build run in the same pytest-xdist worker: it is built once.
 on_the_build = pytest.mark.xdist_group("built")
+
+
+def processes_of(folder: Path, variable: str = "MICROCRED_ROOT") -> list[str]:
+    """Processes (runners, kernels) still running with `variable` set to `folder`."""
+    import psutil  # ipykernel's own dependency
+
+    found = []
+    for process in psutil.process_iter():
+        try:
+            if process.environ().get(variable) == str(folder):
+                found.append(" ".join(process.cmdline()))
+        except psutil.Error:  # ended meanwhile, or not ours to read
+            pass
+    return found
 
 
 def files_under(folder: Path, parts=COMPARED) -> dict[str, bytes]:
@@ -68,6 +84,28 @@ def test_the_outputs_are_the_declared_ones(built):
     declared = {n for nb in pipeline.notebooks() for n in pipeline.output_names(nb)}
     executed = {f"report/notebooks/{nb}.ipynb" for nb in pipeline.notebooks()}
     assert produced == declared | executed
+
+
+@on_the_build
+def test_each_notebook_ran_in_a_fresh_kernel_of_its_own_and_none_is_left(built):
+    """Runners start the next notebook's kernel ahead of time; still, each notebook counts its
+    cells from 1 (a kernel shared with the previous notebook would go on counting) and no runner
+    or kernel outlives the run."""
+    for notebook in pipeline.notebooks():
+        nb = json.loads((built / "report" / "notebooks" / f"{notebook}.ipynb").read_text())
+        counts = [c["execution_count"] for c in nb["cells"] if c["cell_type"] == "code"]
+        assert counts == list(range(1, len(counts) + 1)), notebook
+    assert processes_of(built) == []
+
+
+def test_a_runner_on_standby_told_nothing_stops_its_kernel_and_exits(tmp_path):
+    env = {**os.environ, "MICROCRED_ROOT": str(ROOT), "MICROCRED_STAGING": str(tmp_path)}
+    runner = subprocess.Popen([sys.executable, "-m", "microcred.run", "--standby"], cwd=ROOT,
+                              env=env, stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, errors = runner.communicate("", timeout=120)
+    assert runner.returncode == 0 and not errors
+    assert not list(tmp_path.iterdir())  # wrote nothing
+    assert processes_of(tmp_path, "MICROCRED_STAGING") == []  # its kernel is gone
 
 
 @on_the_build
@@ -185,6 +223,7 @@ def test_a_failure_after_the_first_notebook_leaves_the_previous_outputs_untouche
     assert "01_clean" in result.stdout  # it did run, in the staging folder
     assert files_under(built, EVERY_OUTPUT) == before
     assert (built / "report" / "notebooks" / "02_regional_comparison.failed.ipynb").exists()
+    assert processes_of(built) == []  # nor the runner started ahead for 03, nor its kernel
     assert "Nothing to do" in make(built, "report").stdout
     assert not list((built / "report" / "notebooks").glob("*.failed.ipynb"))
     assert not (built / "build" / "staging").exists()
@@ -207,4 +246,5 @@ def test_an_interrupted_run_leaves_the_previous_outputs_untouched(built):
     assert files_under(built, EVERY_OUTPUT) == before
     assert not (built / "build" / "staging").exists()
     assert not list(built.rglob(".*.tmp")) and not list(built.rglob(".*.running.ipynb"))
+    assert processes_of(built) == []
     assert "Nothing to do" in make(built, "report").stdout

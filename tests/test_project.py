@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from microcred import build, choices, params, paths, pipeline
+from microcred import build, choices, params, paths, pipeline, run
 from microcred.__main__ import parser
 
 
@@ -261,3 +261,19 @@ def test_tests_of_one_xdist_group_run_in_one_worker(tmp_path):
     worker = {name: (tmp_path / name).read_text() for name in [*"0123", *(f"free{i}" for i in range(4))]}
     assert len({worker[i] for i in "0123"}) == 1
     assert len(set(worker.values())) == 2  # the other tests did spread over both workers
+
+
+def test_consecutive_stream_outputs_are_joined_whatever_the_timing():
+    """The kernel sends printed text in chunks as time passes: one cell's text arrives in one
+    output or several depending on the load, and the executed notebook must not depend on it."""
+    from nbformat.v4 import new_output
+
+    outputs = [new_output("stream", name="stdout", text="a\n"),
+               new_output("stream", name="stdout", text="b\n"),
+               new_output("stream", name="stderr", text="warning\n"),
+               new_output("display_data", data={"text/plain": "figure"}),
+               new_output("stream", name="stdout", text="c\n")]
+    joined = run.joined_streams(outputs)
+    assert [(o.output_type, o.get("name"), o.get("text")) for o in joined] == [
+        ("stream", "stdout", "a\nb\n"), ("stream", "stderr", "warning\n"),
+        ("display_data", None, None), ("stream", "stdout", "c\n")]  # never moved past a figure

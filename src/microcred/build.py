@@ -144,11 +144,21 @@ def plan(values: dict[str, dict], state: dict) -> dict[str, str]:
     return out
 
 
-def _start(notebook: str, params_file: Path, raw: str | None, timeout: int, staging: Path):
-    command = [sys.executable, "-m", "microcred.run", notebook, f"--params={params_file}",
+def _runner(params_file: Path, raw: str | None, timeout: int, staging: Path) -> subprocess.Popen:
+    """A runner on standby: it starts its kernel, then runs the notebook _launch names."""
+    command = [sys.executable, "-m", "microcred.run", "--standby", f"--params={params_file}",
                f"--raw={raw or ''}", f"--timeout={timeout}"]  # a list: no shell reads the values
     env = {**os.environ, "MICROCRED_ROOT": str(paths.ROOT), "MICROCRED_STAGING": str(staging)}
-    return subprocess.Popen(command, cwd=paths.ROOT, env=env)
+    return subprocess.Popen(command, cwd=paths.ROOT, env=env, stdin=subprocess.PIPE, text=True)
+
+
+def _launch(runner: subprocess.Popen, notebook: str) -> subprocess.Popen:
+    try:
+        runner.stdin.write(notebook + "\n")
+        runner.stdin.close()
+    except BrokenPipeError:  # the runner has stopped: its exit code says so
+        pass
+    return runner
 
 
 def _raise_on_sigterm(signum, frame):
@@ -170,6 +180,7 @@ def report(params_file: Path, raw: str | None = None, jobs: int = 1, timeout: in
         return int(check and bool(todo))
     signal.signal(signal.SIGTERM, _raise_on_sigterm)
     done, running, staging, ran = {}, {}, None, 0
+    spares = []  # runners started ahead for the notebooks that may follow the running ones
     try:
         while len(done) < len(pipeline.notebooks()):
             for notebook in pipeline.notebooks():
@@ -182,12 +193,19 @@ def report(params_file: Path, raw: str | None = None, jobs: int = 1, timeout: in
                     done[notebook] = current
                     continue
                 if staging is None:  # about to run something: check everything first
+                    spares.append(_runner(params_file, raw, timeout, paths.STAGING))  # meanwhile
                     params.validate(params_file, raw, deep=True)
                     staging = stage()
                 if watched():
                     print(f"{notebook} ...  ({reason})", flush=True)
-                running[notebook] = (_start(notebook, params_file, raw, timeout, staging),
-                                     time.perf_counter(), reason)
+                runner = spares.pop() if spares else _runner(params_file, raw, timeout, staging)
+                running[notebook] = (_launch(runner, notebook), time.perf_counter(), reason)
+            # A runner takes a second to start its kernel: while a core is free, start those of
+            # the notebooks that may come next (as many as can run at once).
+            waiting = len(pipeline.notebooks()) - len(done) - len(running)
+            while (staging is not None and len(spares) < min(jobs, waiting)
+                   and len(running) < (os.cpu_count() or 1)):
+                spares.append(_runner(params_file, raw, timeout, staging))
             for notebook, (process, start, reason) in list(running.items()):
                 if process.poll() is None:
                     continue
@@ -210,9 +228,11 @@ def report(params_file: Path, raw: str | None = None, jobs: int = 1, timeout: in
             print("Nothing to do: every output is up to date.")
         return 0
     finally:
+        for spare in spares:  # not needed after all: told nothing, it stops its kernel and exits
+            spare.stdin.close()
         for process, _, _ in running.values():
             process.terminate()
-        for process, _, _ in running.values():
+        for process in [*spares, *(p for p, _, _ in running.values())]:
             process.wait()
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
