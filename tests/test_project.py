@@ -263,6 +263,17 @@ def test_tests_of_one_xdist_group_run_in_one_worker(tmp_path):
     assert len(set(worker.values())) == 2  # the other tests did spread over both workers
 
 
+def test_nbval_runs_the_notebooks_in_one_process_in_pipeline_order():
+    """Each executed notebook reads what the one before it wrote: spread over workers, 02 started
+    before 01 had written the clean data on a fresh clone (CI caught it; a warm checkout cannot)."""
+    from microcred.__main__ import PARTS
+
+    notebooks = PARTS["notebooks"]
+    assert not any(a.startswith(("-n", "--numprocesses", "--dist")) for a in notebooks)
+    folder = paths.ROOT / notebooks[-1]
+    assert sorted(p.stem for p in folder.glob("*.ipynb")) == list(pipeline.notebooks())
+
+
 def test_consecutive_stream_outputs_are_joined_whatever_the_timing():
     """The kernel sends printed text in chunks as time passes: one cell's text arrives in one
     output or several depending on the load, and the executed notebook must not depend on it."""

@@ -40,17 +40,18 @@ def _python(*arguments: str, env: dict | None = None) -> int:
     return subprocess.call([sys.executable, *arguments], cwd=paths.ROOT, env=env)
 
 
-# Every part runs on every core (pytest-xdist, at most 4 workers: beyond that each worker's
-# start costs more than it saves). A notebook's cells share one kernel, so nbval keeps each
-# notebook in one worker; tests marked with one xdist_group (those sharing one built sandbox)
-# stay together, so it is built once.
+# The unit and end-to-end parts run on every core (pytest-xdist, at most 4 workers: beyond that
+# each worker's start costs more than it saves); tests marked with one xdist_group (those sharing
+# one built sandbox) stay together, so it is built once. nbval runs in one process, the notebooks
+# in the pipeline's order: each reads what the one before it wrote (on a fresh clone 02 would
+# otherwise start before 01 has written the clean data).
 WORKERS = ["--numprocesses=auto", "--maxprocesses=4"]
 # One BLAS thread per process (unless set otherwise): the workers already fill the cores, and
 # BLAS threads competing for them spin (the disclosure audit's tests took twice as long).
 ONE_BLAS_THREAD = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
 PARTS = {
     "unit": ["-m", "pytest", *WORKERS, "--dist=loadgroup", "-m", "not slow", "tests"],
-    "notebooks": ["-m", "pytest", *WORKERS, "--dist=loadfile", "-p", "no:cacheprovider",
+    "notebooks": ["-m", "pytest", "-p", "no:cacheprovider",
                   "--nbval", "--nbval-current-env", "--nbval-sanitize-with",
                   "tests/nbval_sanitize.cfg", paths.relative(paths.EXECUTED)],
     "end-to-end": ["-m", "pytest", *WORKERS, "--dist=loadgroup", "-m", "slow", "tests"],
