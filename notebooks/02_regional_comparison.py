@@ -49,7 +49,6 @@ from microcred import (
     transparency,
     weighting,
 )
-from microcred.choices import check_choice
 from microcred.disclosure import NOT_SHOWN
 
 # the data, the regions cleaning fixed, the disclosure policy, the figures' captions and every
@@ -58,11 +57,9 @@ cb, leaders, source, regions, policy, figures, level_pct, released = context.loa
     confidence_level, min_group_size, min_institutions, disclosure_control)
 cb_employers, employers = codebook.load("employers"), dataset.read_clean("employers")
 print(f"{len(leaders):,} leaders in {leaders['iso3'].nunique()} countries; {len(employers):,} employers")
-few = policy.too_few(len(leaders))
+few = context.check_focus(policy, leaders, "focus_region", focus_region, "region")
 if few:
     print(few)  # the one message: every section below runs and says what it cannot show
-else:
-    check_choice("focus_region", focus_region, leaders["region"])
 
 # %% [markdown]
 # ## 2.1 Every metric, for every group

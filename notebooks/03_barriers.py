@@ -34,7 +34,6 @@ top_combinations = 10
 import pandas as pd
 
 from microcred import barriers, context, design, estimate, outputs, plots
-from microcred.choices import check_choice
 from microcred.disclosure import NOT_SHOWN
 
 # the data, the regions cleaning fixed, the disclosure policy, the figures' captions and every
@@ -46,11 +45,9 @@ growth_metrics = cb.metrics_of("growth_priorities")
 labels = {m.id: m.label for m in barrier_metrics + growth_metrics}
 answered = leaders["barriers_answered"]
 print(f"answered the barrier question: {int(answered.sum()):,} of {len(leaders):,}")
-few = policy.too_few(len(leaders))
+few = context.check_focus(policy, leaders, "focus_country", focus_country, "country")
 if few:
     print(few)  # the one message: every section below runs and says what it cannot show
-else:
-    check_choice("focus_country", focus_country, leaders["country"])
 
 # %% [markdown]
 # ## 3.1 How often each barrier is named

@@ -10,6 +10,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from . import codebook, countries, dataset, estimate, plots
+from .choices import check_choice
 from .disclosure import Policy
 
 
@@ -36,3 +37,14 @@ def load(confidence_level: float, min_group_size: int, min_institutions: int,
     released = estimate.release_table(leaders, cb, regions, confidence_level, policy)
     return Context(cb, leaders, source, regions, policy, plots.setup(source["synthetic"]),
                    f"{confidence_level:.0%}", released)
+
+
+def check_focus(policy: Policy, leaders: pd.DataFrame, name: str, value: str,
+                column: str) -> str | None:
+    """The one message for a survey too small to show any group (the notebook prints it and
+    every section says what it cannot show), or None once the focus parameter is checked
+    against the data: a survey that small has no focus to check."""
+    few = policy.too_few(len(leaders))
+    if few is None:
+        check_choice(name, value, leaders[column])
+    return few
