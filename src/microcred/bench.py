@@ -112,6 +112,7 @@ def measure_pipeline(path: Path) -> dict:
     resolved = countries.resolve_spellings(export.data["country"])
     cleaned = clean.apply_rules(export.data, clean.leader_rules(resolved, 1 / 3, "24h"))
     frame = clean.analysis_frame(cleaned.kept, cb, resolved, "m49", "bench")
+    del export, cleaned  # 02 estimates in a process of its own, from the clean data alone
     released = estimate.release_table(frame, cb, countries.regions(), 0.95, Policy(30, 5))
     table = estimate.estimates_table(released)
     return {"seconds": time.perf_counter() - start, "peak_rss_mb": _peak_rss_mb(),

@@ -7,6 +7,7 @@ rejected ones with their reason, and a disposition row per rule."""
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -234,15 +235,19 @@ def institution_id(names: pd.Series, key: str) -> pd.Series:
     distinct folded name is hashed once."""
     codes, folded = countries.fold_codes(names)
     secret = hashlib.blake2b(key.encode(), digest_size=32).digest()  # any key length works
-    keyed = hashlib.blake2b(key=secret, digest_size=8)  # the key block hashed once, then copied
+    copy = hashlib.blake2b(key=secret, digest_size=8).copy  # the key block hashed once
 
-    def digest(name: str) -> str:
-        mac = keyed.copy()
+    def digest(name: str) -> bytes:
+        mac = copy()
         mac.update(name.encode())
-        return mac.hexdigest()
+        return mac.digest()
 
-    digests = pa.array([digest(n) for n in folded], type=pa.string()).take(codes)
-    return pd.Series(pd.arrays.ArrowExtensionArray(digests), index=names.index)
+    # the digests written in hex at once, straight into Arrow's buffers: no Python string each
+    hexes = binascii.hexlify(b"".join([digest(n) for n in folded]))
+    offsets = np.arange(0, len(hexes) + 1, 16, dtype=np.int32)
+    digests = pa.Array.from_buffers(pa.string(), len(folded),
+                                    [None, pa.py_buffer(offsets), pa.py_buffer(hexes)])
+    return pd.Series(pd.arrays.ArrowExtensionArray(digests.take(codes)), index=names.index)
 
 
 def analysis_frame(kept: pd.DataFrame, cb: Codebook, resolved: pd.DataFrame, scheme: str,

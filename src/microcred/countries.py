@@ -50,15 +50,15 @@ def fold_unique(values: pd.Series) -> pd.Series:
 
 
 def fold_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct folds of `values` (each distinct value folded once; for a categorical, each
+    """The folds of the distinct values of `values` (each folded once; for a categorical, each
     category in use) and each value's code into them: `folded[codes]` is fold() of every value,
-    '' for a missing one. Nothing is remembered between calls."""
+    '' for a missing one. Two spellings that fold alike keep an entry each (merging them would
+    hash every fold once more than it saves). Nothing is remembered between calls."""
     import numpy as np
-    import pandas as pd
 
     codes, distinct = _distinct(values)
-    fold_of, folds = pd.factorize(np.append(_fold_many(distinct), ""))  # spellings fold alike
-    return fold_of[codes], folds  # code -1 (missing) takes the last entry: ''
+    missing = len(distinct)  # the last entry: ''
+    return np.where(codes < 0, missing, codes), np.append(_fold_many(distinct), "")
 
 
 def _distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
