@@ -68,7 +68,8 @@ def test_unidentified_country_is_rejected_with_its_reason():
 def test_apply_rules_accounts_for_every_record():
     r = records(Status=["IP Address", "Spam", "IP Address", "IP Address"],
                 Finished=[True, True, False, True])
-    out = clean.apply_rules(r, [("live", clean.live_responses), ("complete", clean.complete_responses)])
+    out = clean.apply_rules(r, [clean.Step("live", clean.live_responses, clean.STATUS),
+                               clean.Step("complete", clean.complete_responses, clean.COMPLETION)])
     assert len(out.kept) + len(out.rejected) == len(r)
     assert list(out.dispositions["removed"]) == [1, 1]
     assert list(out.dispositions["rows_out"]) == [3, 2]
@@ -252,7 +253,7 @@ def test_a_country_without_a_region_no_longer_stops_cleaning(cb, export_file, ra
 def test_records_set_aside_by_the_reader_are_rejected_first():
     r = records(Status=["IP Address", "Spam"])
     malformed = pd.DataFrame({"row": [7], "ResponseId": [""], "reason": ["malformed record: row 7"]})
-    out = clean.apply_rules(r, [("live", clean.live_responses)], malformed)
+    out = clean.apply_rules(r, [clean.Step("live", clean.live_responses, clean.STATUS)], malformed)
     assert len(out.kept) + len(out.rejected) == 3
     assert out.dispositions.iloc[0].to_dict() == {"step": 0, "rule": clean.MALFORMED, "rows_in": 3,
                                                   "removed": 1, "rows_out": 2}
@@ -286,10 +287,11 @@ def test_each_rule_sees_only_what_the_earlier_rules_kept_and_the_records_are_fil
         seen.append(list(kept.columns))
         return clean.speeders(kept, 0.5)  # median of the four kept (850), not of all five (800)
 
-    out = clean.apply_rules(r, [("live", clean.live_responses), ("speeders", spy)])
+    out = clean.apply_rules(r, [clean.Step("live", clean.live_responses, clean.STATUS),
+                               clean.Step("speeders", spy, clean.DURATION)])
     assert out.kept["ResponseId"].tolist() == [r["ResponseId"][i] for i in (0, 2, 4)]
     assert out.kept.columns.tolist() == r.columns.tolist()  # every column, filtered at the end
-    assert "comments" not in seen[0]  # the rules read their inputs only
+    assert seen == [list(clean.DURATION)]  # a rule reads its inputs only
     assert out.rejected["reason"].str.contains("under 425 s").sum() == 1
 
 

@@ -11,6 +11,7 @@ import binascii
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -90,8 +91,7 @@ def latest_submission_per_person(records: pd.DataFrame, window: str = "24h") -> 
     The same person is the same non-empty e-mail, or the same IP address and institution with
     submissions within `window` of each other. Several leaders of one institution are not
     repeats: they differ in e-mail or IP address."""
-    used = ["RecordedDate", "RecipientEmail", "IPAddress", "institution"]
-    order = records[used].sort_values("RecordedDate", kind="stable")  # these columns only
+    order = records[list(PERSON)].sort_values("RecordedDate", kind="stable")  # these columns only
     reason = pd.Series("", index=records.index)
     by_email = email_key(order["RecipientEmail"])
     later_email = by_email.notna() & by_email.duplicated(keep="last")
@@ -138,33 +138,38 @@ class Cleaned:
 
 
 MALFORMED = "malformed records"  # step 0: set aside by the reader (see export.Export.malformed)
-# every column a rule reads: the rules see these columns only, so that keeping what a rule keeps
-# copies a few columns, and the records themselves are filtered once, at the end
-RULE_INPUTS = ("ResponseId", "Status", "Finished", "Progress", "Duration (in seconds)",
-               "RecordedDate", "RecipientEmail", "IPAddress", "institution", "country")
 
 
-def apply_rules(records: pd.DataFrame, rules: list[tuple[str, Rule]],
+class Step(NamedTuple):
+    """A rule, its name, and the columns it reads: it sees those columns only, of the records
+    kept so far (taking a few columns per rule, not every column; the records themselves are
+    filtered once, at the end)."""
+    name: str
+    rule: Rule
+    reads: tuple[str, ...]
+
+
+def apply_rules(records: pd.DataFrame, rules: list[Step],
                 malformed: pd.DataFrame | None = None) -> Cleaned:
     """The rules in order, each on the records the earlier ones kept; records the reader set
     aside (`malformed`: ResponseId and reason, where any) are rejected first, as step 0, so that
     clean + rejected = every record read."""
-    inputs = records[[c for c in records.columns if c in RULE_INPUTS]]
     rows = np.arange(len(records))  # positions of the records kept so far
     rejected, flow = [], []
     if malformed is not None and len(malformed):
         rejected.append(malformed[["ResponseId", "reason"]].assign(step=0, rule=MALFORMED))
         flow.append({"step": 0, "rule": MALFORMED, "rows_in": len(records) + len(malformed),
                      "removed": len(malformed), "rows_out": len(records)})
-    for step, (name, rule) in enumerate(rules, start=1):
-        kept = inputs.iloc[rows]
+    for step, (name, rule, reads) in enumerate(rules, start=1):
+        kept = pd.DataFrame({c: records[c].iloc[rows] for c in reads if c in records},
+                            index=records.index[rows])
         reason = rule(kept)
-        out = reason.ne("")
-        rejected.append(pd.DataFrame({"ResponseId": kept.loc[out, "ResponseId"].astype(object),
+        out = reason.ne("").to_numpy()
+        rejected.append(pd.DataFrame({"ResponseId": records["ResponseId"].iloc[rows[out]].astype(object),
                                       "step": step, "rule": name, "reason": reason[out]}))
         flow.append({"step": step, "rule": name, "rows_in": len(kept), "removed": int(out.sum()),
                      "rows_out": int((~out).sum())})
-        rows = rows[~out.to_numpy()]
+        rows = rows[~out]
     kept = records.iloc[rows]
     rejected = pd.concat(rejected, ignore_index=True)[["ResponseId", "step", "rule", "reason"]]
     if len(kept) + len(rejected) != len(records) + (0 if malformed is None else len(malformed)):
@@ -184,23 +189,29 @@ def require_valid(cleaned: Cleaned, path) -> None:
                            f"records were rejected ({by_rule}); see data/interim/rejected.csv")
 
 
+STATUS, COMPLETION = ("Status",), ("Finished", "Progress")
+PERSON = ("RecordedDate", "RecipientEmail", "IPAddress", "institution")
+DURATION, COUNTRY = ("Duration (in seconds)",), ("country",)
+
+
 def leader_rules(resolved: pd.DataFrame, speeder_fraction: float, repeat_window: str = "24h",
-                 scheme: str = "m49", real=REAL_RESPONSES) -> list[tuple[str, Rule]]:
+                 scheme: str = "m49", real=REAL_RESPONSES) -> list[Step]:
     """The rules of docs/data-contract.md section 2, in their order."""
     return [
-        ("previews and spam", lambda r: live_responses(r, real)),
-        ("unfinished or partial", complete_responses),
-        ("repeat submissions of one person", lambda r: latest_submission_per_person(r, repeat_window)),
-        ("speeders", lambda r: speeders(r, speeder_fraction)),
-        ("country not identified", lambda r: identifiable_country(r, resolved, scheme)),
+        Step("previews and spam", lambda r: live_responses(r, real), STATUS),
+        Step("unfinished or partial", complete_responses, COMPLETION),
+        Step("repeat submissions of one person",
+             lambda r: latest_submission_per_person(r, repeat_window), PERSON),
+        Step("speeders", lambda r: speeders(r, speeder_fraction), DURATION),
+        Step("country not identified", lambda r: identifiable_country(r, resolved, scheme), COUNTRY),
     ]
 
 
-def employer_rules(resolved: pd.DataFrame, real=REAL_RESPONSES) -> list[tuple[str, Rule]]:
+def employer_rules(resolved: pd.DataFrame, real=REAL_RESPONSES) -> list[Step]:
     return [
-        ("previews and spam", lambda r: live_responses(r, real)),
-        ("unfinished or partial", complete_responses),
-        ("country not identified", lambda r: identifiable_country(r, resolved)),
+        Step("previews and spam", lambda r: live_responses(r, real), STATUS),
+        Step("unfinished or partial", complete_responses, COMPLETION),
+        Step("country not identified", lambda r: identifiable_country(r, resolved), COUNTRY),
     ]
 
 
