@@ -167,12 +167,12 @@ def test_wilson_intervals_of_all_rows_at_once_are_those_of_each_row():
 
 def test_release_table_computed_on_several_cores_is_the_one_of_a_single_core(clean_default, monkeypatch):
     """The groupings and indicators are computed in threads: the table must not depend on it."""
-    from microcred import codebook, countries
+    from microcred import codebook, countries, parallel
 
     leaders = clean_default[0]
     args = (leaders, codebook.load(), countries.regions(), 0.95, Policy(30, 5))
-    monkeypatch.setattr(estimate, "_cores", lambda: 1)
+    monkeypatch.setattr(parallel, "cores", lambda: 1)
     alone = estimate.release_table(*args)
-    monkeypatch.setattr(estimate, "_cores", lambda: 3)
+    monkeypatch.setattr(parallel, "cores", lambda: 3)
     pd.testing.assert_frame_equal(estimate.release_table(*args), alone)
     assert alone["suppressed"].any() and not alone["suppressed"].all()

@@ -24,9 +24,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
+
+from .parallel import in_parallel
 
 FLOORS = {"min_group_size": 10, "min_institutions": 3}
 OFF = "off for internal use"  # the only value of `disclosure_control` that lifts the floors
@@ -192,15 +195,16 @@ def protect(table: pd.DataFrame, frame: pd.DataFrame, policy: Policy,
     key = table["group_type"].astype(str) + "\x1f" + table["group"].astype(str)
     by_metric = dict(list(table.groupby("metric", sort=False)))
     # parents first, so that a child inherits its parent's final hiding
-    for metric in sorted(by_metric, key=lambda m: m in parents):
+    order = sorted(by_metric, key=lambda m: m in parents)
+    sized = in_parallel([partial(_Cells, by_metric[m], groups, np.asarray(bases[m], dtype=bool))
+                         for m in order])
+    for metric, cells in zip(order, sized):
         rows = by_metric[metric]
         if metric in parents:
             parent = table.index[table["metric"].eq(parents[metric])]
             hidden_keys = set(key[parent[hidden[parent]]])
             inherit = [i for i in rows.index if key[i] in hidden_keys and not hidden[i]]
             hidden[inherit], why[inherit] = True, "secondary"
-        base = np.asarray(bases[metric], dtype=bool)
-        cells = _Cells(rows, groups, base)
         changed = True
         while changed:
             changed = False

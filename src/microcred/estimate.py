@@ -9,8 +9,6 @@ opt-in and no interval covers that selection."""
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 import numpy as np
@@ -18,6 +16,7 @@ import pandas as pd
 from statsmodels.stats.proportion import proportion_confint, proportion_effectsize
 
 from . import design, disclosure
+from .parallel import in_parallel
 from .codebook import Codebook, Metric
 from .disclosure import Policy, hide, protect
 
@@ -151,7 +150,7 @@ def release_table(frame: pd.DataFrame, cb: Codebook, region_order: list[str],
     metrics = cb.metrics
     # 0, 1 or missing: exact in float32, at half the memory of a million float64 per metric;
     # as weights, found once for all groupings (with the groupings' keys, on every core)
-    *weights, frame = _in_parallel([*[partial(_float32_weights, frame, m) for m in metrics],
+    *weights, frame = in_parallel([*[partial(_float32_weights, frame, m) for m in metrics],
                                     partial(_groupings, frame, ["region", "country", *SITUATIONS])])
     indicators = {m.id: w for m, w in zip(metrics, weights)}
     kw = dict(level=level, policy=policy, indicators=indicators)
@@ -159,7 +158,7 @@ def release_table(frame: pd.DataFrame, cb: Codebook, region_order: list[str],
     countries = sorted(large[large >= max(policy.min_group_size, 1)].index)
     open_base = [m for m in metrics if "offers_mc" not in dict(m.among) and m.id != "offers_mc"]
     barrier_metrics = cb.metrics_of("barriers")
-    parts = _in_parallel([
+    parts = in_parallel([
         partial(shares, frame, metrics, **kw),
         partial(shares, frame, metrics, "region", "region", groups=region_order, **kw),
         partial(shares, frame, metrics, "country", "country", groups=countries, **kw),
@@ -176,19 +175,6 @@ def release_table(frame: pd.DataFrame, cb: Codebook, region_order: list[str],
 
 def _float32_weights(frame: pd.DataFrame, metric: Metric) -> design.Weights:
     return design.Weights.of(indicator(frame, metric).to_numpy(np.float32))
-
-
-def _in_parallel(calls: list) -> list:
-    """The results of independent calls, in their order, computed on every core this process
-    may use: the groupings' array passes (bincounts, factorising) release the GIL. Each call
-    computes exactly what it would alone, so the results are those of one after another."""
-    with ThreadPoolExecutor(max_workers=min(len(calls), _cores())) as pool:
-        return list(pool.map(lambda call: call(), calls))
-
-
-def _cores() -> int:
-    affinity = getattr(os, "sched_getaffinity", None)  # Linux: the cores this process may use
-    return len(affinity(0)) if affinity else os.cpu_count() or 1
 
 
 def _groupings(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

@@ -17,8 +17,10 @@ import itertools
 import json
 import re
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +31,7 @@ import pyarrow.csv as pacsv
 
 from . import codebook as codebook_mod
 from .mapping import Mapping, MappingError
+from .parallel import in_parallel
 
 RESPONSE_ID = re.compile(r"^R_[A-Za-z0-9]{15}$")
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -185,18 +188,20 @@ def _parsed(table: pa.Table, parse: dict[int, str]) -> pa.Table:
     and types pandas gives (dates in ns; whole numbers as integers, floats where any is missing
     or fractional). A column with any other value stays text: validation names the value
     (pandas refuses 30 February and 'nan', where Arrow would roll over or accept)."""
-    for i, kind in parse.items():
-        column = table.column(i)
-        try:
-            if kind == "datetime":
-                value = _datetime(column)
-            else:
-                value = _number(column)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            continue
+    columns = sorted(parse)
+    values = in_parallel([partial(_parsed_column, table.column(i), parse[i]) for i in columns])
+    for i, value in zip(columns, values):
         if value is not None:
             table = table.set_column(i, table.field(i).name, value)
     return table
+
+
+def _parsed_column(column: pa.ChunkedArray, kind: str):
+    """The column parsed, or None where it stays text."""
+    try:
+        return _datetime(column) if kind == "datetime" else _number(column)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
 
 
 WRITTEN_IN_FULL = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$"  # DATETIME_FORMAT, every field padded
@@ -298,10 +303,12 @@ def _records(path: Path, n_header: int, width: int, categorical=frozenset(), par
     over instead of padding it). Columns numbered in `categorical` (answers from a short list)
     arrive as categories: their few distinct values are checked, folded and grouped once; those
     in `arrow_text` as Arrow strings."""
-    scan = _scan(path)
-    if scan.ends_in_quote:
-        raise _unterminated_quote(path, scan.last_quote)
-    table, malformed = _arrow_table(path, n_header, width, categorical, threads=True)
+    with ThreadPoolExecutor(1) as pool:  # the scan (one core) while Arrow parses (in C++)
+        parsing = pool.submit(_arrow_table, path, n_header, width, categorical, threads=True)
+        scan = _scan(path)
+        if scan.ends_in_quote:  # reported before anything the parse found (it is waited for)
+            raise _unterminated_quote(path, scan.last_quote)
+        table, malformed = parsing.result()
     if malformed and any(row is None for row, _ in malformed):  # rows are known on one thread
         table, malformed = _arrow_table(path, n_header, width, categorical, threads=False)
     total = table.num_rows + len(malformed)
