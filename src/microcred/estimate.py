@@ -16,9 +16,9 @@ import pandas as pd
 from statsmodels.stats.proportion import proportion_confint, proportion_effectsize
 
 from . import design, disclosure
-from .parallel import in_parallel
 from .codebook import Codebook, Metric
 from .disclosure import Policy, hide, protect
+from .parallel import in_parallel
 
 ESTIMATE_COLUMNS = ["metric", "base", "group_type", "group", "n", "count", "pct", "ci_low",
                     "ci_high", "suppressed"]
