@@ -7,7 +7,8 @@ machine noise cancels. Writes benchmarks/results.csv and benchmarks/README.md.
 - incremental: a second `report`, and one after changing only a parameter of 03_barriers, against
   a full run;
 - scale: synthetic leader exports of 10,000 to 1,000,000 responses, reading + cleaning + every
-  estimate of tables/estimates.csv against pandas.read_csv of the same file, with peak memory.
+  estimate of tables/estimates.csv against pandas.read_csv of the same file (the medians of three
+  alternated runs of each), with the highest peak memory.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -138,7 +140,11 @@ def _in_subprocess(kind: str, path: Path) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def scale_timings(work: Path, sizes=SIZES) -> list[dict]:
+REPEATS = 3  # alternated runs of read_csv and the pipeline per size: medians, so that one slow
+# minute of a shared machine moves neither side alone
+
+
+def scale_timings(work: Path, sizes=SIZES, repeats: int = REPEATS) -> list[dict]:
     rows = []
     for size in sizes:
         path = work / f"leaders_{size}.csv"
@@ -147,11 +153,14 @@ def scale_timings(work: Path, sizes=SIZES) -> list[dict]:
                             "from microcred import synth; "
                             "synth.write_exports(Path(sys.argv[1]), None, size=int(sys.argv[2]))",
                             str(path), str(size)], check=True)
-        base = _in_subprocess("read_csv", path)
-        run = _in_subprocess("pipeline", path)
-        rows.append({"size": size, "records": run["valid"], "read_csv_seconds": base["seconds"],
-                     "pipeline_seconds": run["seconds"], "ratio": run["seconds"] / base["seconds"],
-                     "read_csv_peak_rss_mb": base["peak_rss_mb"], "peak_rss_mb": run["peak_rss_mb"]})
+        pairs = [(_in_subprocess("read_csv", path), _in_subprocess("pipeline", path))
+                 for _ in range(repeats)]
+        base = statistics.median(b["seconds"] for b, _ in pairs)
+        run = statistics.median(r["seconds"] for _, r in pairs)
+        rows.append({"size": size, "records": pairs[0][1]["valid"], "read_csv_seconds": base,
+                     "pipeline_seconds": run, "ratio": run / base,
+                     "read_csv_peak_rss_mb": max(b["peak_rss_mb"] for b, _ in pairs),
+                     "peak_rss_mb": max(r["peak_rss_mb"] for _, r in pairs)})  # the highest
     return rows
 
 
@@ -186,7 +195,8 @@ def _met(measure: str, value: float) -> str:
 
 def write_readme(table: pd.DataFrame, command: str, folder: Path) -> None:
     lines = ["# Benchmarks", "", f"Produced by `{command}` on {os.cpu_count()} cores; every ratio "
-             "is of two timings taken in the same run.", "", "| measure | value | target | met |",
+             "is of two timings taken in the same run (at scale, the medians of alternated runs).",
+             "", "| measure | value | target | met |",
              "|---|---|---|---|"]
     lines += [f"| {r.measure} | {r.value:.3f} | {r.target} | {r.met} |" for r in table.itertuples()]
     notes = folder / "NOTES.md"
@@ -210,7 +220,7 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(dir=args.out) as tmp:
         work = Path(tmp)
         pipeline = {} if args.smoke else pipeline_timings(work)
-        scale = scale_timings(work, (2_000,) if args.smoke else SIZES)
+        scale = scale_timings(work, (2_000,), 1) if args.smoke else scale_timings(work)
     table = results_table(pipeline, scale)
     table.to_csv(args.out / "results.csv", index=False, float_format="%.4f")
     write_readme(table, "python -m microcred.bench --smoke" if args.smoke else "make bench", args.out)

@@ -11,6 +11,7 @@ import binascii
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import NamedTuple
 
 import numpy as np
@@ -20,6 +21,7 @@ import pyarrow.compute as pc
 
 from . import codebook, countries
 from .codebook import Codebook
+from .parallel import in_parallel
 
 Rule = Callable[[pd.DataFrame], pd.Series]
 ARROW_TEXT = pd.ArrowDtype(pa.string())  # a value per respondent: no million Python strings
@@ -244,7 +246,7 @@ def institution_id(names: pd.Series, key: str) -> pd.Series:
     """A stable pseudonym for each institution: a keyed hash (BLAKE2b in keyed mode, a MAC) of
     its folded name. Without the key the names cannot be recovered by hashing guesses. Each
     distinct folded name is hashed once."""
-    codes, folded = countries.fold_codes(names)
+    codes, folded = countries.fold_chunks(names)  # hashed here as the next chunk is folded
     secret = hashlib.blake2b(key.encode(), digest_size=32).digest()  # any key length works
     copy = hashlib.blake2b(key=secret, digest_size=8).copy  # the key block hashed once
 
@@ -254,21 +256,32 @@ def institution_id(names: pd.Series, key: str) -> pd.Series:
         return mac.digest()
 
     # the digests written in hex at once, straight into Arrow's buffers: no Python string each
-    hexes = binascii.hexlify(b"".join([digest(n) for n in folded]))
+    hexes = b"".join([binascii.hexlify(b"".join([digest(n) for n in chunk])) for chunk in folded])
     offsets = np.arange(0, len(hexes) + 1, 16, dtype=np.int32)
-    digests = pa.Array.from_buffers(pa.string(), len(folded),
+    digests = pa.Array.from_buffers(pa.string(), len(offsets) - 1,
                                     [None, pa.py_buffer(offsets), pa.py_buffer(hexes)])
     return pd.Series(pd.arrays.ArrowExtensionArray(digests.take(codes)), index=names.index)
 
 
 def analysis_frame(kept: pd.DataFrame, cb: Codebook, resolved: pd.DataFrame, scheme: str,
                    key: str) -> pd.DataFrame:
-    """Typed, pseudonymous respondent data: no personal column survives this function."""
-    iso3 = kept["country"].astype(object).map(resolved.set_index("spelling")["iso3"])
+    """Typed, pseudonymous respondent data: no personal column survives this function. The
+    pseudonyms (one keyed hash per institution, in Python) are computed while the answers are
+    typed (mostly array passes, which leave the interpreter free)."""
     out = pd.DataFrame({"response_id": kept["ResponseId"].astype(ARROW_TEXT)}, index=kept.index)
-    if "institution" in kept:
-        out["inst_id"] = institution_id(kept["institution"], key)
-    out["iso3"] = iso3
+    pseudonyms, answers = in_parallel([partial(institution_id, kept["institution"], key)
+                                       if "institution" in kept else lambda: None,
+                                       partial(_typed_answers, kept, cb, resolved, scheme)])
+    if pseudonyms is not None:
+        out["inst_id"] = pseudonyms
+    return out.join(answers).reset_index(drop=True)
+
+
+def _typed_answers(kept: pd.DataFrame, cb: Codebook, resolved: pd.DataFrame,
+                   scheme: str) -> pd.DataFrame:
+    """Country, region and every answer that is not personal, typed from the codebook."""
+    iso3 = kept["country"].astype(object).map(resolved.set_index("spelling")["iso3"])
+    out = pd.DataFrame({"iso3": iso3}, index=kept.index)
     out[["country", "region"]] = countries.attach_regions(iso3, scheme)
     for q in cb.questions:
         if q.get("personal") or q["id"] == "country":
@@ -277,7 +290,7 @@ def analysis_frame(kept: pd.DataFrame, cb: Codebook, resolved: pd.DataFrame, sch
             out[q["id"]] = cb.categorical(q["id"], kept[q["id"]])
         elif q["kind"] == "multi":
             out = out.join(multi_select_columns(kept[q["id"]], cb, q["id"]))
-    return out.reset_index(drop=True)
+    return out
 
 
 def multi_select_columns(answers: pd.Series, cb: Codebook, question: str) -> pd.DataFrame:

@@ -15,6 +15,8 @@ import csv
 import logging
 import re
 import unicodedata
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -56,9 +58,26 @@ def fold_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     hash every fold once more than it saves). Nothing is remembered between calls."""
     import numpy as np
 
+    codes, chunks = fold_chunks(values)
+    return codes, np.concatenate(list(chunks))
+
+
+def fold_chunks(values: pd.Series, size: int = 1 << 17) -> tuple[np.ndarray, Iterator[np.ndarray]]:
+    """`fold_codes`, its folds handed over chunk by chunk, in order: a worker thread folds the
+    next chunk (in Arrow's kernels, which leave the interpreter free) while the caller works
+    through this one. The last chunk is the fold of a missing value, ''."""
+    import numpy as np
+
     codes, distinct = _distinct(values)
-    missing = len(distinct)  # the last entry: ''
-    return np.where(codes < 0, missing, codes), np.append(_fold_many(distinct), "")
+    return np.where(codes < 0, len(distinct), codes), _folded_in_order(distinct, size)
+
+
+def _folded_in_order(distinct, size: int) -> Iterator[np.ndarray]:
+    import numpy as np
+
+    with ThreadPoolExecutor(1) as worker:
+        yield from worker.map(_fold_many, [distinct[i:i + size] for i in range(0, len(distinct), size)])
+    yield np.array([""], dtype=object)
 
 
 def _distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
