@@ -87,6 +87,12 @@ def email_key(emails: pd.Series) -> pd.Series:
     return key.where(key.ne("").fillna(False))
 
 
+def _earlier_of_one_email(emails: pd.Series) -> pd.Series:
+    """Submissions whose e-mail (see `email_key`) comes again later."""
+    key = email_key(emails)
+    return key.notna() & key.duplicated(keep="last")
+
+
 def latest_submission_per_person(records: pd.DataFrame, window: str = "24h") -> pd.Series:
     """Rule 3: of repeat submissions by one person, keep only the latest by RecordedDate.
 
@@ -95,10 +101,11 @@ def latest_submission_per_person(records: pd.DataFrame, window: str = "24h") -> 
     repeats: they differ in e-mail or IP address."""
     order = records[list(PERSON)].sort_values("RecordedDate", kind="stable")  # these columns only
     reason = pd.Series("", index=records.index)
-    by_email = email_key(order["RecipientEmail"])
-    later_email = by_email.notna() & by_email.duplicated(keep="last")
+    ip = order["IPAddress"]
+    later_email, ip_repeats = in_parallel([partial(_earlier_of_one_email, order["RecipientEmail"]),
+                                           lambda: ip.notna() & ip.duplicated(keep=False)])
     reason[later_email[later_email].index] = "repeat submission (same e-mail); a later one is kept"
-    shared_ip = order[order["IPAddress"].notna() & order["IPAddress"].duplicated(keep=False)]
+    shared_ip = order[ip_repeats]
     institution = countries.fold_unique(shared_ip["institution"])  # only where an IP repeats
     same = shared_ip.assign(_inst=institution).groupby(["IPAddress", "_inst"], sort=False)
     gap_to_next = same["RecordedDate"].shift(-1) - shared_ip["RecordedDate"]
