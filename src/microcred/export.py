@@ -329,8 +329,10 @@ def _to_pandas(table: pa.Table, arrow_text) -> pd.DataFrame:
     kept = {i: pd.arrays.ArrowExtensionArray(_contiguous(table.column(i))) for i in sorted(arrow_text)}
     rest = table.drop_columns([table.column_names[i] for i in kept])
     del table
-    data = rest.to_pandas(split_blocks=True, self_destruct=True)  # Arrow's buffers freed as
-    del rest  # each column is converted
+    # Arrow's buffers freed as each column is converted; the few numeric and date columns
+    # consolidated (splitting them into blocks of their own cost 0.2-0.3 s at a million records)
+    data = rest.to_pandas(self_destruct=True)
+    del rest
     pa.default_memory_pool().release_unused()  # and handed back to the system, not kept pooled
     data.columns = [i for i in range(len(data.columns) + len(kept)) if i not in kept]
     for i, values in kept.items():  # in order of position, so each lands in its place
