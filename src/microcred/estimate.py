@@ -31,16 +31,22 @@ VALUE_COLUMNS = ["count", "pct", "ci_low", "ci_high", *DESIGN_COLUMNS]  # what s
 def indicator(frame: pd.DataFrame, metric: Metric) -> pd.Series:
     """1.0 where a respondent is in the metric's numerator, 0.0 where only in its base, NaN
     outside the base. "Not sure" is in the base and not in the numerator."""
-    in_base = pd.Series(True, index=frame.index)
+    in_base, hit = base_and_hit(frame, metric)
+    return pd.Series(np.where(in_base, hit, np.nan), index=frame.index)
+
+
+def base_and_hit(frame: pd.DataFrame, metric: Metric) -> tuple[np.ndarray, np.ndarray]:
+    """Who is in the metric's base, and who would count in its numerator (booleans)."""
+    in_base = np.ones(len(frame), dtype=bool)
     for column, value in metric.among:
-        in_base &= frame[column].eq(value).fillna(False).astype(bool)
+        in_base &= frame[column].eq(value).fillna(False).to_numpy(bool)
     if metric.multi:
-        in_base &= frame[f"{metric.multi}_answered"].astype(bool)
-        hit = frame[metric.column].fillna(False).astype(bool)
+        in_base &= frame[f"{metric.multi}_answered"].to_numpy(bool)
+        hit = frame[metric.column].fillna(False).to_numpy(bool)
     else:
-        in_base &= frame[metric.column].notna()
-        hit = frame[metric.column].isin(metric.numerator)
-    return hit.astype(float).where(in_base)
+        in_base &= frame[metric.column].notna().to_numpy()
+        hit = frame[metric.column].isin(metric.numerator).to_numpy()
+    return in_base, hit
 
 
 def wilson_interval(count, n, level: float = 0.95):
@@ -174,7 +180,8 @@ def release_table(frame: pd.DataFrame, cb: Codebook, region_order: list[str],
 
 
 def _float32_weights(frame: pd.DataFrame, metric: Metric) -> design.Weights:
-    return design.Weights.of(indicator(frame, metric).to_numpy(np.float32))
+    in_base, hit = base_and_hit(frame, metric)
+    return design.Weights((in_base & hit).astype(np.float32), in_base)
 
 
 def _groupings(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
