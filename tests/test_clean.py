@@ -302,3 +302,10 @@ def test_multi_select_count_is_the_substantive_options_chosen(cb):
     flags = cols[[m.id for m in cb.metrics_of("barriers") if m.id != "barrier_none"]]
     expected = flags.sum(axis=1).astype("Int64").where(cols["barriers_answered"])
     assert cols["barriers_count"].tolist() == expected.tolist()
+
+
+def test_a_rule_whose_reasons_are_not_its_records_is_refused():
+    r = records(Status=["IP Address", "Spam", "IP Address"])
+    shuffled = clean.Step("shuffled", lambda kept: clean.live_responses(kept)[::-1], clean.STATUS)
+    with pytest.raises(ValueError, match="'shuffled' returned reasons for other records"):
+        clean.apply_rules(r, [shuffled])

@@ -432,3 +432,23 @@ def test_repeated_values_are_found_with_and_without_arrow(arrow):
     series = pd.Series(values, dtype=pd.ArrowDtype(pa.string()) if arrow else object)
     assert _repeats(series).tolist() == [False, False, False, True, False, True]
     assert not _repeats(series.drop_duplicates()).any()
+
+
+def test_an_export_cut_inside_a_quoted_field_is_named_while_long_records_are_set_aside(tmp_path):
+    """The quote scan runs beside Arrow's parse, which hands malformed records (here with a
+    field over the csv module's 128 KiB) to Python at the same time: the cut is still reported,
+    and the csv module's field limit is left as it was."""
+    import csv as csv_module
+
+    header = "a,b,c\n"
+    long_bad = "".join(f'1,"{"x" * 200_000}"\n' for _ in range(3))  # two fields: malformed
+    good = "".join(f"{i},{i},{i}\n" for i in range(2000))
+    path = tmp_path / "cut.csv"
+    path.write_text(header + long_bad + good + '7,8,"never closed\n' + good, encoding="utf-8")
+    limit = csv_module.field_size_limit()
+    from microcred.export import _records
+
+    for _ in range(5):
+        with pytest.raises(ExportError, match="quoted field is never closed"):
+            _records(path, 1, 3)
+        assert csv_module.field_size_limit() == limit

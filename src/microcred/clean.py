@@ -10,6 +10,7 @@ from __future__ import annotations
 import binascii
 import hashlib
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from functools import partial
 from typing import NamedTuple
@@ -23,6 +24,7 @@ from . import codebook, countries
 from .codebook import Codebook
 from .parallel import in_parallel
 
+# a rule: the records kept so far -> each one's reason to go ('' to stay), in their order
 Rule = Callable[[pd.DataFrame], pd.Series]
 ARROW_TEXT = pd.ArrowDtype(pa.string())  # a value per respondent: no million Python strings
 
@@ -173,6 +175,8 @@ def apply_rules(records: pd.DataFrame, rules: list[Step],
         kept = pd.DataFrame({c: records[c].iloc[rows] for c in reads if c in records},
                             index=records.index[rows])
         reason = rule(kept)
+        if not reason.index.equals(kept.index):  # reasons are matched to records by position
+            raise ValueError(f"rule {name!r} returned reasons for other records than it was given")
         out = reason.ne("").to_numpy()
         rejected.append(pd.DataFrame({"ResponseId": records["ResponseId"].iloc[rows[out]].astype(object),
                                       "step": step, "rule": name, "reason": reason[out]}))
@@ -263,7 +267,8 @@ def institution_id(names: pd.Series, key: str) -> pd.Series:
         return mac.digest()
 
     # the digests written in hex at once, straight into Arrow's buffers: no Python string each
-    hexes = b"".join([binascii.hexlify(b"".join([digest(n) for n in chunk])) for chunk in folded])
+    with closing(folded):
+        hexes = b"".join([binascii.hexlify(b"".join([digest(n) for n in chunk])) for chunk in folded])
     offsets = np.arange(0, len(hexes) + 1, 16, dtype=np.int32)
     digests = pa.Array.from_buffers(pa.string(), len(offsets) - 1,
                                     [None, pa.py_buffer(offsets), pa.py_buffer(hexes)])

@@ -64,8 +64,9 @@ def fold_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def fold_chunks(values: pd.Series, size: int = 1 << 17) -> tuple[np.ndarray, Iterator[np.ndarray]]:
     """`fold_codes`, its folds handed over chunk by chunk, in order: a worker thread folds the
-    next chunk (in Arrow's kernels, which leave the interpreter free) while the caller works
-    through this one. The last chunk is the fold of a missing value, ''."""
+    chunks one after another (in Arrow's kernels, which leave the interpreter free), ahead of
+    the caller, which works through each as soon as it is folded. The last chunk is the fold of
+    a missing value, ''. Close the chunks (`contextlib.closing`) to stop the worker early."""
     import numpy as np
 
     codes, distinct = _distinct(values)
@@ -75,8 +76,11 @@ def fold_chunks(values: pd.Series, size: int = 1 << 17) -> tuple[np.ndarray, Ite
 def _folded_in_order(distinct, size: int) -> Iterator[np.ndarray]:
     import numpy as np
 
-    with ThreadPoolExecutor(1) as worker:
+    worker = ThreadPoolExecutor(1)
+    try:
         yield from worker.map(_fold_many, [distinct[i:i + size] for i in range(0, len(distinct), size)])
+    finally:  # closed early: the chunks not yet started are dropped
+        worker.shutdown(cancel_futures=True)
     yield np.array([""], dtype=object)
 
 

@@ -17,6 +17,7 @@ import itertools
 import json
 import re
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -152,7 +153,7 @@ def _read_csv(path: Path, cb, mapping=None) -> Table:
 TEXT_KINDS = ("datetime", "number", "response_id")  # parsed or checked value by value
 # values of their own per respondent, and institution names (nearly as many as respondents in
 # a large survey: as categories, 800,000 names cost 0.8 s to become pandas' categories)
-ARROW_TEXT = ("IPAddress", "RecipientEmail", "LocationLatitude", "LocationLongitude", "institution")
+ARROW_TEXT_COLUMNS = ("IPAddress", "RecipientEmail", "LocationLatitude", "LocationLongitude", "institution")
 
 
 def _categorical(ids: list[str], cb) -> frozenset[int]:
@@ -161,16 +162,16 @@ def _categorical(ids: list[str], cb) -> frozenset[int]:
     once."""
     kinds = _kinds(cb)
     return frozenset(i for i, c in enumerate(ids)
-                     if kinds.get(c) not in TEXT_KINDS and c not in ARROW_TEXT)
+                     if kinds.get(c) not in TEXT_KINDS and c not in ARROW_TEXT_COLUMNS)
 
 
 def _arrow_text(ids: list[str], cb) -> frozenset[int]:
-    """Positions of the columns of `ARROW_TEXT` and the ResponseId: they stay Arrow strings
+    """Positions of the columns of `ARROW_TEXT_COLUMNS` and the ResponseId: they stay Arrow strings
     (`pd.ArrowDtype`), checked, compared and folded by Arrow's kernels, instead of becoming a
     million Python strings each."""
     kinds = _kinds(cb)
     return frozenset(i for i, c in enumerate(ids)
-                     if kinds.get(c) == "response_id" or c in ARROW_TEXT)
+                     if kinds.get(c) == "response_id" or c in ARROW_TEXT_COLUMNS)
 
 
 def _kinds(cb) -> dict[str, str]:
@@ -247,13 +248,19 @@ def _not_utf8(path: Path, raw: bytes, position: int) -> ExportError:
 
 @contextmanager
 def _no_field_limit():
-    """The csv module refuses fields over 128 KiB; a free-text answer may be longer."""
-    limit = csv.field_size_limit()
-    csv.field_size_limit(sys.maxsize)
-    try:
-        yield
-    finally:
-        csv.field_size_limit(limit)
+    """The csv module refuses fields over 128 KiB; a free-text answer may be longer. The limit
+    is the process's: one thread at a time lifts and restores it (Arrow's parser threads hand
+    malformed records over side by side)."""
+    with _FIELD_LIMIT:
+        limit = csv.field_size_limit()
+        csv.field_size_limit(sys.maxsize)
+        try:
+            yield
+        finally:
+            csv.field_size_limit(limit)
+
+
+_FIELD_LIMIT = threading.Lock()
 
 
 def _first_records(path: Path, text: str) -> list[list[str]]:
@@ -303,12 +310,15 @@ def _records(path: Path, n_header: int, width: int, categorical=frozenset(), par
     over instead of padding it). Columns numbered in `categorical` (answers from a short list)
     arrive as categories: their few distinct values are checked, folded and grouped once; those
     in `arrow_text` as Arrow strings."""
+    cut = threading.Event()  # set when the file ends inside a quoted field: the parse gives up
     with ThreadPoolExecutor(1) as pool:  # the scan (one core) while Arrow parses (in C++)
-        parsing = pool.submit(_arrow_table, path, n_header, width, categorical, threads=True)
+        parsing = pool.submit(_arrow_table, path, n_header, width, categorical, True, cut)
         scan = _scan(path)
-        if scan.ends_in_quote:  # reported before anything the parse found (it is waited for)
-            raise _unterminated_quote(path, scan.last_quote)
-        table, malformed = parsing.result()
+        if scan.ends_in_quote:
+            cut.set()
+    if scan.ends_in_quote:  # reported before anything the parse found, once it has stopped
+        raise _unterminated_quote(path, scan.last_quote)
+    table, malformed = parsing.result()
     if malformed and any(row is None for row, _ in malformed):  # rows are known on one thread
         table, malformed = _arrow_table(path, n_header, width, categorical, threads=False)
     total = table.num_rows + len(malformed)
@@ -350,8 +360,11 @@ BLOCK_BYTES = 1 << 22  # Arrow parses in blocks (4 MiB: 0.5 s faster than 16 at 
 # two threads busy to the end); a record longer than one is read again in larger
 
 
-def _arrow_table(path: Path, n_header: int, width: int, categorical, threads: bool):
-    """Arrow's table of the records of the right length, and the others as (row, fields)."""
+def _arrow_table(path: Path, n_header: int, width: int, categorical, threads: bool,
+                 cut: threading.Event | None = None):
+    """Arrow's table of the records of the right length, and the others as (row, fields). A
+    record longer than a block is read again with larger blocks, unless `cut` is set (the file
+    ends inside a quoted field: the record runs to the end and the read is of no use)."""
     malformed = []
 
     def set_aside(record):
@@ -375,7 +388,7 @@ def _arrow_table(path: Path, n_header: int, width: int, categorical, threads: bo
                                                      strings_can_be_null=True))
             return table, malformed
         except pa.ArrowInvalid as err:
-            if "straddling" in str(err) and block < path.stat().st_size:
+            if "straddling" in str(err) and block < path.stat().st_size and not (cut and cut.is_set()):
                 block, malformed = block * 8, []
                 continue
             if "UTF8" in str(err) or "UTF-8" in str(err):
