@@ -34,7 +34,7 @@ top_combinations = 10
 import pandas as pd
 
 from microcred import barriers, context, design, estimate, outputs, plots
-from microcred.disclosure import NOT_SHOWN
+from microcred.disclosure import NOT_SHOWN, institution_numbers
 
 # the data, the regions cleaning fixed, the disclosure policy, the figures' captions and every
 # estimate released (the same cells hidden as in the regional notebook)
@@ -168,7 +168,8 @@ lift = released_lift.rename(index=labels, columns=labels)
 outputs.write_table(released_lift.rename_axis("metric").reset_index(), "barrier_lift",
                     "Lift of each pair of barriers")
 lifts = design.pair_lifts(x.rename(columns=labels), design.clusters(leaders.loc[x.index]),
-                          policy.too_small, confidence_level)
+                          policy.too_small, confidence_level,
+                          institutions=institution_numbers(leaders.loc[x.index]))
 outputs.write_table(lifts, "barrier_lift_intervals",
                     "Pairs of barriers ranked by the lower bound of their lift's interval")
 combos = barriers.combinations(x, labels, top_combinations, policy, institutions)

@@ -271,11 +271,25 @@ def test_email_key_folds_arrow_and_python_strings_as_strip_and_casefold_do():
 def test_institution_id_is_the_keyed_hash_of_each_folded_name():
     import hashlib
 
-    names = pd.Series(["Univ. of X", "univ of x", "École Normale", None, "Other"], dtype="category")
+    names = pd.Series(["Univ. of X", "univ of x", "École Normale", None, "Other", " -- "],
+                      dtype="category")
     secret = hashlib.blake2b(b"key", digest_size=32).digest()
-    folded = [countries.fold(n) if isinstance(n, str) else "" for n in names]  # missing: ''
-    expected = [hashlib.blake2b(f.encode(), key=secret, digest_size=8).hexdigest() for f in folded]
-    assert clean.institution_id(names, "key").tolist() == expected
+    folded = [countries.fold(n) if isinstance(n, str) else "" for n in names]
+    expected = [hashlib.blake2b(f.encode(), key=secret, digest_size=8).hexdigest() if f else None
+                for f in folded]  # no name given (or nothing left once folded): no pseudonym
+    ids = clean.institution_id(names, "key")
+    assert [None if pd.isna(i) else i for i in ids] == expected
+    assert expected[3] is None and expected[5] is None
+
+
+def test_respondents_who_name_no_institution_are_clusters_of_their_own(cb):
+    from microcred import design
+
+    names = pd.Series(["Univ. of X", None, "univ of x", "", None, "Other"])
+    frame = pd.DataFrame({"inst_id": clean.institution_id(names, "key")})
+    codes = design.clusters(frame)
+    assert codes[0] == codes[2]  # one institution, however it is written
+    assert len({codes[1], codes[3], codes[4]}) == 3 and not {codes[1], codes[3], codes[4]} & {codes[0], codes[5]}
 
 
 def test_each_rule_sees_only_what_the_earlier_rules_kept_and_the_records_are_filtered_once():
@@ -309,3 +323,21 @@ def test_a_rule_whose_reasons_are_not_its_records_is_refused():
     shuffled = clean.Step("shuffled", lambda kept: clean.live_responses(kept)[::-1], clean.STATUS)
     with pytest.raises(ValueError, match="'shuffled' returned reasons for other records"):
         clean.apply_rules(r, [shuffled])
+
+
+def test_leaders_who_name_no_institution_pass_the_schema_and_stay_out_of_the_institutions(
+        clean_default, cb, tmp_path):
+    from microcred import schema
+
+    _, _, cleaned, _ = clean_default
+    kept = cleaned.kept.copy()
+    blank = kept.index[:: 40]
+    kept.loc[blank, "institution"] = None
+    resolved = countries.resolve_spellings(kept["country"])
+    frame = clean.analysis_frame(kept, cb, resolved, "m49", "test-key")
+    assert frame["inst_id"].isna().sum() == len(blank)
+    regions = sorted(frame["region"].unique())
+    schema.validate(frame, schema.leaders_schema(cb, regions), tmp_path / "failures.csv")
+    institutions = clean.institution_facts(frame, cb)
+    assert institutions["n_leaders"].sum() == len(frame) - len(blank)
+    assert institutions["inst_id"].notna().all()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .disclosure import NOT_SHOWN, Policy, hide
+from .disclosure import NOT_SHOWN, Policy, hide, number_institutions
 
 
 def selections(frame: pd.DataFrame, metric_ids: list[str], question: str) -> pd.DataFrame:
@@ -31,7 +31,7 @@ def shown_lift(x: pd.DataFrame, institutions: pd.Series, policy: Policy) -> pd.D
     the disclosure policy is left empty (lift times the counts shown elsewhere would give its
     count back), and so is the diagonal (an option with itself says nothing)."""
     lift = cooccurrence(x)["lift"].copy()
-    inst = pd.Series(institutions).to_numpy()
+    inst = number_institutions(institutions)
     hidden = 0
     for i, a in enumerate(x.columns):
         lift.iat[i, i] = np.nan
@@ -53,7 +53,7 @@ def combinations(x: pd.DataFrame, labels: dict[str, str], top: int, policy: Poli
     counts = counts.sort_values(ascending=False, kind="stable")  # ties in a fixed order
     names = [" + ".join(labels[c] for i, c in enumerate(x.columns) if code >> i & 1) or "(none)"
              for code in counts.index]
-    spread = pd.Series(pd.Series(institutions).to_numpy()).groupby(codes).nunique()
+    spread = pd.Series(number_institutions(institutions)).groupby(codes).nunique()
     table = pd.DataFrame({"combination": names, "count": counts.to_numpy()})
     table["pct"] = 100 * table["count"] / len(x)
     table["options"] = [bin(code).count("1") for code in counts.index]

@@ -255,24 +255,32 @@ def provenance(leaders_export, employers_export, synthetic: bool, n_leaders: int
 
 def institution_id(names: pd.Series, key: str) -> pd.Series:
     """A stable pseudonym for each institution: a keyed hash (BLAKE2b in keyed mode, a MAC) of
-    its folded name. Without the key the names cannot be recovered by hashing guesses. Each
-    distinct folded name is hashed once."""
+    its folded name. Without the key the names cannot be recovered by hashing guesses. A
+    respondent who names no institution (nothing is left once folded) gets none: missing, so
+    that each is a cluster of their own, not all one made-up institution. Each distinct name is
+    hashed once."""
     codes, folded = countries.fold_chunks(names)  # hashed here as the next chunk is folded
     secret = hashlib.blake2b(key.encode(), digest_size=32).digest()  # any key length works
     copy = hashlib.blake2b(key=secret, digest_size=8).copy  # the key block hashed once
+    unnamed = []
 
     def digest(name: str) -> bytes:
         mac = copy()
         mac.update(name.encode())
         return mac.digest()
 
-    # the digests written in hex at once, straight into Arrow's buffers: no Python string each
+    def hexed(chunk: np.ndarray) -> bytes:
+        """The chunk's digests in hex, at once: no Python string per name."""
+        unnamed.append(chunk == "")
+        return binascii.hexlify(b"".join([digest(n) for n in chunk]))
+
     with closing(folded):
-        hexes = b"".join([binascii.hexlify(b"".join([digest(n) for n in chunk])) for chunk in folded])
-    offsets = np.arange(0, len(hexes) + 1, 16, dtype=np.int32)
+        hexes = b"".join([hexed(chunk) for chunk in folded])
+    offsets = np.arange(0, len(hexes) + 1, 16, dtype=np.int32)  # straight into Arrow's buffers
     digests = pa.Array.from_buffers(pa.string(), len(offsets) - 1,
                                     [None, pa.py_buffer(offsets), pa.py_buffer(hexes)])
-    return pd.Series(pd.arrays.ArrowExtensionArray(digests.take(codes)), index=names.index)
+    rows = pa.array(codes, mask=np.concatenate(unnamed)[codes])  # no name: a missing pseudonym
+    return pd.Series(pd.arrays.ArrowExtensionArray(digests.take(rows)), index=names.index)
 
 
 def analysis_frame(kept: pd.DataFrame, cb: Codebook, resolved: pd.DataFrame, scheme: str,

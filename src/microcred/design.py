@@ -250,17 +250,20 @@ def lift(a: np.ndarray, b: np.ndarray, codes: np.ndarray, level: float = 0.95) -
                   "ci_high": float(np.exp(log_lift + t * se))}
 
 
-def pair_lifts(x: pd.DataFrame, codes: np.ndarray, too_small, level: float = 0.95) -> pd.DataFrame:
+def pair_lifts(x: pd.DataFrame, codes: np.ndarray, too_small, level: float = 0.95,
+               institutions: np.ndarray | None = None) -> pd.DataFrame:
     """Every pair of 0/1 columns with its lift and interval, ranked by the interval's lower bound
     (a pair ranks high only if it comes together more than chance with confidence). A pair chosen
     together by a group `too_small(respondents, institutions)` is left out: its lift would mean
-    little and, times the counts shown elsewhere, give its count back."""
+    little and, times the counts shown elsewhere, give its count back. Institutions are counted
+    in `institutions` (as the disclosure gate numbers them) where given, else in the clusters."""
+    institutions = codes if institutions is None else institutions
     columns, values = list(x.columns), x.to_numpy(dtype=float)
     rows, left_out = [], 0
     for i, a in enumerate(columns):
         for j in range(i + 1, len(columns)):
             both = (values[:, i] * values[:, j]) > 0
-            if too_small(int(both.sum()), len(np.unique(codes[both]))):
+            if too_small(int(both.sum()), len(np.unique(institutions[both]))):
                 left_out += 1
                 continue
             rows.append({"first": a, "second": columns[j], "n": len(x),

@@ -132,6 +132,23 @@ def members(frame: pd.DataFrame, group_type: str, group) -> np.ndarray:
     return frame[group_type].astype(object).eq(group).to_numpy()
 
 
+def institution_numbers(frame: pd.DataFrame) -> np.ndarray:
+    """Each respondent's institution as a number, for counting institutions against the
+    threshold (see `number_institutions`); without `inst_id` (employers) each respondent is
+    their own."""
+    if "inst_id" not in frame:
+        return np.arange(len(frame))
+    return number_institutions(frame["inst_id"])
+
+
+def number_institutions(ids) -> np.ndarray:
+    """Institution ids as numbers, for counting institutions against the threshold. Respondents
+    who name no institution (a missing id) count together, as one: they may well share one, and
+    counting them apart could only show more. (Their variance treats each as a cluster of their
+    own: `design.clusters`.)"""
+    return pd.factorize(pd.Series(ids), use_na_sentinel=False)[0]
+
+
 class _Groups:
     """Each group type's codes over the respondents and each institution's code, found once for
     every metric: the gate then counts groups and remainders with bincounts over codes instead of
@@ -145,8 +162,7 @@ class _Groups:
                 codes, labels = pd.factorize(frame[group_type])  # NA: -1, no group
                 self.codes[group_type] = codes
                 self.lookup[group_type] = {label: k for k, label in enumerate(labels)}
-        inst = frame["inst_id"] if "inst_id" in frame else pd.Series(np.arange(len(frame)))
-        self.institutions = pd.factorize(inst, use_na_sentinel=False)[0]  # a missing one: one more
+        self.institutions = institution_numbers(frame)
         self.most_per_institution = int(np.bincount(self.institutions).max()) if len(frame) else 1
         self._joint = {}  # (parent type, part type) -> (key, width): see joint
 
@@ -291,7 +307,7 @@ def small_weighting_class(frame: pd.DataFrame, classes: list[str], base, policy:
     rows = frame.loc[np.asarray(base, dtype=bool)]
     if rows.empty:
         return True
-    inst = rows["inst_id"] if "inst_id" in rows else pd.Series(np.arange(len(rows)), index=rows.index)
+    inst = pd.Series(institution_numbers(rows), index=rows.index)
     sizes = rows.assign(_inst=inst).groupby(list(classes), dropna=False, observed=True)["_inst"] \
         .agg(["size", "nunique"])
     return any(policy.too_small(int(n), int(k)) for n, k in zip(sizes["size"], sizes["nunique"]))

@@ -66,8 +66,8 @@ def shares(frame: pd.DataFrame, metrics: list[Metric], by: str | None = None,
     keys = frame[by] if by else pd.Series("All", index=frame.index)
     keys = keys if isinstance(keys.dtype, pd.CategoricalDtype) else keys.astype("category")
     codes, labels = keys.cat.codes.to_numpy(), list(keys.cat.categories)
-    inst = design.clusters(frame)
-    cells = design.Cells(codes, inst, len(labels))
+    cells = design.Cells(codes, design.clusters(frame), len(labels))
+    inst = disclosure.institution_numbers(frame)  # as the gate counts them
     # a group of n respondents spans at least n / (most leaders of one institution) institutions,
     # so institutions need counting only in groups small enough to fall below the threshold
     per_institution = int(np.bincount(inst).max()) if len(inst) else 1
@@ -249,8 +249,8 @@ def compare_group(frame: pd.DataFrame, metrics: list[Metric], group_type: str, g
 
     def rest_too_small(metric_id, _group):
         rest = indicator(frame, next(m for m in metrics if m.id == metric_id)).notna() & ~in_group
-        return policy.too_small(int(rest.sum()), frame.loc[rest, "inst_id"].nunique()
-                                if "inst_id" in frame else int(rest.sum()))
+        institutions = disclosure.institution_numbers(frame)[rest.to_numpy()]
+        return policy.too_small(int(rest.sum()), len(np.unique(institutions)))
 
     table = disclosure.comparisons(table, released, group_type, rest_too_small)
     if correction:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from . import design, estimate, paths
 from .codebook import Codebook, Metric
-from .disclosure import NOT_SHOWN, Policy
+from .disclosure import NOT_SHOWN, Policy, institution_numbers
 
 ROUNDING = 0.5  # published percentages are whole numbers
 # `within_rounding` says whether the published figure or claim is reproduced as published (on
@@ -128,7 +128,7 @@ def _cross_share(r, context):
     for group in (in_country & in_offer, in_country & ~in_offer, ~in_country & in_offer):
         members = base & group
         n = int(members.sum())
-        if n and policy.too_small(n, leaders.loc[members, "inst_id"].nunique()):
+        if n and policy.too_small(n, len(np.unique(institution_numbers(leaders)[members.to_numpy()]))):
             return None
     table = estimate.shares(leaders[in_offer], [metric], "country", "country", context["level"],
                             policy=policy, groups=[country])

@@ -13,7 +13,7 @@ from .export import RESPONSE_ID
 def leaders_schema(cb: Codebook, regions: list[str]) -> pa.DataFrameSchema:
     columns = {
         "response_id": pa.Column(str, pa.Check.str_matches(RESPONSE_ID.pattern), unique=True),
-        "inst_id": pa.Column(str, pa.Check.str_length(16, 16)),
+        "inst_id": pa.Column(str, pa.Check.str_length(16, 16), nullable=True),  # no name given
         "iso3": pa.Column(str, pa.Check.str_matches(r"^[A-Z]{3}$")),
         "country": pa.Column(str),
         "region": pa.Column(str, pa.Check.isin(regions)),
