@@ -341,3 +341,13 @@ def test_leaders_who_name_no_institution_pass_the_schema_and_stay_out_of_the_ins
     institutions = clean.institution_facts(frame, cb)
     assert institutions["n_leaders"].sum() == len(frame) - len(blank)
     assert institutions["inst_id"].notna().all()
+
+
+def test_repeat_by_ip_needs_a_named_institution():
+    """Two leaders on one network who both leave the institution blank (or write only
+    punctuation) are not the same person: a blank names no institution."""
+    r = records(RecipientEmail=["", "", "", ""], IPAddress=["9.9.9.9"] * 4,
+                institution=["", " -- ", None, "Univ. of X"],
+                RecordedDate=pd.to_datetime(["2024-05-01 08:00", "2024-05-01 09:00",
+                                             "2024-05-01 10:00", "2024-05-01 11:00"]))
+    assert list(clean.latest_submission_per_person(r, "24h").ne("")) == [False] * 4

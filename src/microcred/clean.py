@@ -100,7 +100,8 @@ def latest_submission_per_person(records: pd.DataFrame, window: str = "24h") -> 
 
     The same person is the same non-empty e-mail, or the same IP address and institution with
     submissions within `window` of each other. Several leaders of one institution are not
-    repeats: they differ in e-mail or IP address."""
+    repeats: they differ in e-mail or IP address. A name that is empty once folded names no
+    institution, so it matches none (as it gets no pseudonym: `institution_id`)."""
     order = records[list(PERSON)].sort_values("RecordedDate", kind="stable")  # these columns only
     reason = pd.Series("", index=records.index)
     ip = order["IPAddress"]
@@ -109,6 +110,8 @@ def latest_submission_per_person(records: pd.DataFrame, window: str = "24h") -> 
     reason[later_email[later_email].index] = "repeat submission (same e-mail); a later one is kept"
     shared_ip = order[ip_repeats]
     institution = countries.fold_unique(shared_ip["institution"])  # only where an IP repeats
+    named = institution.ne("")  # an empty name names no institution: it matches none
+    shared_ip, institution = shared_ip[named], institution[named]
     same = shared_ip.assign(_inst=institution).groupby(["IPAddress", "_inst"], sort=False)
     gap_to_next = same["RecordedDate"].shift(-1) - shared_ip["RecordedDate"]
     repeat_ip = (gap_to_next <= pd.Timedelta(window)).reindex(order.index, fill_value=False)
