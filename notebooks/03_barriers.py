@@ -34,7 +34,7 @@ top_combinations = 10
 import pandas as pd
 
 from microcred import barriers, context, design, estimate, outputs, plots
-from microcred.disclosure import NOT_SHOWN, institution_numbers
+from microcred.disclosure import NOT_SHOWN, release_selections
 
 # the data, the regions cleaning fixed, the disclosure policy, the figures' captions and every
 # estimate released (the same cells hidden as in the regional notebook)
@@ -153,7 +153,9 @@ figures.save(fig, "barriers_by_situation",
 # Lift compares how often two barriers are named together with what independence would give: above
 # 1, they come together more than by chance. The diagonal is left empty, and so is any pair named
 # together by fewer than `min_group_size` leaders or `min_institutions` institutions (lift and the
-# barrier counts would give its count back). Combinations named by so few are not listed.
+# barrier counts would give its count back). Combinations named by so few are not listed. And where
+# the counts shown (every barrier, the pairs shown, the combinations listed) would still add up to a
+# hidden pair's or combination's count, the smallest pair or combination shown is hidden as well.
 #
 # A lift from a rare barrier rests on a handful of respondents, so pairs are ranked by the lower
 # bound of the lift's interval (delta method on the log lift, institutions as clusters), and only
@@ -162,17 +164,17 @@ figures.save(fig, "barriers_by_situation",
 # %%
 substantive = [m.id for m in barrier_metrics if m.id != "barrier_none"]
 x = barriers.selections(leaders, substantive, "barriers")
-institutions = leaders.loc[x.index, "inst_id"]
-released_lift = barriers.shown_lift(x, institutions, policy)
+released_selections = release_selections(x, leaders.loc[x.index, "inst_id"], policy,
+                                         top_combinations)
+released_lift = barriers.shown_lift(x, released_selections)
 lift = released_lift.rename(index=labels, columns=labels)
 outputs.write_table(released_lift.rename_axis("metric").reset_index(), "barrier_lift",
                     "Lift of each pair of barriers")
-lifts = design.pair_lifts(x.rename(columns=labels), design.clusters(leaders.loc[x.index]),
-                          policy.too_small, confidence_level,
-                          institutions=institution_numbers(leaders.loc[x.index]))
+lifts = barriers.lift_intervals(x.rename(columns=labels), design.clusters(leaders.loc[x.index]),
+                               released_selections, confidence_level)
 outputs.write_table(lifts, "barrier_lift_intervals",
                     "Pairs of barriers ranked by the lower bound of their lift's interval")
-combos = barriers.combinations(x, labels, top_combinations, policy, institutions)
+combos = barriers.combinations(x, labels, released_selections)
 outputs.write_table(combos, "barrier_combinations", "Most common combinations of barriers")
 fig, ax = plots.new_figure(height=5.2, width=8)
 plots.heatmap(ax, lift, fmt=".2f", cmap="PuOr", center=1, cbar_label="lift")

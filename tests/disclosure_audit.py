@@ -191,18 +191,22 @@ def _determined(rows, protected, tol=1e-8) -> list[str]:
 
 
 def _audit_pairs(frame, cb, tables, policy) -> list:
-    """Pairs of barriers and exact combinations: atoms are the combinations themselves."""
+    """Pairs of barriers and exact combinations: atoms are the combinations themselves, every one
+    a reader cannot rule out (which combinations nobody chose is not released: taking only
+    those chosen would credit the attacker with it)."""
     substantive = [m.id for m in cb.metrics_of("barriers") if m.id != "barrier_none"]
     answered = frame["barriers_answered"].astype(bool)
     x = frame.loc[answered, substantive].fillna(False).astype(int)
     inst = frame.loc[answered, "inst_id"].astype(str)
     codes = sum(x[c].to_numpy().astype("int64") << i for i, c in enumerate(substantive))
-    combos = np.unique(codes)
+    combos = np.arange(2 ** len(substantive))
     index = {c: k for k, c in enumerate(combos)}
     has = np.array([[bool(c >> i & 1) for c in combos] for i in range(len(substantive))], float)
     N = len(x)
     rows = [np.ones(len(combos))]
-    rows += [has[i] for i in range(len(substantive))]  # the overall barrier counts are released
+    rows += [has[i] for i, m in enumerate(substantive) if _total_shown(tables, m)]
+    if _total_shown(tables, "barrier_none"):  # those who chose none of them
+        rows.append((combos == 0).astype(float))  # (and it is not protected below)
     lift = tables["barrier_lift"].set_index("metric")
     protected = []
     for i, a in enumerate(substantive):
@@ -219,22 +223,32 @@ def _audit_pairs(frame, cb, tables, policy) -> list:
     labels = {m.id: m.label for m in cb.metrics_of("barriers")}
     names = {" + ".join(labels[c] for i, c in enumerate(substantive) if code >> i & 1) or "(none)": code
              for code in combos}
-    listed = set()
     if combos_table is not None:
         for name in combos_table["combination"]:
             if name in names:
                 v = np.zeros(len(combos))
                 v[index[names[name]]] = 1
                 rows.append(v)
-                listed.add(names[name])
-    for code in combos:
+    none_shown = _total_shown(tables, "barrier_none")
+    for code in np.unique(codes):  # the combinations chosen: an empty one has no one to protect
+        if code == 0 and none_shown:  # released as the count of "None of these"
+            continue
         members = codes == code
-        if code not in listed and policy.too_small(int(members.sum()), inst[members].nunique()):
+        if policy.too_small(int(members.sum()), inst[members].nunique()):  # listed or not
             v = np.zeros(len(combos))
             v[index[code]] = 1
             protected.append((v, f"combination {code}"))
     del N
     return [("barriers", what) for what in _determined(rows, protected)]
+
+
+def _total_shown(tables, metric_id: str) -> bool:
+    """Whether an option's count over all respondents is released (estimates, group `all`)."""
+    estimates = tables.get("estimates")
+    if estimates is None:
+        return True
+    row = estimates[estimates["metric"].eq(metric_id) & estimates["group_type"].eq("all")]
+    return not row.empty and pd.notna(row["count"].iat[0])
 
 
 def read_released(folder) -> dict[str, pd.DataFrame]:
@@ -248,7 +262,7 @@ def release(leaders, employers, cb, cb_employers, policy: Policy, focus_region: 
     """Every table the regional and barrier notebooks release, made with the same package calls
     (faster than running the notebooks), as they would be written."""
     from microcred import barriers, countries, published
-    from microcred.disclosure import drop_internal
+    from microcred.disclosure import drop_internal, release_selections
 
     regions = [r for r in countries.regions("m49") if r in set(leaders["region"])]
     released = estimate.release_table(leaders, cb, regions, 0.95, policy)
@@ -263,7 +277,7 @@ def release(leaders, employers, cb, cb_employers, policy: Policy, focus_region: 
     focus = estimate.compare_group(leaders, barrier_metrics, "country", focus_country, released, policy)
     substantive = [i for i in ids if i != "barrier_none"]
     x = barriers.selections(leaders, substantive, "barriers")
-    inst = leaders.loc[x.index, "inst_id"]
+    shown = release_selections(x, leaders.loc[x.index, "inst_id"], policy, top)
     labels = {m.id: m.label for m in barrier_metrics}
     balanced = pd.DataFrame([estimate.region_balanced_shown(leaders, released, m, regions)
                              for m in headline])
@@ -282,8 +296,8 @@ def release(leaders, employers, cb, cb_employers, policy: Policy, focus_region: 
         "published_vs_reproduced": published.compare(published.load(), leaders, employers, cb,
                                                      cb_employers, regions, released,
                                                      released_employers, 0.95, policy),
-        "barrier_lift": barriers.shown_lift(x, inst, policy).rename_axis("metric").reset_index(),
-        "barrier_combinations": barriers.combinations(x, labels, top, policy, inst),
+        "barrier_lift": barriers.shown_lift(x, shown).rename_axis("metric").reset_index(),
+        "barrier_combinations": barriers.combinations(x, labels, shown),
     }
     return {k: drop_internal(v) for k, v in tables.items()}
 

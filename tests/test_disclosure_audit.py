@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from microcred import codebook, estimate, paths
-from microcred.disclosure import Policy
+from microcred.disclosure import Policy, release_selections
 
 REGIONS = ["North America", "Latin America and the Caribbean", "Europe",
            "Middle East and North Africa", "Sub-Saharan Africa", "Asia Pacific"]
@@ -132,3 +132,31 @@ def test_weighted_shares_give_no_hidden_region_back(data, tmp_path, gated):
     weights = weighting.rake(leaders, weighting.margins(weighting.read_frame(frame)))
     leaks = audit.audit(leaders, cb, {**tables, "weighted_estimates": weighted}, policy, weights)
     assert (leaks == []) == gated
+
+
+@pytest.mark.parametrize("size,threshold", [(100, 20), (300, 25)])
+def test_no_pair_or_combination_comes_back_in_a_small_survey(data, size, threshold):
+    """Few leaders and a low threshold: many pairs and combinations fall under it, and the ones
+    shown must not add up to them (the case that found the gap: 100 leaders, threshold 20)."""
+    leaders, employers, cb, cbe = data
+    small = leaders.sample(size, random_state=size).reset_index(drop=True)
+    policy = Policy(threshold, 3)
+    tables = audit.release(small, employers, cb, cbe, policy, "Europe", "India")
+    assert audit.audit(small, cb, tables, policy) == []
+
+
+def test_the_audit_finds_a_planted_combination_leak(data):
+    """Listing every combination (as with the gate off) gives small ones back."""
+    from microcred import barriers
+
+    leaders, employers, cb, cbe = data
+    policy = Policy(30, 5)
+    tables = audit.release(leaders, employers, cb, cbe, policy, "North America")
+    substantive = [m.id for m in cb.metrics_of("barriers") if m.id != "barrier_none"]
+    x = barriers.selections(leaders, substantive, "barriers")
+    everything = release_selections(x, leaders.loc[x.index, "inst_id"],
+                                             Policy(1, 1, off=True), 1000)
+    labels = {m.id: m.label for m in cb.metrics_of("barriers")}
+    listed = barriers.combinations(x, labels, everything)
+    leaks = audit.audit(leaders, cb, {**tables, "barrier_combinations": listed}, policy)
+    assert any(what.startswith("combination") for _, what in leaks)

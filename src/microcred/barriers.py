@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .disclosure import NOT_SHOWN, Policy, hide, number_institutions
+from . import design
+from .disclosure import NOT_SHOWN, Released, hide
 
 
 def selections(frame: pd.DataFrame, metric_ids: list[str], question: str) -> pd.DataFrame:
@@ -26,40 +27,37 @@ def cooccurrence(x: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return {"counts": counts, "conditional": conditional, "lift": lift}
 
 
-def shown_lift(x: pd.DataFrame, institutions: pd.Series, policy: Policy) -> pd.DataFrame:
-    """Lift of each pair of options, released: a pair named together by a group too small under
-    the disclosure policy is left empty (lift times the counts shown elsewhere would give its
-    count back), and so is the diagonal (an option with itself says nothing)."""
+def lift_intervals(x: pd.DataFrame, clusters: np.ndarray, released: Released,
+                   level: float = 0.95) -> pd.DataFrame:
+    """`design.pair_lifts` of the pairs `released` shows."""
+    table = design.pair_lifts(x, clusters, released.shows_pair, level)
+    table.attrs["hidden"] = released.hidden["pairs"]
+    return table
+
+
+def shown_lift(x: pd.DataFrame, released: Released) -> pd.DataFrame:
+    """Lift of each pair of options, where `released` shows the pair (lift times the counts
+    shown elsewhere would give a hidden pair's count back); never the diagonal (an option with
+    itself says nothing)."""
     lift = cooccurrence(x)["lift"].copy()
-    inst = number_institutions(institutions)
-    hidden = 0
-    for i, a in enumerate(x.columns):
-        lift.iat[i, i] = np.nan
-        for j, b in enumerate(x.columns[i + 1:], start=i + 1):
-            both = (x[a] & x[b]).astype(bool).to_numpy()
-            if policy.too_small(int(both.sum()), len(np.unique(inst[both]))):
-                lift.iat[i, j] = lift.iat[j, i] = np.nan
-                hidden += 1
-    lift.attrs["hidden"] = {"primary": hidden, "secondary": 0}  # pairs, for the methods section
+    for i in range(x.shape[1]):
+        for j in range(x.shape[1]):
+            if not (i != j and released.shows_pair(i, j)):
+                lift.iat[i, j] = np.nan
+    lift.attrs["hidden"] = released.hidden["pairs"]  # for the methods section
     return lift
 
 
-def combinations(x: pd.DataFrame, labels: dict[str, str], top: int, policy: Policy,
-                 institutions: pd.Series) -> pd.DataFrame:
-    """The most common exact combinations chosen; combinations chosen by a group too small under
-    the disclosure policy are not listed."""
-    codes = sum(x[c].to_numpy().astype("int64") << i for i, c in enumerate(x.columns))
-    counts = pd.Series(codes).value_counts(sort=False).sort_index()
-    counts = counts.sort_values(ascending=False, kind="stable")  # ties in a fixed order
-    names = [" + ".join(labels[c] for i, c in enumerate(x.columns) if code >> i & 1) or "(none)"
-             for code in counts.index]
-    spread = pd.Series(number_institutions(institutions)).groupby(codes).nunique()
-    table = pd.DataFrame({"combination": names, "count": counts.to_numpy()})
-    table["pct"] = 100 * table["count"] / len(x)
-    table["options"] = [bin(code).count("1") for code in counts.index]
-    shown = [not policy.too_small(int(n), int(spread[code])) for code, n in counts.items()]
-    out = table[shown].head(top).reset_index(drop=True)
-    out.attrs["hidden"] = {"primary": len(shown) - sum(shown), "secondary": 0}
+def combinations(x: pd.DataFrame, labels: dict[str, str], released: Released) -> pd.DataFrame:
+    """The most common exact combinations chosen, as many as `released` lists."""
+    codes = [code for code, _ in released.combinations]
+    out = pd.DataFrame({
+        "combination": [" + ".join(labels[c] for i, c in enumerate(x.columns) if code >> i & 1)
+                        or "(none)" for code in codes],
+        "count": [count for _, count in released.combinations]})
+    out["pct"] = 100 * out["count"] / len(x)
+    out["options"] = [bin(code).count("1") for code in codes]
+    out.attrs["hidden"] = released.hidden["combinations"]
     return out
 
 

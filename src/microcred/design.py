@@ -250,29 +250,20 @@ def lift(a: np.ndarray, b: np.ndarray, codes: np.ndarray, level: float = 0.95) -
                   "ci_high": float(np.exp(log_lift + t * se))}
 
 
-def pair_lifts(x: pd.DataFrame, codes: np.ndarray, too_small, level: float = 0.95,
-               institutions: np.ndarray | None = None) -> pd.DataFrame:
-    """Every pair of 0/1 columns with its lift and interval, ranked by the interval's lower bound
-    (a pair ranks high only if it comes together more than chance with confidence). A pair chosen
-    together by a group `too_small(respondents, institutions)` is left out: its lift would mean
-    little and, times the counts shown elsewhere, give its count back. Institutions are counted
-    in `institutions` (as the disclosure gate numbers them) where given, else in the clusters."""
-    institutions = codes if institutions is None else institutions
+def pair_lifts(x: pd.DataFrame, codes: np.ndarray, shown, level: float = 0.95) -> pd.DataFrame:
+    """Every pair of 0/1 columns that `shown(i, j)` allows (the disclosure rules decide: see
+    `disclosure.release_selections`), with its lift and interval, ranked by the interval's lower
+    bound (a pair ranks high only if it comes together more than chance with confidence)."""
     columns, values = list(x.columns), x.to_numpy(dtype=float)
-    rows, left_out = [], 0
+    rows = []
     for i, a in enumerate(columns):
         for j in range(i + 1, len(columns)):
-            both = (values[:, i] * values[:, j]) > 0
-            if too_small(int(both.sum()), len(np.unique(institutions[both]))):
-                left_out += 1
-                continue
-            rows.append({"first": a, "second": columns[j], "n": len(x),
-                         **lift(values[:, i], values[:, j], codes, level)})
+            if shown(i, j):
+                rows.append({"first": a, "second": columns[j], "n": len(x),
+                             **lift(values[:, i], values[:, j], codes, level)})
     table = pd.DataFrame(rows, columns=["first", "second", "n", "count", "lift", "ci_low", "ci_high"])
     table = table.sort_values(["ci_low", "lift"], ascending=False, kind="stable")
-    table = table.reset_index(drop=True)
-    table.attrs["hidden"] = {"primary": left_out, "secondary": 0}  # pairs left out
-    return table
+    return table.reset_index(drop=True)
 
 
 def _df(codes: np.ndarray) -> int:

@@ -22,6 +22,7 @@ explicitly that disclosure control is off for internal use."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -147,6 +148,16 @@ def number_institutions(ids) -> np.ndarray:
     counting them apart could only show more. (Their variance treats each as a cluster of their
     own: `design.clusters`.)"""
     return pd.factorize(pd.Series(ids), use_na_sentinel=False)[0]
+
+
+def determined(known: list[np.ndarray], secret: np.ndarray) -> bool:
+    """Whether the count `secret` (a vector of weights over the finest cells) follows from the
+    counts `known` (one vector each): it does when it is a linear combination of them, that is
+    when adding it leaves the rank unchanged."""
+    if not known:
+        return not np.any(secret)
+    rows = np.vstack(known)
+    return np.linalg.matrix_rank(np.vstack([rows, secret])) == np.linalg.matrix_rank(rows)
 
 
 class _Groups:
@@ -295,6 +306,85 @@ class _Cells:
         for i in shown:
             left &= ~g.mask(self.type[i], self.code[i])
         return len(np.unique(g.institutions[left]))
+
+
+# --------------------------------------------------------------------------- pairs and combinations
+
+@dataclass(frozen=True)
+class Released:
+    """What the tables of option pairs and combinations may show: the pairs of options (column
+    positions i < j) whose count, lift and interval are shown, the exact combinations listed
+    (code, count), most common first; bit i of a code: option i chosen), and how many of each
+    the disclosure rules hid."""
+    pairs: frozenset[tuple[int, int]]
+    combinations: tuple[tuple[int, int], ...]
+    hidden: dict[str, dict[str, int]]
+
+    def shows_pair(self, i: int, j: int) -> bool:
+        return (min(i, j), max(i, j)) in self.pairs
+
+
+def release_selections(x: pd.DataFrame, institutions, policy: Policy, top: int) -> Released:
+    """Which pairs and combinations may be shown. Primary: a pair named together, or a
+    combination chosen, by a group too small under the policy is hidden (at most `top`
+    combinations are listed). Secondary: the counts shown (all respondents, each option, each
+    pair shown, each combination listed, those who chose none) are sums of the counts of the
+    exact combinations, every one a reader cannot rule out; while they determine a hidden pair's
+    or combination's count (`disclosure.determined`), the smallest pair or combination shown
+    whose hiding ends such a leak is hidden too."""
+    inst, codes = number_institutions(institutions), _combination_codes(x)
+    atoms = _possible_combinations(x.shape[1], codes)
+    atom_of = np.searchsorted(atoms, codes)
+    has = (atoms[None, :] >> np.arange(x.shape[1])[:, None]) & 1  # option i in combination k
+    pairs = list(itertools.combinations(range(x.shape[1]), 2))
+    shown, secret = {}, []  # shown: item -> (count, its vector over the combinations)
+    for i, j in pairs:
+        both = (x.iloc[:, i] & x.iloc[:, j]).astype(bool).to_numpy()
+        n, vector = int(both.sum()), (has[i] & has[j]).astype(float)
+        if not policy.too_small(n, len(np.unique(inst[both]))):
+            shown[(i, j)] = (n, vector)
+        elif n:
+            secret.append(vector)
+    counts = np.bincount(atom_of, minlength=len(atoms))
+    spread = pd.Series(inst).groupby(atom_of).nunique().reindex(range(len(atoms)), fill_value=0)
+    by_count = sorted(np.flatnonzero(counts).tolist(), key=lambda k: (-counts[k], atoms[k]))  # ties: by code
+    small = [k for k in by_count if policy.too_small(int(counts[k]), int(spread[k]))]
+    listed = [k for k in by_count if k not in small][:top]
+    primary = {"pairs": len(pairs) - len(shown), "combinations": len(small)}
+    # nobody's choice (the empty combination) is shown anyway, as the count of "None of these"
+    secret += [np.eye(len(atoms))[k] for k in small if atoms[k] != 0]
+    shown |= {k: (int(counts[k]), np.eye(len(atoms))[k]) for k in listed}
+    secondary = {"pairs": 0, "combinations": 0}
+    # all respondents, each option's count and those who chose none of them ("None of these")
+    known = [np.ones(len(atoms)), *has.astype(float), (atoms == 0).astype(float)]
+
+    def given_back(items) -> list[np.ndarray]:
+        rows = [*known, *(shown[it][1] for it in items)]
+        return [v for v in secret if determined(rows, v)]
+
+    while shown and (leaks := given_back(shown)):
+        smallest_first = sorted(shown, key=lambda it: (shown[it][0], str(it)))
+        # the smallest shown count whose hiding ends a leak; failing one, the smallest
+        item = next((it for it in smallest_first
+                     if len(given_back([o for o in shown if o != it])) < len(leaks)),
+                    smallest_first[0])
+        secret.append(shown.pop(item)[1])
+        secondary["pairs" if isinstance(item, tuple) else "combinations"] += 1
+    return Released(frozenset(p for p in pairs if p in shown),
+                    tuple((int(atoms[k]), int(counts[k])) for k in listed if k in shown),
+                    {kind: {"primary": primary[kind], "secondary": secondary[kind]}
+                     for kind in ("pairs", "combinations")})
+
+
+def _possible_combinations(options: int, codes: np.ndarray) -> np.ndarray:
+    """The combinations a reader of the tables cannot rule out: all 2^options of them (which
+    ones nobody chose is not shown), or, beyond 12 options, those chosen (a stricter test)."""
+    return np.arange(2 ** options) if options <= 12 else np.unique(codes)
+
+
+def _combination_codes(x: pd.DataFrame) -> np.ndarray:
+    """Each respondent's exact combination of options as a number (bit i: column i chosen)."""
+    return sum(x[c].to_numpy().astype("int64") << i for i, c in enumerate(x.columns))
 
 
 # --------------------------------------------------------------------------- weighted estimates
