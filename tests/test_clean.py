@@ -282,7 +282,7 @@ def test_institution_id_is_the_keyed_hash_of_each_folded_name():
     assert expected[3] is None and expected[5] is None
 
 
-def test_respondents_who_name_no_institution_are_clusters_of_their_own(cb):
+def test_respondents_who_name_no_institution_are_clusters_of_their_own():
     from microcred import design
 
     names = pd.Series(["Univ. of X", None, "univ of x", "", None, "Other"])

@@ -247,10 +247,12 @@ def compare_group(frame: pd.DataFrame, metrics: list[Metric], group_type: str, g
     in_group = frame[group_type].astype(object).eq(group)
     table = compare_family(frame, metrics, in_group, group, level, None)
 
+    institutions = disclosure.institution_numbers(frame)
+
     def rest_too_small(metric_id, _group):
-        rest = indicator(frame, next(m for m in metrics if m.id == metric_id)).notna() & ~in_group
-        institutions = disclosure.institution_numbers(frame)[rest.to_numpy()]
-        return policy.too_small(int(rest.sum()), len(np.unique(institutions)))
+        rest = (indicator(frame, next(m for m in metrics if m.id == metric_id)).notna()
+                & ~in_group).to_numpy()
+        return policy.too_small(int(rest.sum()), len(np.unique(institutions[rest])))
 
     table = disclosure.comparisons(table, released, group_type, rest_too_small)
     if correction:
