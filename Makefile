@@ -42,12 +42,12 @@ $(SETUP): requirements.lock pyproject.toml
 	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .
 	$(PY) -m ipykernel install --sys-prefix --name microcred --display-name "Python (microcred)" >/dev/null
 	@# The git drivers .gitattributes names: source notebooks stripped of outputs when staged
-	@# (nbstripout through microcred.nbfilter, which leaves clean ones byte for byte) and notebooks
+	@# (nbstripout through microcred.tooling.nbfilter, which leaves clean ones byte for byte) and notebooks
 	@# diffed cell by cell (nbdime; a plain diff where a checkout has no
 	@# nbdime yet). Git runs them from the work tree's root, so each checkout uses its own .venv.
 	@# Idempotent; skipped outside a git checkout.
 	@if git rev-parse --git-dir >/dev/null 2>&1; then \
-	  git config filter.nbstripout.clean ".venv/bin/python -m microcred.nbfilter" && \
+	  git config filter.nbstripout.clean ".venv/bin/python -m microcred.tooling.nbfilter" && \
 	  git config filter.nbstripout.smudge cat && \
 	  git config diff.jupyternotebook.command "$$NBDIFF"; fi
 	touch $@
@@ -55,10 +55,10 @@ $(SETUP): requirements.lock pyproject.toml
 lock: ## recompile requirements.lock (Linux, macOS, Windows) and environment.yml (needs the package index)
 	$(VENV)/bin/uv pip compile pyproject.toml --extra test --universal --python-version 3.11 \
 	  --generate-hashes --quiet -o requirements.lock
-	$(PY) -m microcred.lockfile
+	$(PY) -m microcred.tooling.lockfile
 
 data: | $(SETUP) ## regenerate the synthetic exports (data/raw and the example) from their seeds
-	$(PY) -m microcred.synth
+	$(PY) -m microcred.synthetic
 
 report: | $(SETUP) ## run the out-of-date notebooks: figures/, tables/, report/ (RAW=, PARAMS=, JOBS=)
 	$(PY) -m microcred report --raw="$$RAW" --params="$$PARAMS" --jobs="$${JOBS:-1}" \

@@ -27,7 +27,7 @@
 # - `data/interim/rejected.csv`: every removed record with its reason;
 # - `tables/dispositions.csv` and a figure of the flow, in the spirit of AAPOR's disposition reports.
 #
-# The logic lives in the `microcred` package (`export`, `countries`, `clean`, `schema`); this
+# The logic lives in the `microcred` package (`microcred.survey`: `reader`, `countries`, `validity`, `analysis_data`, `schema`); this
 # notebook narrates and shows the counts.
 
 # %% tags=["parameters"]
@@ -43,14 +43,25 @@ response_statuses = ["IP Address", "Offline"]
 # %%
 import pandas as pd
 
-from microcred import clean, codebook, countries, dataset, outputs, paths, plots, schema
-from microcred.choices import check_choice
-from microcred.export import Mapping, read_export
+from microcred.core import files, paths
+from microcred.core.choices import check_choice
+from microcred.release import writer
+from microcred.report import plots
+from microcred.survey import (
+    analysis_data,
+    codebook,
+    countries,
+    provenance,
+    region_schemes,
+    schema,
+    validity,
+)
+from microcred.survey.reader import Mapping, read_export
 
-check_choice("region_scheme", region_scheme, countries.REGION_SCHEMES)
+check_choice("region_scheme", region_scheme, region_schemes.REGION_SCHEMES)
 cb = codebook.load("leaders")
 cb_employers = codebook.load("employers")
-clean.check_statuses(response_statuses, cb)
+validity.check_statuses(response_statuses, cb)
 
 # %% [markdown]
 # ## 1.1 Reading the export
@@ -66,7 +77,7 @@ clean.check_statuses(response_statuses, cb)
 # %%
 export = read_export(paths.resolve(raw_leaders), "leaders", Mapping.from_params(mapping))
 records = export.data
-synthetic = clean.is_synthetic(records)
+synthetic = provenance.is_synthetic(records)
 print(f"file: {paths.relative(export.path)}")
 print(f"header rows: {export.header_rows}; records: {export.n_records:,}; columns: {records.shape[1]}")
 if len(export.malformed):
@@ -89,7 +100,7 @@ resolved = countries.resolve_spellings(records["country"])
 usage = records["country"].value_counts(dropna=False).rename("records")
 spellings = resolved.join(usage, on="spelling").sort_values(["iso3", "records"], ascending=[True, False])
 unresolved = spellings[spellings["iso3"].eq("")]
-outputs.write_csv(unresolved[["spelling", "reason", "records"]], paths.INTERIM / "unresolved_spellings.csv")
+files.write_csv(unresolved[["spelling", "reason", "records"]], paths.INTERIM / "unresolved_spellings.csv")
 print(spellings["how"].replace("", "unresolved").value_counts().to_string())
 unresolved.groupby("reason").agg(spellings=("spelling", "size"), records=("records", "sum"))
 
@@ -105,11 +116,11 @@ unresolved.groupby("reason").agg(spellings=("spelling", "size"), records=("recor
 # duration of the records kept by rules 1 to 3.
 
 # %%
-rules = clean.leader_rules(resolved, speeder_fraction, f"{repeat_window_hours}h", region_scheme,
+rules = validity.leader_rules(resolved, speeder_fraction, f"{repeat_window_hours}h", region_scheme,
                            response_statuses)
-leaders_cleaned = clean.apply_rules(records, rules, export.malformed)
-outputs.write_csv(leaders_cleaned.rejected, paths.REJECTED)  # kept even if nothing is valid
-clean.require_valid(leaders_cleaned, export.path)
+leaders_cleaned = validity.apply_rules(records, rules, export.malformed)
+files.write_csv(leaders_cleaned.rejected, paths.REJECTED)  # kept even if nothing is valid
+validity.require_valid(leaders_cleaned, export.path)
 leaders_cleaned.dispositions
 
 # %%
@@ -126,8 +137,8 @@ print(f"raw {n_raw:,} = clean {n_kept:,} + rejected {n_rejected:,}")
 # punctuation and spacing folded. Personal columns do not pass this step.
 
 # %%
-leaders = clean.analysis_frame(leaders_cleaned.kept, cb, resolved, region_scheme, hash_key)
-schema.validate(leaders, schema.leaders_schema(cb, countries.regions(region_scheme)), paths.VALIDATION_FAILURES)
+leaders = analysis_data.analysis_frame(leaders_cleaned.kept, cb, resolved, region_scheme, hash_key)
+schema.validate(leaders, schema.leaders_schema(cb, region_schemes.regions(region_scheme)), paths.VALIDATION_FAILURES)
 assert not set(cb.personal_columns) & set(leaders.columns)
 print(f"valid responses: {len(leaders):,}")
 print(f"institutions: {leaders['inst_id'].nunique():,}")
@@ -159,7 +170,7 @@ leaders.groupby("region").agg(respondents=("response_id", "size"),
 # institution table keeps how many leaders answered and whether they disagreed.
 
 # %%
-institutions = clean.institution_facts(leaders, cb)
+institutions = analysis_data.institution_facts(leaders, cb)
 several = institutions[institutions["n_leaders"] > 1]
 print(f"institutions: {len(institutions):,}; with several leaders: {len(several):,}")
 print(f"leaders disagreeing on offering micro-credentials: {int(several['offers_mc_disagree'].sum())} institutions")
@@ -176,11 +187,11 @@ print(f"credit answers set aside at institutions resolved as not offering: "
 # %%
 employer_export = read_export(paths.resolve(raw_employers), "employers")
 employer_resolved = countries.resolve_spellings(employer_export.data["country"])
-employers_cleaned = clean.apply_rules(employer_export.data,
-                                      clean.employer_rules(employer_resolved, response_statuses),
+employers_cleaned = validity.apply_rules(employer_export.data,
+                                      validity.employer_rules(employer_resolved, response_statuses),
                                       employer_export.malformed)
-clean.require_valid(employers_cleaned, employer_export.path)
-employers = clean.analysis_frame(employers_cleaned.kept, cb_employers, employer_resolved, region_scheme, hash_key)
+validity.require_valid(employers_cleaned, employer_export.path)
+employers = analysis_data.analysis_frame(employers_cleaned.kept, cb_employers, employer_resolved, region_scheme, hash_key)
 schema.validate(employers, schema.employers_schema(cb_employers), paths.VALIDATION_FAILURES)
 assert len(employers_cleaned.kept) + len(employers_cleaned.rejected) == employer_export.n_records
 print(f"employers: raw {employer_export.n_records:,} = clean {len(employers):,} + rejected {len(employers_cleaned.rejected):,}")
@@ -197,13 +208,13 @@ rejected = pd.concat([leaders_cleaned.rejected.assign(survey="leaders"),
                       employers_cleaned.rejected.assign(survey="employers")], ignore_index=True)
 dispositions = pd.concat([leaders_cleaned.dispositions.assign(survey="leaders"),
                           employers_cleaned.dispositions.assign(survey="employers")], ignore_index=True)
-outputs.write_csv(leaders, paths.CLEAN_LEADERS)
-outputs.write_csv(institutions, paths.CLEAN_INSTITUTIONS)
-outputs.write_csv(employers, paths.CLEAN_EMPLOYERS)
-outputs.write_csv(rejected[["ResponseId", "survey", "step", "rule", "reason"]], paths.REJECTED)
-outputs.write_table(dispositions[["survey", "step", "rule", "rows_in", "removed", "rows_out"]],
+files.write_csv(leaders, paths.CLEAN_LEADERS)
+files.write_csv(institutions, paths.CLEAN_INSTITUTIONS)
+files.write_csv(employers, paths.CLEAN_EMPLOYERS)
+files.write_csv(rejected[["ResponseId", "survey", "step", "rule", "reason"]], paths.REJECTED)
+writer.write_table(dispositions[["survey", "step", "rule", "rows_in", "removed", "rows_out"]],
                     "dispositions", "Dispositions: records in, removed and kept at each rule")
-dataset.write_provenance(clean.provenance(
+provenance.write_provenance(provenance.describe_sources(
     export, employer_export, synthetic, len(leaders), len(employers),
     {"region_scheme": region_scheme, "speeder_fraction": speeder_fraction,
      "repeat_window_hours": repeat_window_hours, "response_statuses": response_statuses}))

@@ -37,24 +37,18 @@ population_frame = ""  # CSV of population counts to rake to; empty: unweighted
 # %%
 import pandas as pd
 
-from microcred import (
-    codebook,
-    context,
-    dataset,
-    disclosure,
-    estimate,
-    outputs,
-    plots,
-    published,
-    transparency,
-    weighting,
-)
-from microcred.disclosure import NOT_SHOWN
+from microcred.release import gate, tables, writer
+from microcred.release.policy import NOT_SHOWN
+from microcred.report import context, plots, published, transparency
+from microcred.statistics import composition, estimate
+from microcred.survey import codebook, dataset
 
 # the data, the regions cleaning fixed, the disclosure policy, the figures' captions and every
 # estimate released (the same cells hidden as in the barriers notebook)
-cb, leaders, source, regions, policy, figures, level_pct, released = context.load(
-    confidence_level, min_group_size, min_institutions, disclosure_control)
+analysis = context.load(confidence_level, min_group_size, min_institutions, disclosure_control)
+cb, leaders, source, regions = analysis.cb, analysis.leaders, analysis.source, analysis.regions
+policy, figures, released = analysis.policy, analysis.figures, analysis.released
+level_pct = analysis.level_pct
 cb_employers, employers = codebook.load("employers"), dataset.read_clean("employers")
 print(f"{len(leaders):,} leaders in {leaders['iso3'].nunique()} countries; {len(employers):,} employers")
 few = context.check_focus(policy, leaders, "focus_region", focus_region, "region")
@@ -74,8 +68,8 @@ if few:
 # whole-sample rows:
 
 # %%
-estimates = estimate.estimates_table(released)
-outputs.write_table(estimates, "estimates", "Every metric by group: n, count, percent and interval")
+estimates = tables.estimates_table(released)
+writer.write_table(estimates, "estimates", "Every metric by group: n, count, percent and interval")
 headline = estimates[estimates["group_type"].eq("all")].set_index("metric")
 headline[["n", "count", "pct", "ci_low", "ci_high", "deff", "n_eff", "srs_ci_low", "srs_ci_high"]].round(2)
 
@@ -157,9 +151,9 @@ figures.save(fig, "benefits_likert",
 
 # %%
 headline_metrics = [cb.metric(m) for m in cb.headline_metrics]
-focus = estimate.compare_group(leaders, headline_metrics, "region", focus_region, released, policy,
+focus = tables.compare_group(leaders, headline_metrics, "region", focus_region, released, policy,
                                confidence_level, "holm")
-outputs.write_table(focus, "focus_region_vs_rest", f"{focus_region} against the rest of the sample")
+writer.write_table(focus, "focus_region_vs_rest", f"{focus_region} against the rest of the sample")
 focus[["label", "n_group", "pct_group", "n_rest", "pct_rest", "diff_pp", "diff_low", "diff_high",
        "p_adjusted", "cohens_h"]].round(3)
 
@@ -185,9 +179,9 @@ figures.save(fig, "focus_region_forest",
 
 # %%
 large = list(estimates.loc[estimates["group_type"].eq("country"), "group"].unique())
-grid = estimate.compare_grid(leaders, headline_metrics, "country", large, released, policy,
+grid = tables.compare_grid(leaders, headline_metrics, "country", large, released, policy,
                              confidence_level)
-outputs.write_table(grid, "countries_vs_rest", "Largest countries against the rest of the sample")
+writer.write_table(grid, "countries_vs_rest", "Largest countries against the rest of the sample")
 diff = grid.pivot(index="group", columns="label", values="diff_pp").astype(float)
 stars = grid.pivot(index="group", columns="label", values="p_adjusted").astype(float).lt(0.05)
 annot = diff.round(0).astype("Int64").astype(str).replace("<NA>", "") + stars.replace({True: "*", False: ""})
@@ -213,20 +207,20 @@ figures.save(fig, "countries_vs_rest",
 # 2 points are "reproduced as published"; that alone does not support the claim.
 
 # %%
-released_employers = estimate.release_groups(employers, cb_employers.metrics, "country",
+released_employers = tables.release_groups(employers, cb_employers.metrics, "country",
                                             ["United States"], policy, confidence_level)
-us_employers = estimate.compare_group(employers, cb_employers.metrics, "country", "United States",
+us_employers = tables.compare_group(employers, cb_employers.metrics, "country", "United States",
                                       released_employers, policy, confidence_level, "holm")
-outputs.write_table(us_employers, "employers_us_vs_rest", "U.S. employers against the other employers")
+writer.write_table(us_employers, "employers_us_vs_rest", "U.S. employers against the other employers")
 us_employers[["label", "n_group", "pct_group", "n_rest", "pct_rest", "diff_pp", "diff_low",
               "diff_high", "p_adjusted"]].round(2)
 
 # %%
 claims = published.in_scope(published.load())
-equivalence = disclosure.comparisons(
+equivalence = gate.comparisons(
     published.equivalence_tests(claims, leaders, employers, cb, cb_employers), released_employers,
     "country")
-outputs.write_table(equivalence, "equivalence_tests",
+writer.write_table(equivalence, "equivalence_tests",
                     "Claims of similarity: two one-sided tests at the claimed margin")
 equivalence[["label", "pct_group", "pct_all", "diff_pp", "ci90_low", "ci90_high", "margin_pp",
              "p_tost", "equivalent"]].round(3)
@@ -245,14 +239,14 @@ equivalence[["label", "pct_group", "pct_all", "diff_pp", "ci90_low", "ci90_high"
 # %%
 institutions = dataset.read_institutions()
 facts = [cb.metric("offers_mc"), cb.metric("offers_credit")]
-levels = pd.concat([estimate.shares(leaders, facts, level=confidence_level, policy=policy).assign(level="respondents"),
-                    estimate.shares(institutions, facts, level=confidence_level, policy=policy).assign(level="institutions")])
-outputs.write_table(levels, "institution_vs_respondent", "Institution facts at two levels")
-balanced = pd.DataFrame([estimate.region_balanced_shown(leaders, released, m, regions, confidence_level)
+levels = pd.concat([tables.shares(leaders, facts, level=confidence_level, policy=policy).assign(level="respondents"),
+                    tables.shares(institutions, facts, level=confidence_level, policy=policy).assign(level="institutions")])
+writer.write_table(levels, "institution_vs_respondent", "Institution facts at two levels")
+balanced = pd.DataFrame([tables.region_balanced_shown(leaders, released, m, regions, confidence_level)
                          for m in headline_metrics])
 balanced["label"] = [m.label for m in headline_metrics]
 balanced["difference"] = balanced["region_balanced_pct"] - balanced["raw_pct"]
-outputs.write_table(balanced, "region_balanced", "Raw and region-balanced global shares")
+writer.write_table(balanced, "region_balanced", "Raw and region-balanced global shares")
 levels[["level", "metric", "n", "pct", "ci_low", "ci_high"]].round(1)
 
 # %%
@@ -260,7 +254,7 @@ fig, ax = plots.new_figure(height=5)
 plots.dumbbell(ax, balanced, "label", "raw_pct", "region_balanced_pct",
                ("raw (as sampled)", "each region weighted equally"))
 ax.set_xlabel("Share (%)")
-biggest = estimate.biggest_gap(balanced)
+biggest = composition.biggest_gap(balanced)
 averaged = int(balanced["regions"].min()) if len(balanced) else 0
 left_out = "" if averaged == len(regions) else \
     f" (regions under the disclosure threshold are left out, not averaged: {averaged} of {len(regions)} regions)"
@@ -271,10 +265,9 @@ figures.save(fig, "region_balanced",
     f"{averaged} regions equal weight{left_out}. n={len(leaders):,}.")
 
 # %%
-not_sure = pd.concat([estimate.not_sure_sensitivity(leaders, cb.metrics, level=confidence_level, policy=policy),
-                      estimate.not_sure_sensitivity(employers, cb_employers.metrics, level=confidence_level,
-                                                    policy=policy)], ignore_index=True)
-outputs.write_table(not_sure, "not_sure_sensitivity",
+not_sure = pd.concat([tables.not_sure_sensitivity(leaders, cb.metrics, confidence_level, policy),
+                      tables.not_sure_sensitivity(employers, cb_employers.metrics, confidence_level, policy)], ignore_index=True)
+writer.write_table(not_sure, "not_sure_sensitivity",
                     '"Not sure" per item, and the shares with it in and out of the base')
 not_sure[["label", "n_answered", "not_sure_pct", "pct_not_sure_in", "pct_not_sure_out", "difference"]].round(1)
 
@@ -292,12 +285,12 @@ not_sure[["label", "n_answered", "not_sure_pct", "pct_not_sure_in", "pct_not_sur
 # non-response per question closes the section.
 
 # %%
-weighting_diagnostics, weighted = weighting.analyse(leaders, population_frame, headline_metrics,
-                                                   estimate.indicator, policy, confidence_level)
-outputs.write_table(weighting_diagnostics, "weighting_diagnostics", "Weighting: how, and what it costs")
-outputs.write_table(weighted, "weighted_estimates",  # no rows when unweighted
+weighting_diagnostics, weighted = tables.weighted_estimates(leaders, population_frame, headline_metrics,
+                                                            policy, confidence_level)
+writer.write_table(weighting_diagnostics, "weighting_diagnostics", "Weighting: how, and what it costs")
+writer.write_table(weighted, "weighted_estimates",  # no rows when unweighted
                     "Headline shares raked to the population frame")
-outputs.write_table(transparency.item_nonresponse(leaders, cb), "item_nonresponse",
+writer.write_table(transparency.item_nonresponse(leaders, cb), "item_nonresponse",
                     "Item non-response: asked, answered, missing")
 weighting_diagnostics.round(2) if not population_frame else weighted.round(1)
 
@@ -317,7 +310,7 @@ weighting_diagnostics.round(2) if not population_frame else weighted.round(1)
 published_figures = published.load()
 comparison = published.compare(published_figures, leaders, employers, cb, cb_employers, regions, released,
                                released_employers, confidence_level, policy)
-outputs.write_table(comparison, "published_vs_reproduced", "Published figures against the pipeline")
+writer.write_table(comparison, "published_vs_reproduced", "Published figures against the pipeline")
 primary = comparison[comparison["role"].isin(["primary", "qualitative"])]
 print(f"primary figures and claims within rounding: {int(primary['within_rounding'].eq(True).sum())} of {len(primary)}")
 print(transparency.reproduction_note(comparison, source["synthetic"]))

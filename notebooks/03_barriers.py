@@ -33,13 +33,17 @@ top_combinations = 10
 # %%
 import pandas as pd
 
-from microcred import barriers, context, design, estimate, outputs, plots
-from microcred.disclosure import NOT_SHOWN, release_selections
+from microcred.release import selections, tables, writer
+from microcred.release.policy import NOT_SHOWN
+from microcred.report import claims, context, plots
+from microcred.statistics import design, multiselect
 
 # the data, the regions cleaning fixed, the disclosure policy, the figures' captions and every
 # estimate released (the same cells hidden as in the regional notebook)
-cb, leaders, source, regions, policy, figures, level_pct, released = context.load(
-    confidence_level, min_group_size, min_institutions, disclosure_control)
+analysis = context.load(confidence_level, min_group_size, min_institutions, disclosure_control)
+cb, leaders, regions = analysis.cb, analysis.leaders, analysis.regions
+policy, figures, released = analysis.policy, analysis.figures, analysis.released
+level_pct = analysis.level_pct
 barrier_metrics = cb.metrics_of("barriers")
 growth_metrics = cb.metrics_of("growth_priorities")
 labels = {m.id: m.label for m in barrier_metrics + growth_metrics}
@@ -56,7 +60,7 @@ if few:
 barrier_rows = released[released["metric"].isin([m.id for m in barrier_metrics])]
 overall = barrier_rows[barrier_rows["group_type"].eq("all")]
 by_region = barrier_rows[barrier_rows["group_type"].eq("region")]
-outputs.write_table(pd.concat([overall, by_region]), "barriers_by_region",
+writer.write_table(pd.concat([overall, by_region]), "barriers_by_region",
                     "Barriers named, overall and by region")
 ranked = overall.sort_values("pct", ascending=False).assign(label=lambda t: t["metric"].map(labels))
 ranked[["label", "n", "count", "pct", "ci_low", "ci_high"]].round(1)
@@ -96,12 +100,12 @@ figures.save(fig, "barriers_heatmap",
 
 # %%
 in_focus = leaders["country"].eq(focus_country)
-focus = estimate.compare_group(leaders, barrier_metrics, "country", focus_country, released, policy,
+focus = tables.compare_group(leaders, barrier_metrics, "country", focus_country, released, policy,
                                confidence_level, "holm")
-named, named_test = barriers.named_per_respondent(leaders, in_focus, focus_country, focus,
+named, named_test = tables.named_per_respondent(leaders, in_focus, focus_country, focus,
                                                   confidence_level)
-outputs.write_table(focus, "barriers_focus_vs_rest", f"Barriers: {focus_country} against the rest")
-outputs.write_table(named, "barriers_named_per_respondent", "Barriers named per respondent")
+writer.write_table(focus, "barriers_focus_vs_rest", f"Barriers: {focus_country} against the rest")
+writer.write_table(named, "barriers_named_per_respondent", "Barriers named per respondent")
 print(f"barriers named per respondent: {focus_country} {named_test['mean_group']:.2f} vs rest "
       f"{named_test['mean_rest']:.2f} (Welch p = {named_test['p_value']:.2g})"
       if pd.notna(named_test["mean_group"]) else policy.cannot_show("barriers named per respondent"))
@@ -131,8 +135,8 @@ figures.save(fig, "barriers_focus_forest",
 # %%
 situation = pd.concat([
     barrier_rows[barrier_rows["group_type"].eq(column) & barrier_rows["group"].isin(set(leaders[column].dropna()))]
-    .assign(situation=title) for column, title in estimate.SITUATIONS.items()])
-outputs.write_table(situation, "barriers_by_situation", "Barriers by the institution's situation")
+    .assign(situation=title) for column, title in tables.SITUATIONS.items()])
+writer.write_table(situation, "barriers_by_situation", "Barriers by the institution's situation")
 matrix = situation.assign(row=situation["situation"] + ": " + situation["group"].astype(str),
                           label=situation["metric"].map(labels))
 matrix = matrix.pivot(index="row", columns="label", values="pct").reindex(
@@ -163,19 +167,19 @@ figures.save(fig, "barriers_by_situation",
 
 # %%
 substantive = [m.id for m in barrier_metrics if m.id != "barrier_none"]
-x = barriers.selections(leaders, substantive, "barriers")
-released_selections = release_selections(x, leaders.loc[x.index, "inst_id"], policy,
+x = multiselect.selections(leaders, substantive, "barriers")
+released_selections = selections.release_selections(x, leaders.loc[x.index, "inst_id"], policy,
                                          top_combinations)
-released_lift = barriers.shown_lift(x, released_selections)
+released_lift = selections.shown_lift(x, released_selections)
 lift = released_lift.rename(index=labels, columns=labels)
-outputs.write_table(released_lift.rename_axis("metric").reset_index(), "barrier_lift",
+writer.write_table(released_lift.rename_axis("metric").reset_index(), "barrier_lift",
                     "Lift of each pair of barriers")
-lifts = barriers.lift_intervals(x.rename(columns=labels), design.clusters(leaders.loc[x.index]),
+lifts = selections.lift_intervals(x.rename(columns=labels), design.clusters(leaders.loc[x.index]),
                                released_selections, confidence_level)
-outputs.write_table(lifts, "barrier_lift_intervals",
+writer.write_table(lifts, "barrier_lift_intervals",
                     "Pairs of barriers ranked by the lower bound of their lift's interval")
-combos = barriers.combinations(x, labels, released_selections)
-outputs.write_table(combos, "barrier_combinations", "Most common combinations of barriers")
+combos = selections.combinations(x, labels, released_selections)
+writer.write_table(combos, "barrier_combinations", "Most common combinations of barriers")
 fig, ax = plots.new_figure(height=5.2, width=8)
 plots.heatmap(ax, lift, fmt=".2f", cmap="PuOr", center=1, cbar_label="lift")
 ax.set_xlabel("")
@@ -204,7 +208,7 @@ lifts.head(5).round(2)
 growth = released[released["metric"].isin([m.id for m in growth_metrics]) & released["group_type"].eq("all")]
 growth = growth.assign(label=lambda t: t["metric"].map(labels)).sort_values("pct", ascending=False)
 adopt = released[released["metric"].eq("adopt_5y") & released["group_type"].isin(["all", "region"])]
-outputs.write_table(pd.concat([growth.drop(columns="label"), adopt]), "non_offering",
+writer.write_table(pd.concat([growth.drop(columns="label"), adopt]), "non_offering",
                     "Institutions not offering: growth considerations and adoption")
 fig, ax = plots.new_figure(height=4)
 plots.interval_plot(ax, growth.dropna(subset=["pct"]), "label")
@@ -225,6 +229,6 @@ adopt[["group", "n", "pct", "ci_low", "ci_high", "suppressed"]].round(1)
 # Each claim of the coverage, with the numbers that test it.
 
 # %%
-findings = barriers.findings(ranked, named_test, focus, growth, focus_country, labels)
-outputs.write_table(findings, "barrier_findings", "Barrier findings, each with its numbers")
+findings = claims.findings(ranked, named_test, focus, growth, focus_country, labels)
+writer.write_table(findings, "barrier_findings", "Barrier findings, each with its numbers")
 findings

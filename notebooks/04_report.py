@@ -25,19 +25,21 @@ min_institutions = 5
 disclosure_control = "on"
 
 # %%
-from microcred import dataset, paths, report
+from microcred.core import paths
+from microcred.report import as_html, content
+from microcred.survey.provenance import read_provenance
 
-page = report.build({"confidence_level": confidence_level, "min_group_size": min_group_size,
+page = as_html.build({"confidence_level": confidence_level, "min_group_size": min_group_size,
                      "min_institutions": min_institutions, "disclosure_control": disclosure_control})
 print(f"wrote {paths.relative(paths.REPORT / 'report.html')}: {len(page.encode()) / 1e6:.1f} MB")
-for item in report.summary(dataset.provenance()):
+for item in content.summary(read_provenance()):
     print("-", item)
 
 # %%
 # The same report as a PDF for circulating (Typst; byte-stable): report/report.pdf
-from microcred import report_pdf
+from microcred.report import as_pdf
 
-pdf = report_pdf.build({"confidence_level": confidence_level, "min_group_size": min_group_size,
+pdf = as_pdf.build({"confidence_level": confidence_level, "min_group_size": min_group_size,
                         "min_institutions": min_institutions,
                         "disclosure_control": disclosure_control})
 print(f"wrote {paths.relative(pdf)}: {pdf.stat().st_size / 1e6:.1f} MB")

@@ -8,7 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from microcred import codebook, paths, synth
+from microcred.core import paths
+from microcred.survey import analysis_data, codebook, countries, validity
+from microcred.synthetic import generator as synth
 
 ROOT = paths.ROOT
 
@@ -41,17 +43,16 @@ def export_file(tmp_path, raw_leaders):
 @pytest.fixture(scope="session")
 def clean_default():
     """The default exports cleaned in-process, as 01_clean does: (leaders, employers, cleaned)."""
-    from microcred import clean, countries
-    from microcred.export import read_export
+    from microcred.survey.reader import read_export
 
     def run(path, survey, rules):
         export = read_export(path, survey)
         resolved = countries.resolve_spellings(export.data["country"])
-        cleaned = clean.apply_rules(export.data, rules(resolved))
-        frame = clean.analysis_frame(cleaned.kept, codebook.load(survey), resolved, "m49", "test-key")
+        cleaned = validity.apply_rules(export.data, rules(resolved))
+        frame = analysis_data.analysis_frame(cleaned.kept, codebook.load(survey), resolved, "m49", "test-key")
         return frame, cleaned, export
 
     leaders, cleaned, export = run(paths.LEADERS_EXPORT, "leaders",
-                                   lambda r: clean.leader_rules(r, 1 / 3, "24h"))
-    employers, _, _ = run(paths.EMPLOYERS_EXPORT, "employers", clean.employer_rules)
+                                   lambda r: validity.leader_rules(r, 1 / 3, "24h"))
+    employers, _, _ = run(paths.EMPLOYERS_EXPORT, "employers", validity.employer_rules)
     return leaders, employers, cleaned, export

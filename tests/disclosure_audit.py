@@ -13,8 +13,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from microcred import estimate
-from microcred.disclosure import Policy
+from microcred.release import selections, tables
+from microcred.release.policy import Policy
+from microcred.report import published
+from microcred.statistics import estimate, multiselect
+from microcred.survey import region_schemes
 
 KEYS = ("region", "country", "offers_mc", "offers_credit", "inst_type", "role")
 COUNT_TABLES = ("estimates", "barriers_by_region", "barriers_by_situation", "non_offering")
@@ -261,45 +264,45 @@ def release(leaders, employers, cb, cb_employers, policy: Policy, focus_region: 
             focus_country: str = "United States", top: int = 10) -> dict[str, pd.DataFrame]:
     """Every table the regional and barrier notebooks release, made with the same package calls
     (faster than running the notebooks), as they would be written."""
-    from microcred import barriers, countries, published
-    from microcred.disclosure import drop_internal, release_selections
+    from microcred.release.gate import drop_internal
+    from microcred.release.selections import release_selections
 
-    regions = [r for r in countries.regions("m49") if r in set(leaders["region"])]
-    released = estimate.release_table(leaders, cb, regions, 0.95, policy)
+    regions = [r for r in region_schemes.regions("m49") if r in set(leaders["region"])]
+    released = tables.release_table(leaders, cb, regions, 0.95, policy)
     headline = [cb.metric(m) for m in cb.headline_metrics]
     barrier_metrics = cb.metrics_of("barriers")
     growth_ids = [m.id for m in cb.metrics_of("growth_priorities")]
     ids = [m.id for m in barrier_metrics]
     rows = released[released["metric"].isin(ids)]
     large = list(released.loc[released["group_type"].eq("country"), "group"].unique())
-    released_employers = estimate.release_groups(employers, cb_employers.metrics, "country",
+    released_employers = tables.release_groups(employers, cb_employers.metrics, "country",
                                                  ["United States"], policy)
-    focus = estimate.compare_group(leaders, barrier_metrics, "country", focus_country, released, policy)
+    focus = tables.compare_group(leaders, barrier_metrics, "country", focus_country, released, policy)
     substantive = [i for i in ids if i != "barrier_none"]
-    x = barriers.selections(leaders, substantive, "barriers")
+    x = multiselect.selections(leaders, substantive, "barriers")
     shown = release_selections(x, leaders.loc[x.index, "inst_id"], policy, top)
     labels = {m.id: m.label for m in barrier_metrics}
-    balanced = pd.DataFrame([estimate.region_balanced_shown(leaders, released, m, regions)
+    balanced = pd.DataFrame([tables.region_balanced_shown(leaders, released, m, regions)
                              for m in headline])
-    tables = {
-        "estimates": estimate.estimates_table(released),
+    released_tables = {
+        "estimates": tables.estimates_table(released),
         "barriers_by_region": rows[rows["group_type"].isin(["all", "region"])],
-        "barriers_by_situation": rows[rows["group_type"].isin(list(estimate.SITUATIONS))],
+        "barriers_by_situation": rows[rows["group_type"].isin(list(tables.SITUATIONS))],
         "non_offering": released[(released["metric"].isin(growth_ids) & released["group_type"].eq("all"))
                                  | (released["metric"].eq("adopt_5y")
                                     & released["group_type"].isin(["all", "region"]))],
-        "focus_region_vs_rest": estimate.compare_group(leaders, headline, "region", focus_region,
+        "focus_region_vs_rest": tables.compare_group(leaders, headline, "region", focus_region,
                                                        released, policy),
-        "countries_vs_rest": estimate.compare_grid(leaders, headline, "country", large, released, policy),
+        "countries_vs_rest": tables.compare_grid(leaders, headline, "country", large, released, policy),
         "barriers_focus_vs_rest": focus,
         "region_balanced": balanced,
         "published_vs_reproduced": published.compare(published.load(), leaders, employers, cb,
                                                      cb_employers, regions, released,
                                                      released_employers, 0.95, policy),
-        "barrier_lift": barriers.shown_lift(x, shown).rename_axis("metric").reset_index(),
-        "barrier_combinations": barriers.combinations(x, labels, shown),
+        "barrier_lift": selections.shown_lift(x, shown).rename_axis("metric").reset_index(),
+        "barrier_combinations": selections.combinations(x, labels, shown),
     }
-    return {k: drop_internal(v) for k, v in tables.items()}
+    return {k: drop_internal(v) for k, v in released_tables.items()}
 
 
 # --------------------------------------------------------------------------- bounds

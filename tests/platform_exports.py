@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from microcred import codebook, synth
-from microcred.formats import spss_name
+from microcred.survey import codebook
+from microcred.survey.formats import spss_name
+from microcred.synthetic import generator as synth
 
 DATES = ["StartDate", "EndDate", "RecordedDate"]
 NUMBERS = ["Progress", "Duration (in seconds)"]

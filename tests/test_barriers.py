@@ -6,14 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from microcred import barriers, disclosure
-from microcred.disclosure import Policy
+from microcred.release import gate, selections
+from microcred.release.policy import Policy
+from microcred.statistics import multiselect
 
 X = pd.DataFrame({"a": [1, 1, 1, 0], "b": [1, 1, 0, 0], "c": [0, 0, 0, 1]})
 
 
 def test_cooccurrence_counts_conditional_and_lift():
-    out = barriers.cooccurrence(X)
+    out = multiselect.cooccurrence(X)
     assert out["counts"].loc["a", "b"] == 2 and out["counts"].loc["a", "a"] == 3
     assert out["conditional"].loc["a", "b"] == pytest.approx(2 / 3)  # P(b | a)
     assert out["conditional"].loc["b", "a"] == pytest.approx(1.0)  # P(a | b)
@@ -27,7 +28,7 @@ LABELS = {"a": "A", "b": "B", "c": "C"}
 
 
 def combinations(policy, institutions=INST, top=10):
-    return barriers.combinations(X, LABELS, disclosure.release_selections(X, institutions, policy, top))
+    return selections.combinations(X, LABELS, selections.release_selections(X, institutions, policy, top))
 
 
 def test_combinations_counts_exact_sets_and_hides_rare_ones():
@@ -43,7 +44,7 @@ def test_combinations_counts_exact_sets_and_hides_rare_ones():
 
 
 def test_released_lift_has_no_diagonal_and_no_small_pair():
-    lift = barriers.shown_lift(X, disclosure.release_selections(X, INST, Policy(1, 1, off=True), 0))
+    lift = selections.shown_lift(X, selections.release_selections(X, INST, Policy(1, 1, off=True), 0))
     assert np.isnan(np.diag(lift.to_numpy())).all()
     assert lift.loc["a", "b"] == pytest.approx((2 / 4) / ((3 / 4) * (2 / 4)))
     assert np.isnan(lift.loc["a", "c"]) and np.isnan(lift.loc["c", "a"])  # named together by 0
@@ -54,7 +55,7 @@ def test_what_the_counts_shown_would_give_back_is_hidden_as_well():
     (7) would give it back, and so would "b" alone (4) beside b's count (6): both go."""
     x = pd.DataFrame([[1, 0]] * 5 + [[1, 1]] * 2 + [[0, 1]] * 4, columns=["a", "b"])
     institutions = pd.Series([f"i{k}" for k in range(len(x))])
-    released = disclosure.release_selections(x, institutions, Policy(3, 1, off=True), 10)
+    released = selections.release_selections(x, institutions, Policy(3, 1, off=True), 10)
     assert released.pairs == frozenset() and released.combinations == ()
     assert released.hidden == {"pairs": {"primary": 1, "secondary": 0},
                                "combinations": {"primary": 1, "secondary": 2}}
@@ -62,8 +63,8 @@ def test_what_the_counts_shown_would_give_back_is_hidden_as_well():
     atoms = np.arange(4)
     a, b = (atoms & 1).astype(float), (atoms >> 1 & 1).astype(float)
     pair, only = a * b, (atoms == 1).astype(float)
-    assert disclosure.determined([np.ones(4), a, b, only], pair)
-    assert not disclosure.determined([np.ones(4), a, b], pair)
+    assert gate.determined([np.ones(4), a, b, only], pair)
+    assert not gate.determined([np.ones(4), a, b], pair)
 
 
 def test_with_a_third_option_one_combination_alone_stays_listed():
@@ -72,7 +73,7 @@ def test_with_a_third_option_one_combination_alone_stays_listed():
     (a, b, c), which nobody chose but the tables do not say so. The two least common go."""
     x = pd.DataFrame([[1, 0, 0]] * 5 + [[1, 1, 0]] * 2 + [[0, 1, 0]] * 4 + [[0, 0, 1]] * 3,
                      columns=["a", "b", "c"])
-    released = disclosure.release_selections(x, pd.Series(range(len(x))), Policy(3, 1, off=True), 10)
+    released = selections.release_selections(x, pd.Series(range(len(x))), Policy(3, 1, off=True), 10)
     assert released.combinations == ((1, 5),)  # "a" alone, chosen by 5
     assert released.hidden["combinations"] == {"primary": 1, "secondary": 2}
 
@@ -80,4 +81,4 @@ def test_with_a_third_option_one_combination_alone_stays_listed():
 def test_selections_keep_only_those_who_answered():
     frame = pd.DataFrame({"barriers_answered": [True, False, True],
                           "x": pd.array([True, pd.NA, False], dtype="boolean")})
-    assert barriers.selections(frame, ["x"], "barriers")["x"].tolist() == [1, 0]
+    assert multiselect.selections(frame, ["x"], "barriers")["x"].tolist() == [1, 0]

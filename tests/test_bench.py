@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from microcred import bench
+from microcred.core import paths
+from microcred.tooling import bench
 
 
 def test_bench_smoke_writes_results_and_readme(tmp_path):
@@ -17,7 +18,6 @@ def test_bench_smoke_writes_results_and_readme(tmp_path):
 
 
 def test_notebook_script_replaces_the_parameters_cell(tmp_path):
-    from microcred import paths
 
     script = bench.notebook_script("03_barriers", paths.ROOT)
     assert script.startswith("focus_country = 'United States'")

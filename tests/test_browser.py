@@ -17,8 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from microcred import paths
-from microcred.sandbox import make_sandbox
+from microcred.core import paths
+from microcred.tooling.sandbox import make_sandbox
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("browser")]  # one Chromium
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -6,7 +6,17 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from microcred import clean, countries
+from microcred.statistics import design
+from microcred.survey import (
+    analysis_data,
+    countries,
+    folding,
+    pseudonyms,
+    region_schemes,
+    schema,
+    validity,
+)
+from microcred.survey.provenance import is_synthetic
 
 
 def records(**columns) -> pd.DataFrame:
@@ -18,12 +28,12 @@ def records(**columns) -> pd.DataFrame:
 
 def test_live_responses_drops_previews_and_spam():
     r = records(Status=["IP Address", "Survey Preview", "Spam", "IP Address"])
-    assert list(clean.live_responses(r).ne("")) == [False, True, True, False]
+    assert list(validity.live_responses(r).ne("")) == [False, True, True, False]
 
 
 def test_complete_responses_needs_finished_and_progress_100():
     r = records(Finished=[True, False, True], Progress=[100, 100, 90])
-    reason = clean.complete_responses(r)
+    reason = validity.complete_responses(r)
     assert list(reason.ne("")) == [False, True, True]
     assert "90%" in reason.iat[2]
 
@@ -33,7 +43,7 @@ def test_repeat_by_email_keeps_the_latest_and_ignores_case_and_spaces():
                 IPAddress=["1.1.1.1", "2.2.2.2", "3.3.3.3", "4.4.4.4"],
                 institution=["U", "U", "U", "U"],
                 RecordedDate=pd.to_datetime(["2024-05-02", "2024-05-01", "2024-05-01", "2024-05-01"]))
-    reason = clean.latest_submission_per_person(r)
+    reason = validity.latest_submission_per_person(r)
     assert list(reason.ne("")) == [False, True, False, False]
 
 
@@ -42,23 +52,23 @@ def test_repeat_by_ip_and_institution_within_the_window_only():
                 institution=["Univ. of X", "univ of x", "Other College", "Univ of X"],
                 RecordedDate=pd.to_datetime(["2024-05-01 08:00", "2024-05-01 20:00",
                                              "2024-05-01 09:00", "2024-05-09 08:00"]))
-    reason = clean.latest_submission_per_person(r, "24h")
+    reason = validity.latest_submission_per_person(r, "24h")
     # first is 12 h before the second of the same institution: a repeat; the last is a week later
     assert list(reason.ne("")) == [True, False, False, False]
 
 
 def test_speeders_against_the_median_of_what_is_kept():
     r = records(**{"Duration (in seconds)": [900, 800, 1000, 200, 299, 300]})
-    reason = clean.speeders(r, 1 / 3)  # median 550 -> threshold 183.3
+    reason = validity.speeders(r, 1 / 3)  # median 550 -> threshold 183.3
     assert list(reason.ne("")) == [False] * 6
-    reason = clean.speeders(r, 0.5)  # threshold 275
+    reason = validity.speeders(r, 0.5)  # threshold 275
     assert list(reason.ne("")) == [False, False, False, True, False, False]
 
 
 def test_unidentified_country_is_rejected_with_its_reason():
     r = records(country=["Mexico", "Korea", None, "Atlantis"])
     resolved = countries.resolve_spellings(r["country"])
-    reason = clean.identifiable_country(r, resolved)
+    reason = validity.identifiable_country(r, resolved)
     assert reason.iat[0] == ""
     assert "ambiguous" in reason.iat[1]
     assert "no country given" in reason.iat[2]
@@ -68,8 +78,8 @@ def test_unidentified_country_is_rejected_with_its_reason():
 def test_apply_rules_accounts_for_every_record():
     r = records(Status=["IP Address", "Spam", "IP Address", "IP Address"],
                 Finished=[True, True, False, True])
-    out = clean.apply_rules(r, [clean.Step("live", clean.live_responses, clean.STATUS),
-                               clean.Step("complete", clean.complete_responses, clean.COMPLETION)])
+    out = validity.apply_rules(r, [validity.Step("live", validity.live_responses, validity.STATUS),
+                               validity.Step("complete", validity.complete_responses, validity.COMPLETION)])
     assert len(out.kept) + len(out.rejected) == len(r)
     assert list(out.dispositions["removed"]) == [1, 1]
     assert list(out.dispositions["rows_out"]) == [3, 2]
@@ -78,9 +88,9 @@ def test_apply_rules_accounts_for_every_record():
 
 def test_institution_id_is_keyed_and_ignores_case_accents_and_punctuation():
     names = pd.Series(["Universidad Autónoma de X", "universidad autonoma de x.", "Other"])
-    ids = clean.institution_id(names, "key")
+    ids = pseudonyms.institution_id(names, "key")
     assert ids.iat[0] == ids.iat[1] != ids.iat[2]
-    assert clean.institution_id(names, "another key").iat[0] != ids.iat[0]
+    assert pseudonyms.institution_id(names, "another key").iat[0] != ids.iat[0]
 
 
 def test_institution_facts_majority_then_most_senior_role(cb):
@@ -92,7 +102,7 @@ def test_institution_facts_majority_then_most_senior_role(cb):
         "offers_mc": pd.Categorical(["Yes", "No", "Yes", "Yes", "No"], categories=cb.labels("offers_mc")),
         "offers_credit": pd.Categorical(["Yes", None, "Yes", "No", None], categories=cb.labels("offers_credit")),
     })
-    facts = clean.institution_facts(frame, cb).set_index("inst_id")
+    facts = analysis_data.institution_facts(frame, cb).set_index("inst_id")
     assert facts.at["i1", "offers_mc"] == "Yes"  # two of three
     assert facts.at["i2", "offers_mc"] == "No"  # a tie goes to the president
     assert bool(facts.at["i1", "offers_mc_disagree"]) and not bool(facts.at["i1", "offers_credit_disagree"])
@@ -111,7 +121,7 @@ def test_institution_facts_credit_only_where_the_institution_offers(cb):
         "offers_credit": pd.Categorical([None, "Yes", None, "Yes", "No", None],
                                         categories=cb.labels("offers_credit")),
     })
-    facts = clean.institution_facts(frame, cb).set_index("inst_id")
+    facts = analysis_data.institution_facts(frame, cb).set_index("inst_id")
     assert facts.at["i1", "offers_mc"] == "No"  # a tie goes to the dean
     assert pd.isna(facts.at["i1", "offers_credit"]) and facts.at["i1", "offers_credit_set_aside"] == 1
     assert not facts.at["i1", "offers_credit_disagree"]
@@ -124,7 +134,7 @@ def test_institution_facts_credit_only_where_the_institution_offers(cb):
 
 def test_multi_select_parsing_keeps_not_answered_apart(cb):
     answers = pd.Series(["Lack of awareness,Faculty buy-in", None, "None of these", "Faculty buy-in"])
-    cols = clean.multi_select_columns(answers, cb, "barriers")
+    cols = analysis_data.multi_select_columns(answers, cb, "barriers")
     assert list(cols["barriers_answered"]) == [True, False, True, True]
     assert cols["barrier_faculty"].tolist() == [True, pd.NA, False, True]
     assert cols["barrier_none"].tolist() == [False, pd.NA, True, False]
@@ -132,25 +142,24 @@ def test_multi_select_parsing_keeps_not_answered_apart(cb):
 
 
 def test_is_synthetic_reads_the_marker(raw_leaders):
-    assert clean.is_synthetic(raw_leaders)
-    assert not clean.is_synthetic(raw_leaders.assign(ExternalReference=""))
+    assert is_synthetic(raw_leaders)
+    assert not is_synthetic(raw_leaders.assign(ExternalReference=""))
 
 
 @pytest.mark.parametrize("scheme", ["m49", "continent"])
 def test_analysis_frame_has_no_personal_column(cb, raw_leaders, scheme):
     r = raw_leaders.head(50).copy()
     resolved = countries.resolve_spellings(r["country"])
-    frame = clean.analysis_frame(r, cb, resolved, scheme, "k")
+    frame = analysis_data.analysis_frame(r, cb, resolved, scheme, "k")
     assert not set(cb.personal_columns) & set(frame.columns)
 
 
 def test_schema_failures_name_response_and_column_and_are_written(cb, clean_default, tmp_path):
-    from microcred import schema
 
     frame = clean_default[0].copy()
     frame.loc[2, "region"] = "Atlantis"
     with pytest.raises(schema.ValidationFailed) as err:
-        schema.validate(frame, schema.leaders_schema(cb, countries.regions()), tmp_path / "f.csv")
+        schema.validate(frame, schema.leaders_schema(cb, region_schemes.regions()), tmp_path / "f.csv")
     message = str(err.value)
     assert "{" not in message  # words, not the schema library's JSON
     failures = pd.read_csv(tmp_path / "f.csv")
@@ -167,22 +176,22 @@ STATUSES = ["IP Address", "Offline", "Imported", "Survey Test", "Survey Preview"
 
 
 def test_test_responses_and_unknown_statuses_are_rejected_with_their_reason():
-    reason = clean.live_responses(records(Status=STATUSES))
+    reason = validity.live_responses(records(Status=STATUSES))
     assert list(reason.eq("")) == [True, True, False, False, False, False, False, False]
     assert reason.iat[3] == "status is Survey Test"
     assert reason.iat[7] == "unknown status 'Something new' (not in the codebook)"
 
 
 def test_which_statuses_count_is_a_parameter():
-    reason = clean.live_responses(records(Status=STATUSES), ["IP Address", "Offline", "Imported"])
+    reason = validity.live_responses(records(Status=STATUSES), ["IP Address", "Offline", "Imported"])
     assert list(reason.eq(""))[:4] == [True, True, True, False]
 
 
 def test_statuses_parameter_must_name_known_statuses(cb):
-    clean.check_statuses(["IP Address", "Imported"], cb)
+    validity.check_statuses(["IP Address", "Imported"], cb)
     for wrong in (["IP adress"], "IP Address", []):
         with pytest.raises(ValueError, match="parameter response_statuses"):
-            clean.check_statuses(wrong, cb)
+            validity.check_statuses(wrong, cb)
 
 
 @pytest.mark.parametrize("code,label", [("0", "IP Address"), ("1", "Survey Preview"),
@@ -191,7 +200,7 @@ def test_statuses_parameter_must_name_known_statuses(cb):
                                         ("16", "Offline"), ("17", "Offline Survey Preview")])
 def test_numeric_status_codes_of_a_values_export_are_understood(export_file, raw_leaders, code,
                                                                   label):
-    from microcred.export import read_export
+    from microcred.survey.reader import read_export
 
     frame = raw_leaders.copy()
     frame.loc[5, "Status"] = code
@@ -203,14 +212,14 @@ def test_numeric_status_codes_of_a_values_export_are_understood(export_file, raw
 
 
 def test_other_statuses_no_longer_stop_the_file(export_file, raw_leaders):
-    from microcred.export import read_export
+    from microcred.survey.reader import read_export
 
     frame = raw_leaders.copy()
     frame.loc[[3, 4, 5, 6], "Status"] = ["Survey Test", "Imported", "Offline", "Banana"]
     frame.loc[[3, 5], "DistributionChannel"] = ["test", "offline"]  # as the platform writes them
     export = read_export(export_file(frame))
     resolved = countries.resolve_spellings(export.data["country"])
-    cleaned = clean.apply_rules(export.data, clean.leader_rules(resolved, 1 / 3))
+    cleaned = validity.apply_rules(export.data, validity.leader_rules(resolved, 1 / 3))
     reasons = cleaned.rejected.set_index("ResponseId")["reason"]
     ids = frame["ResponseId"]
     assert reasons[ids[3]] == "status is Survey Test" and reasons[ids[4]] == "status is Imported"
@@ -224,28 +233,27 @@ def test_several_countries_and_places_without_a_region_are_rejected_with_their_r
     r = records(country=["USA / Canada", "Canada, USA", "US & Canada", "Antarctica",
                          "Bouvet Island", "Mexico"])
     resolved = countries.resolve_spellings(r["country"])
-    m49 = clean.identifiable_country(r, resolved, "m49")
+    m49 = validity.identifiable_country(r, resolved, "m49")
     assert all("several countries named (CAN, USA)" in m49.iat[i] for i in range(3))
     assert "no region in the 'm49' scheme for Antarctica (ATA)" in m49.iat[3]
     assert m49.iat[5] == ""
-    continent = clean.identifiable_country(r, resolved, "continent")
+    continent = validity.identifiable_country(r, resolved, "continent")
     assert "no region in the 'continent' scheme" in continent.iat[4]
 
 
 def test_a_country_without_a_region_no_longer_stops_cleaning(cb, export_file, raw_leaders,
                                                               clean_default):
-    from microcred import schema
-    from microcred.export import read_export
+    from microcred.survey.reader import read_export
 
     frame = raw_leaders.copy()
     valid = clean_default[2].kept["ResponseId"].iat[0]
     frame.loc[frame["ResponseId"].eq(valid), "country"] = "Antarctica"
     export = read_export(export_file(frame))
     resolved = countries.resolve_spellings(export.data["country"])
-    cleaned = clean.apply_rules(export.data, clean.leader_rules(resolved, 1 / 3, "24h", "m49"))
+    cleaned = validity.apply_rules(export.data, validity.leader_rules(resolved, 1 / 3, "24h", "m49"))
     assert cleaned.rejected["reason"].str.contains("Antarctica").sum() == 1
-    leaders = clean.analysis_frame(cleaned.kept, cb, resolved, "m49", "k")
-    schema.leaders_schema(cb, countries.regions("m49")).validate(leaders)
+    leaders = analysis_data.analysis_frame(cleaned.kept, cb, resolved, "m49", "k")
+    schema.leaders_schema(cb, region_schemes.regions("m49")).validate(leaders)
 
 
 # --------------------------------------------------------------------------- malformed records
@@ -253,9 +261,9 @@ def test_a_country_without_a_region_no_longer_stops_cleaning(cb, export_file, ra
 def test_records_set_aside_by_the_reader_are_rejected_first():
     r = records(Status=["IP Address", "Spam"])
     malformed = pd.DataFrame({"row": [7], "ResponseId": [""], "reason": ["malformed record: row 7"]})
-    out = clean.apply_rules(r, [clean.Step("live", clean.live_responses, clean.STATUS)], malformed)
+    out = validity.apply_rules(r, [validity.Step("live", validity.live_responses, validity.STATUS)], malformed)
     assert len(out.kept) + len(out.rejected) == 3
-    assert out.dispositions.iloc[0].to_dict() == {"step": 0, "rule": clean.MALFORMED, "rows_in": 3,
+    assert out.dispositions.iloc[0].to_dict() == {"step": 0, "rule": validity.MALFORMED, "rows_in": 3,
                                                   "removed": 1, "rows_out": 2}
     assert list(out.rejected.columns) == ["ResponseId", "step", "rule", "reason"]
 
@@ -263,8 +271,8 @@ def test_records_set_aside_by_the_reader_are_rejected_first():
 def test_email_key_folds_arrow_and_python_strings_as_strip_and_casefold_do():
     emails = [" A@X.edu ", "a@x.EDU\x1c", "Straße@X.de", "\u00a0b@y.org\u2003", "", "  ", None]
     expected = [e.strip().casefold() or None if isinstance(e, str) else None for e in emails]
-    for dtype in (object, clean.ARROW_TEXT):
-        key = clean.email_key(pd.Series(emails, dtype=dtype))
+    for dtype in (object, analysis_data.ARROW_TEXT):
+        key = validity.email_key(pd.Series(emails, dtype=dtype))
         assert [None if pd.isna(k) else k for k in key] == expected
 
 
@@ -274,19 +282,18 @@ def test_institution_id_is_the_keyed_hash_of_each_folded_name():
     names = pd.Series(["Univ. of X", "univ of x", "École Normale", None, "Other", " -- "],
                       dtype="category")
     secret = hashlib.blake2b(b"key", digest_size=32).digest()
-    folded = [countries.fold(n) if isinstance(n, str) else "" for n in names]
+    folded = [folding.fold(n) if isinstance(n, str) else "" for n in names]
     expected = [hashlib.blake2b(f.encode(), key=secret, digest_size=8).hexdigest() if f else None
                 for f in folded]  # no name given (or nothing left once folded): no pseudonym
-    ids = clean.institution_id(names, "key")
+    ids = pseudonyms.institution_id(names, "key")
     assert [None if pd.isna(i) else i for i in ids] == expected
     assert expected[3] is None and expected[5] is None
 
 
 def test_respondents_who_name_no_institution_are_clusters_of_their_own():
-    from microcred import design
 
     names = pd.Series(["Univ. of X", None, "univ of x", "", None, "Other"])
-    frame = pd.DataFrame({"inst_id": clean.institution_id(names, "key")})
+    frame = pd.DataFrame({"inst_id": pseudonyms.institution_id(names, "key")})
     codes = design.clusters(frame)
     assert codes[0] == codes[2]  # one institution, however it is written
     assert len({codes[1], codes[3], codes[4]}) == 3 and not {codes[1], codes[3], codes[4]} & {codes[0], codes[5]}
@@ -299,20 +306,20 @@ def test_each_rule_sees_only_what_the_earlier_rules_kept_and_the_records_are_fil
 
     def spy(kept):
         seen.append(list(kept.columns))
-        return clean.speeders(kept, 0.5)  # median of the four kept (850), not of all five (800)
+        return validity.speeders(kept, 0.5)  # median of the four kept (850), not of all five (800)
 
-    out = clean.apply_rules(r, [clean.Step("live", clean.live_responses, clean.STATUS),
-                               clean.Step("speeders", spy, clean.DURATION)])
+    out = validity.apply_rules(r, [validity.Step("live", validity.live_responses, validity.STATUS),
+                               validity.Step("speeders", spy, validity.DURATION)])
     assert out.kept["ResponseId"].tolist() == [r["ResponseId"][i] for i in (0, 2, 4)]
     assert out.kept.columns.tolist() == r.columns.tolist()  # every column, filtered at the end
-    assert seen == [list(clean.DURATION)]  # a rule reads its inputs only
+    assert seen == [list(validity.DURATION)]  # a rule reads its inputs only
     assert out.rejected["reason"].str.contains("under 425 s").sum() == 1
 
 
 def test_multi_select_count_is_the_substantive_options_chosen(cb):
     answers = pd.Series(["Lack of awareness,Faculty buy-in,Other", None, "None of these", ""],
                         dtype="category")
-    cols = clean.multi_select_columns(answers, cb, "barriers")
+    cols = analysis_data.multi_select_columns(answers, cb, "barriers")
     flags = cols[[m.id for m in cb.metrics_of("barriers") if m.id != "barrier_none"]]
     expected = flags.sum(axis=1).astype("Int64").where(cols["barriers_answered"])
     assert cols["barriers_count"].tolist() == expected.tolist()
@@ -320,25 +327,24 @@ def test_multi_select_count_is_the_substantive_options_chosen(cb):
 
 def test_a_rule_whose_reasons_are_not_its_records_is_refused():
     r = records(Status=["IP Address", "Spam", "IP Address"])
-    shuffled = clean.Step("shuffled", lambda kept: clean.live_responses(kept)[::-1], clean.STATUS)
+    shuffled = validity.Step("shuffled", lambda kept: validity.live_responses(kept)[::-1], validity.STATUS)
     with pytest.raises(ValueError, match="'shuffled' returned reasons for other records"):
-        clean.apply_rules(r, [shuffled])
+        validity.apply_rules(r, [shuffled])
 
 
 def test_leaders_who_name_no_institution_pass_the_schema_and_stay_out_of_the_institutions(
         clean_default, cb, tmp_path):
-    from microcred import schema
 
     _, _, cleaned, _ = clean_default
     kept = cleaned.kept.copy()
     blank = kept.index[:: 40]
     kept.loc[blank, "institution"] = None
     resolved = countries.resolve_spellings(kept["country"])
-    frame = clean.analysis_frame(kept, cb, resolved, "m49", "test-key")
+    frame = analysis_data.analysis_frame(kept, cb, resolved, "m49", "test-key")
     assert frame["inst_id"].isna().sum() == len(blank)
     regions = sorted(frame["region"].unique())
     schema.validate(frame, schema.leaders_schema(cb, regions), tmp_path / "failures.csv")
-    institutions = clean.institution_facts(frame, cb)
+    institutions = analysis_data.institution_facts(frame, cb)
     assert institutions["n_leaders"].sum() == len(frame) - len(blank)
     assert institutions["inst_id"].notna().all()
 
@@ -350,4 +356,4 @@ def test_repeat_by_ip_needs_a_named_institution():
                 institution=["", " -- ", None, "Univ. of X"],
                 RecordedDate=pd.to_datetime(["2024-05-01 08:00", "2024-05-01 09:00",
                                              "2024-05-01 10:00", "2024-05-01 11:00"]))
-    assert list(clean.latest_submission_per_person(r, "24h").ne("")) == [False] * 4
+    assert list(validity.latest_submission_per_person(r, "24h").ne("")) == [False] * 4

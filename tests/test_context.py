@@ -6,9 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from microcred.choices import ParameterError
-from microcred.context import check_focus
-from microcred.disclosure import Policy
+from microcred.core.choices import ParameterError
+from microcred.release.policy import Policy
+from microcred.report.context import check_focus
 
 POLICY = Policy.from_params({"min_group_size": 30, "min_institutions": 3,
                              "disclosure_control": "on"})

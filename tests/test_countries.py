@@ -7,7 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from microcred import countries, paths, synth
+from microcred.core import paths
+from microcred.survey import countries, folding, region_schemes
+from microcred.synthetic import generator as synth
 
 # The instrument's regions (docs/data-contract.md section 3) for the sample's countries, written out by
 # hand from the UN M49 sub-regions: an independent check of the region table and the library.
@@ -24,8 +26,8 @@ EXPECTED = {iso: region for region, codes in EXPECTED_REGION.items() for iso in 
 
 
 def test_fold_removes_case_accents_punctuation_and_spacing():
-    assert countries.fold("  Méx-ico. ") == "mex ico"
-    assert countries.fold("U.S.A.") == "u s a"
+    assert folding.fold("  Méx-ico. ") == "mex ico"
+    assert folding.fold("U.S.A.") == "u s a"
 
 
 @pytest.mark.parametrize("spelling,iso3", [
@@ -47,19 +49,19 @@ def test_ambiguous_and_unknown_are_never_guessed(spelling, reason):
 
 def test_every_alias_is_written_folded_and_resolves_to_a_real_code():
     table = countries.aliases()
-    known = set(countries.country_table()["iso3"])
+    known = set(region_schemes.country_table()["iso3"])
     assert set(table.loc[table["status"].eq("resolved"), "iso3"]) <= known
 
 
 def test_region_of_every_sample_country_under_m49():
-    table = countries.country_table("m49").set_index("iso3")
+    table = region_schemes.country_table("m49").set_index("iso3")
     wrong = {iso: table.at[iso, "region"] for iso, region in EXPECTED.items()
              if table.at[iso, "region"] != region}
     assert not wrong
 
 
 def test_continent_scheme_puts_mexico_in_north_america():
-    table = countries.country_table("continent").set_index("iso3")
+    table = region_schemes.country_table("continent").set_index("iso3")
     assert table.at["MEX", "region"] == table.at["USA", "region"] == "North America"
 
 
@@ -97,7 +99,7 @@ def test_a_country_whose_name_holds_and_or_a_comma_is_one_country(spelling, iso3
 
 
 def test_no_name_of_the_library_reads_as_several_countries():
-    data = countries._converter().data
+    data = countries.converter().data
     names = pd.Series(pd.concat([data["name_short"], data["name_official"]]).unique())
     resolved = countries.resolve_spellings(names)
     assert not resolved["reason"].str.startswith("several").any(), \
@@ -106,15 +108,15 @@ def test_no_name_of_the_library_reads_as_several_countries():
 
 def test_region_schemes_come_from_the_data_file():
     rules = pd.read_csv(paths.REGION_SCHEMES)
-    assert countries.REGION_SCHEMES == tuple(rules["scheme"].unique())
+    assert region_schemes.REGION_SCHEMES == tuple(rules["scheme"].unique())
 
 
 def test_a_place_without_a_region_is_unresolved_with_its_reason():
     resolved = countries.resolve_spellings(pd.Series(["Antarctica", "Bouvet Island", "Mexico"]))
-    m49 = countries.placed(resolved, "m49").set_index("spelling")
+    m49 = region_schemes.placed(resolved, "m49").set_index("spelling")
     assert m49.at["Antarctica", "iso3"] == "" and "'m49' scheme for Antarctica" in m49.at["Antarctica", "reason"]
     assert m49.at["Mexico", "iso3"] == "MEX"
-    continent = countries.placed(resolved, "continent").set_index("spelling")
+    continent = region_schemes.placed(resolved, "continent").set_index("spelling")
     assert continent.at["Bouvet Island", "iso3"] == ""
 
 
@@ -122,7 +124,7 @@ def test_the_analysis_does_not_import_the_parameter_module():
     import subprocess
     import sys
 
-    code = "import sys, microcred.countries, microcred.export; print('microcred.params' in sys.modules)"
+    code = "import sys, microcred.survey.countries, microcred.survey.reader; print('microcred.tooling.params' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -136,10 +138,10 @@ def test_fold_codes_folds_each_value_as_fold_does(as_category):
     values = pd.Series([*FOLD_CASES, None, "U.S.A."], dtype="category" if as_category else object)
     if as_category:  # a filtered frame keeps categories no row uses: never folded, never returned
         values = values.cat.add_categories(["Unused place"])
-    codes, folded = countries.fold_codes(values)
-    expected = [countries.fold(v) if isinstance(v, str) else "" for v in values]
+    codes, folded = folding.fold_codes(values)
+    expected = [folding.fold(v) if isinstance(v, str) else "" for v in values]
     assert list(folded[codes]) == expected
-    assert countries.fold_unique(values).tolist() == expected
+    assert folding.fold_unique(values).tolist() == expected
     assert len(folded) == len(FOLD_CASES) + 1  # each distinct value folded once, and a missing one
     assert "unused place" not in set(folded)
 
@@ -155,14 +157,14 @@ def test_accented_latin_text_folded_by_arrow_folds_as_fold_does():
     letters = [chr(c) for c in range(1, 0x80)] + [chr(c) for c in range(0xa0, 0x250)]
     names = ["".join(rng.choice(letters, int(rng.integers(1, 12)))) for _ in range(5000)]
     names += [chr(c) for c in range(0xa0, 0x250)] + ["École Supérieure", "Ǆemal", "Ωmega"]
-    assert list(countries._fold_many(names)) == [countries.fold(n) for n in names]
+    assert list(folding._fold_many(names)) == [folding.fold(n) for n in names]
 
 
 def test_folds_in_chunks_are_the_folds_of_fold_codes_in_order():
     values = pd.Series([f"Univ. {i % 7} of Place-{i}" for i in range(50)] + [None, "École"])
-    codes, whole = countries.fold_codes(values)
-    chunk_codes, chunks = countries.fold_chunks(values, size=8)
+    codes, whole = folding.fold_codes(values)
+    chunk_codes, chunks = folding.fold_chunks(values, size=8)
     chunks = list(chunks)
     assert len(chunks) == 8  # seven chunks of the 51 distinct values, then the missing one's ''
     assert (chunk_codes == codes).all() and list(np.concatenate(chunks)) == list(whole)
-    assert list(whole[codes]) == [countries.fold(v) if isinstance(v, str) else "" for v in values]
+    assert list(whole[codes]) == [folding.fold(v) if isinstance(v, str) else "" for v in values]

@@ -11,7 +11,8 @@ import sys
 import tomllib
 from importlib.metadata import packages_distributions
 
-from microcred import lockfile, paths
+from microcred.core import paths
+from microcred.tooling import lockfile
 
 # Declared, used, never imported: what each is for.
 USED_WITHOUT_IMPORT = {

@@ -13,8 +13,10 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-from microcred import design, estimate, paths, weighting
-from microcred.disclosure import Policy
+from microcred.core import paths
+from microcred.release import tables
+from microcred.release.policy import Policy
+from microcred.statistics import compare, composition, design, estimate, multiselect, weighting
 
 
 def clustered(seed: int, n_clusters: int = 80, agreement: float = 0.7):
@@ -157,12 +159,12 @@ def test_compare_with_rest_uses_institutions_as_clusters(cb):
     offers = ["Yes"] * 12 + ["No"] * 8 + ["Yes"] * 10 + ["No"] * 20
     frame = pd.DataFrame({"offers_mc": pd.Categorical(offers, categories=["Yes", "No", "Not sure"]),
                           "region": ["N"] * 20 + ["S"] * 30})
-    apart = estimate.compare_with_rest(frame.assign(inst_id=[f"i{i}" for i in range(50)]),
+    apart = compare.compare_with_rest(frame.assign(inst_id=[f"i{i}" for i in range(50)]),
                                        cb.metric("offers_mc"), frame["region"].eq("N"))
     low, high, p = agresti_caffo_by_hand(12, 20, 10, 30, df=49)
     assert (apart["diff_low"], apart["diff_high"]) == pytest.approx((100 * low, 100 * high))
     assert apart["p_value"] == pytest.approx(p)
-    together = estimate.compare_with_rest(frame.assign(inst_id=[f"i{i // 2}" for i in range(50)]),
+    together = compare.compare_with_rest(frame.assign(inst_id=[f"i{i // 2}" for i in range(50)]),
                                           cb.metric("offers_mc"), frame["region"].eq("N"))
     assert together["diff_high"] - together["diff_low"] > apart["diff_high"] - apart["diff_low"]
 
@@ -251,10 +253,8 @@ def test_example_frame_margins_and_equal_regions_reproduce_the_balanced_share(cb
                            "region": ["big"] * 10 + ["small"] * 2,
                            "inst_id": [f"i{i}" for i in range(12)]})
     w = weighting.rake(sample, {"region": {"big": 1.0, "small": 1.0}})
-    everything = Policy(1, 1, off=True)  # two tiny regions: the gate would hide the share
-    weighted = weighting.weighted_shares(sample, [cb.metric("offers_mc")], w, estimate.indicator,
-                                         everything, ["region"])
-    balanced = estimate.region_balanced(sample, cb.metric("offers_mc"), ["big", "small"])
+    weighted = weighting.weighted_shares(sample, [cb.metric("offers_mc")], w)
+    balanced = composition.region_balanced(sample, cb.metric("offers_mc"), ["big", "small"])
     assert weighted["weighted_pct"].iat[0] == pytest.approx(balanced["region_balanced_pct"])
 
 
@@ -263,12 +263,12 @@ def test_region_balanced_variance_is_the_mean_of_the_regions_variances(cb):
     frame = pd.DataFrame({"offers_mc": pd.Categorical(np.where(y == 1, "Yes", "No"),
                                                       categories=["Yes", "No", "Not sure"]),
                           "region": np.array(["a", "b", "c"])[groups], "inst_id": codes})
-    out = estimate.region_balanced(frame, cb.metric("offers_mc"), ["a", "b", "c"], level=0.95)
+    out = composition.region_balanced(frame, cb.metric("offers_mc"), ["a", "b", "c"], level=0.95)
     assert out["region_balanced_pct"] == pytest.approx(100 * np.mean([y[groups == g].mean() for g in range(3)]))
     # each region's share linearised alone; the balanced share's variance is their sum over 9
     # (the regions share clusters here, so this holds only where they do not: use clusters by region)
     nested = codes * 3 + groups
-    out = estimate.region_balanced(frame.assign(inst_id=nested), cb.metric("offers_mc"), ["a", "b", "c"])
+    out = composition.region_balanced(frame.assign(inst_id=nested), cb.metric("offers_mc"), ["a", "b", "c"])
     variance = sum(linearised_by_hand(y, nested, groups == g) for g in range(3)) / 9
     p = np.mean([y[groups == g].mean() for g in range(3)])
     deff = variance / (p * (1 - p) / (len(y) - 1))
@@ -297,10 +297,10 @@ def test_lift_interval_agrees_with_a_jackknife_over_clusters():
 def test_pair_lifts_give_the_pairs_shown_ranked_by_lower_bound():
     rng = np.random.default_rng(4)
     x = pd.DataFrame(rng.random((500, 3)) < [0.5, 0.4, 0.3], columns=["a", "b", "c"]).astype(int)
-    table = design.pair_lifts(x, np.arange(500), lambda i, j: (i, j) != (0, 2))
+    table = multiselect.pair_lifts(x, np.arange(500), lambda i, j: (i, j) != (0, 2))
     assert set(map(tuple, table[["first", "second"]].to_numpy())) == {("a", "b"), ("b", "c")}
     assert table["ci_low"].is_monotonic_decreasing
-    assert design.pair_lifts(x, np.arange(500), lambda i, j: False).empty
+    assert multiselect.pair_lifts(x, np.arange(500), lambda i, j: False).empty
 
 
 def test_a_run_without_a_frame_is_unweighted_and_with_the_example_frame_is_raked(cb):
@@ -309,11 +309,10 @@ def test_a_run_without_a_frame_is_unweighted_and_with_the_example_frame_is_raked
                           "inst_type": ["Public university", "Other"] * 30,
                           "inst_id": [f"i{i}" for i in range(60)]})
     policy = Policy(10, 3)  # every class (region x type) has 10 respondents: all shown
-    diagnostics, weighted = weighting.analyse(frame, "", [cb.metric("offers_mc")], estimate.indicator,
-                                              policy)
+    diagnostics, weighted = tables.weighted_estimates(frame, "", [cb.metric("offers_mc")], policy)
     assert diagnostics["weighting"].iat[0] == "unweighted" and weighted.empty
-    diagnostics, weighted = weighting.analyse(frame, "data/external/population_frame_example.csv",
-                                              [cb.metric("offers_mc")], estimate.indicator, policy)
+    diagnostics, weighted = tables.weighted_estimates(frame, "data/external/population_frame_example.csv",
+                                              [cb.metric("offers_mc")], policy)
     assert diagnostics["frame"].iat[0] == "data/external/population_frame_example.csv"
     assert diagnostics["kish_deff"].iat[0] > 1 and len(weighted) == 1
     assert weighted["weighted_pct"].notna().all() and not weighted["suppressed"].any()

@@ -7,8 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from microcred import disclosure, params, paths, report
-from microcred.disclosure import DisclosureError, Policy
+from microcred.core import paths
+from microcred.release import gate
+from microcred.release.policy import OFF, DisclosureError, Policy
+from microcred.report import as_html
+from microcred.tooling import params
 
 
 @pytest.mark.parametrize("name,value", [("min_group_size", 0), ("min_group_size", 9),
@@ -17,7 +20,7 @@ def test_thresholds_below_the_floor_are_refused_naming_the_parameter(name, value
     values = {"min_group_size": 30, "min_institutions": 5, name: value}
     with pytest.raises(DisclosureError, match=name):
         Policy.from_params(values)
-    off = Policy.from_params({**values, "disclosure_control": disclosure.OFF})
+    off = Policy.from_params({**values, "disclosure_control": OFF})
     assert off.off and getattr(off, name) == value
 
 
@@ -34,7 +37,7 @@ def test_hide_blanks_every_value_column_but_keys_and_sizes():
     table = pd.DataFrame({"metric": ["m", "m"], "group": ["A", "B"], "n": [40, 10],
                           "pct": [50.0, 40.0], "deff": [1.2, 1.1], "n_eff": [33.0, 9.0],
                           "equivalent": [1, 0], "suppressed": [False, False]})
-    out = disclosure.hide(table, [False, True])
+    out = gate.hide(table, [False, True])
     assert out.loc[1, ["pct", "deff", "n_eff", "equivalent"]].isna().all()
     assert out.loc[1, "n"] == 10 and out.loc[1, "suppressed"] and out.loc[0, "deff"] == 1.2
 
@@ -48,7 +51,7 @@ def frame_of(regions, offers, credit, inst=None):
 def rows(frame, groups):
     out = []
     for group_type, group in groups:
-        members = disclosure.members(frame, group_type, group)
+        members = gate.members(frame, group_type, group)
         out.append({"metric": "m", "group_type": group_type, "group": group, "n": int(members.sum()),
                     "count": float(members.sum()), "suppressed": bool(members.sum() < 30)})
     return pd.DataFrame(out)
@@ -60,7 +63,7 @@ def test_a_small_residual_group_makes_the_smallest_shown_part_hidden():
                      ["Yes"] * 50 + ["No"] * 42 + [None] * 8 + [None] * 30)
     table = rows(frame, [("all", "All"), ("offers_mc", "Yes"), ("offers_mc", "No"),
                          ("offers_credit", "Yes"), ("offers_credit", "No")])
-    out = disclosure.protect(table, frame, Policy(30, 1), {"m": pd.Series(True, index=frame.index)})
+    out = gate.protect(table, frame, Policy(30, 1), {"m": pd.Series(True, index=frame.index)})
     assert out["suppressed"].tolist() == [False, False, False, False, True]
     assert out["hidden_by"].tolist() == ["", "", "", "", "secondary"]
     assert np.isnan(out.loc[4, "count"]) and out.loc[4, "n"] == 42
@@ -70,7 +73,7 @@ def test_a_hidden_total_made_only_of_shown_parts_hides_a_part():
     # regions A (20, hidden) and B (45) and C (40): A is worked back as All - B - C, so C goes
     frame = frame_of(["A"] * 20 + ["B"] * 45 + ["C"] * 40, ["Yes"] * 105, [None] * 105)
     table = rows(frame, [("all", "All"), ("region", "A"), ("region", "B"), ("region", "C")])
-    out = disclosure.protect(table, frame, Policy(30, 1), {"m": pd.Series(True, index=frame.index)})
+    out = gate.protect(table, frame, Policy(30, 1), {"m": pd.Series(True, index=frame.index)})
     assert out["hidden_by"].tolist() == ["", "primary", "", "secondary"]
 
 
@@ -79,12 +82,12 @@ def test_a_residual_under_the_institution_threshold_is_protected_too():
     frame = frame_of(["R"] * 140, ["Yes"] * 140, ["Yes"] * 50 + ["No"] * 50 + [None] * 40,
                      inst=[f"i{i}" for i in range(100)] + ["x", "y"] * 20)
     table = rows(frame, [("all", "All"), ("offers_credit", "Yes"), ("offers_credit", "No")])
-    out = disclosure.protect(table, frame, Policy(30, 5), {"m": pd.Series(True, index=frame.index)})
+    out = gate.protect(table, frame, Policy(30, 5), {"m": pd.Series(True, index=frame.index)})
     assert out["suppressed"].sum() == 1
 
 
 def test_the_report_escapes_every_value():
-    page = report.render(title="t", subtitle="Leaders export <script>alert(1)</script>.csv",
+    page = as_html.render(title="t", subtitle="Leaders export <script>alert(1)</script>.csv",
                          synthetic=False, disclosure_off=True, summary=["a <b>bold</b> claim"],
                          methods=["<img src=x onerror=alert(1)>"], hidden="", limitations=[],
                          sections={}, files=["tables/<x>.csv"])
@@ -101,11 +104,11 @@ def protect_by_masks(table, frame, policy, bases):
     institutions = frame["inst_id"].astype(str).to_numpy()
     for metric, rows in table.groupby("metric", sort=False):
         base = np.asarray(bases[metric], dtype=bool)
-        masks = {i: disclosure.members(frame, t, g) & base
+        masks = {i: gate.members(frame, t, g) & base
                  for i, t, g in zip(rows.index, rows["group_type"], rows["group"])}
         by_type = {t: list(idx) for t, idx in rows.groupby("group_type", sort=False).groups.items()}
         families = [(p, by_type[t]) for p in by_type.get("all", []) for t in by_type if t != "all"]
-        for parent_type, part_type in disclosure.FAMILIES:
+        for parent_type, part_type in gate.FAMILIES:
             for p in by_type.get(parent_type, []):
                 parts = [i for i in by_type.get(part_type, [])
                          if masks[i].any() and not (masks[i] & ~masks[p]).any()]
@@ -142,11 +145,11 @@ def test_counting_gate_agrees_with_one_mask_per_cell(seed):
                                  for g in sorted(frame[t].dropna().unique()) + ["absent"]]
     bases = {m: pd.Series(rng.random(n) < share) for m, share in (("m", 1.0), ("k", 0.7))}
     table = pd.concat([rows(frame, groups).assign(metric=m) for m in bases], ignore_index=True)
-    table["suppressed"] = [disclosure.members(frame, t, g)[bases[m].to_numpy()].sum() < 25
+    table["suppressed"] = [gate.members(frame, t, g)[bases[m].to_numpy()].sum() < 25
                            for m, t, g in zip(table["metric"], table["group_type"], table["group"])]
     secondary = 0
     for policy in (Policy(25, 3), Policy(10, 8)):
-        out = disclosure.protect(table, frame, policy, bases)
+        out = gate.protect(table, frame, policy, bases)
         assert out["suppressed"].tolist() == protect_by_masks(table, frame, policy, bases).tolist()
         secondary += int(out["hidden_by"].eq("secondary").sum())
     assert secondary  # the comparison covers the second step, not only the primary one
@@ -156,6 +159,6 @@ def test_counts_weighted_by_the_base_equal_counts_of_the_selected_keys():
     rng = np.random.default_rng(13)
     for _ in range(20):
         keys, base = rng.integers(0, 50, 1000), rng.random(1000) < rng.random()
-        fast = disclosure._count(keys, base, 60)
+        fast = gate._count(keys, base, 60)
         np.testing.assert_array_equal(fast, np.bincount(keys[base], minlength=60))
         assert fast.dtype == np.int64

@@ -9,7 +9,7 @@ import json
 import pandas as pd
 import pytest
 
-from microcred.sandbox import make_sandbox, microcred
+from microcred.tooling.sandbox import make_sandbox, microcred
 
 from conftest import write_export
 

@@ -17,8 +17,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from microcred import paths, pipeline, synth
-from microcred.sandbox import make, make_sandbox, microcred
+from microcred.core import manifest, paths
+from microcred.synthetic import generator as synth
+from microcred.tooling.sandbox import make, make_sandbox, microcred
 
 from conftest import write_export
 
@@ -81,8 +82,8 @@ def test_second_make_report_has_nothing_to_do(built):
 @on_the_build
 def test_the_outputs_are_the_declared_ones(built):
     produced = set(files_under(built, EVERY_OUTPUT)) - {"data/processed/README.md"}
-    declared = {n for nb in pipeline.notebooks() for n in pipeline.output_names(nb)}
-    executed = {f"report/notebooks/{nb}.ipynb" for nb in pipeline.notebooks()}
+    declared = {n for nb in manifest.notebooks() for n in manifest.output_names(nb)}
+    executed = {f"report/notebooks/{nb}.ipynb" for nb in manifest.notebooks()}
     assert produced == declared | executed
 
 
@@ -91,7 +92,7 @@ def test_each_notebook_ran_in_a_fresh_kernel_of_its_own_and_none_is_left(built):
     """Runners start the next notebook's kernel ahead of time; still, each notebook counts its
     cells from 1 (a kernel shared with the previous notebook would go on counting) and no runner
     or kernel outlives the run."""
-    for notebook in pipeline.notebooks():
+    for notebook in manifest.notebooks():
         nb = json.loads((built / "report" / "notebooks" / f"{notebook}.ipynb").read_text())
         counts = [c["execution_count"] for c in nb["cells"] if c["cell_type"] == "code"]
         assert counts == list(range(1, len(counts) + 1)), notebook
@@ -100,7 +101,7 @@ def test_each_notebook_ran_in_a_fresh_kernel_of_its_own_and_none_is_left(built):
 
 def test_a_runner_on_standby_told_nothing_stops_its_kernel_and_exits(tmp_path):
     env = {**os.environ, "MICROCRED_ROOT": str(ROOT), "MICROCRED_STAGING": str(tmp_path)}
-    runner = subprocess.Popen([sys.executable, "-m", "microcred.run", "--standby"], cwd=ROOT,
+    runner = subprocess.Popen([sys.executable, "-m", "microcred.tooling.runner", "--standby"], cwd=ROOT,
                               env=env, stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _, errors = runner.communicate("", timeout=120)
     assert runner.returncode == 0 and not errors
@@ -180,7 +181,7 @@ def test_bad_input_ends_with_one_readable_message_and_leaves_nothing_up_to_date(
     assert "01_clean failed" in message and "row 8" in message and "'offers_mc'" in message
     assert "'Perhaps'" in message
     executed = folder / "report" / "notebooks"
-    assert not [nb for nb in pipeline.notebooks() if (executed / f"{nb}.ipynb").exists()]
+    assert not [nb for nb in manifest.notebooks() if (executed / f"{nb}.ipynb").exists()]
     assert (executed / "01_clean.failed.ipynb").exists()  # kept for its traceback
     assert not (folder / "report" / "report.html").exists()
 

@@ -9,7 +9,8 @@ import tomllib
 
 import yaml
 
-from microcred import lockfile, paths
+from microcred.core import paths
+from microcred.tooling import lockfile
 
 KERNEL_INSTALL = re.compile(r"python -m ipykernel install --sys-prefix --name microcred\b")
 

@@ -10,8 +10,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from microcred import estimate
-from microcred.disclosure import Policy
+from microcred.core import parallel
+from microcred.release import tables
+from microcred.release.policy import Policy
+from microcred.statistics import compare, composition, estimate
+from microcred.survey import codebook, region_schemes
 
 Z95 = 1.959963984540054
 
@@ -56,7 +59,7 @@ def test_indicator_applies_the_metric_base(cb):
 
 def test_shares_give_n_count_percent_and_interval(cb):
     frame = sample(["Yes"] * 7 + ["No"] * 3, ["Strongly agree"] * 10)
-    row = estimate.shares(frame, [cb.metric("offers_mc")], policy=Policy(0, 0, off=True)).iloc[0]
+    row = estimate.shares(frame, [cb.metric("offers_mc")]).iloc[0]
     assert (row["n"], row["count"], row["pct"]) == (10, 7, 70.0)
     assert (row["ci_low"], row["ci_high"]) == pytest.approx(
         tuple(100 * v for v in wilson_by_hand(7, 10)))
@@ -70,7 +73,7 @@ def test_shares_give_n_count_percent_and_interval(cb):
 def test_clustered_shares_widen_the_interval_by_the_design_effect(cb):
     offers = ["Yes"] * 40 + ["No"] * 60
     frame = sample(offers, ["Strongly agree"] * 100, inst=[f"i{i // 2}" for i in range(100)])
-    row = estimate.shares(frame, [cb.metric("offers_mc")], policy=Policy(0, 0, off=True)).iloc[0]
+    row = estimate.shares(frame, [cb.metric("offers_mc")]).iloc[0]
     # pairs that agree: 50 independent answers, deff = 2 (n - 1) / n * C / (C - 1)
     assert row["deff"] == pytest.approx(2 * 99 / 100 * 50 / 49)
     assert row["n_eff"] == pytest.approx(100 / row["deff"])
@@ -82,8 +85,8 @@ def test_clustered_shares_widen_the_interval_by_the_design_effect(cb):
 
 def test_not_sure_sensitivity_shows_the_share_with_and_without_it(cb):
     frame = sample(["Yes"] * 6 + ["No"] * 2 + ["Not sure"] * 2, ["Strongly agree"] * 10)
-    table = estimate.not_sure_sensitivity(frame, [cb.metric("offers_mc"), cb.metric("career_outcomes")],
-                                          policy=Policy(0, 0, off=True))
+    table = composition.not_sure_sensitivity(frame, [cb.metric("offers_mc"),
+                                                  cb.metric("career_outcomes")])
     row = table.set_index("metric").loc["offers_mc"]
     assert list(table["metric"]) == ["offers_mc"]  # career outcomes has no "Not sure"
     assert (row["not_sure"], row["not_sure_pct"]) == (2, 20.0)
@@ -93,7 +96,7 @@ def test_not_sure_sensitivity_shows_the_share_with_and_without_it(cb):
 
 def test_small_groups_keep_n_and_lose_every_value(cb):
     frame = sample(["Yes"] * 10, ["Strongly agree"] * 10, inst=["i1"] * 5 + ["i2"] * 5)
-    row = estimate.shares(frame, [cb.metric("offers_mc")], policy=Policy(5, 5)).iloc[0]
+    row = tables.shares(frame, [cb.metric("offers_mc")], policy=Policy(5, 5)).iloc[0]
     assert row["suppressed"] and row["n"] == 10
     assert row[["count", "pct", "ci_low", "ci_high"]].isna().all()
 
@@ -101,7 +104,7 @@ def test_small_groups_keep_n_and_lose_every_value(cb):
 def test_compare_with_rest_excludes_the_group_from_the_rest(cb):
     offers = ["Yes"] * 6 + ["No"] * 4 + ["Yes"] * 3 + ["No"] * 7
     frame = sample(offers, ["Strongly agree"] * 20, region=["N"] * 10 + ["S"] * 10)
-    out = estimate.compare_with_rest(frame, cb.metric("offers_mc"), frame["region"].eq("N"))
+    out = compare.compare_with_rest(frame, cb.metric("offers_mc"), frame["region"].eq("N"))
     assert (out["n_group"], out["n_rest"]) == (10, 10)
     assert (out["pct_group"], out["pct_rest"], out["diff_pp"]) == pytest.approx((60.0, 30.0, 30.0))
     # one standard error for the test and the interval (formula checked in test_design)
@@ -112,26 +115,26 @@ def test_compare_with_rest_excludes_the_group_from_the_rest(cb):
 
 def test_unanimous_groups_compare_without_error(cb):
     frame = sample(["Yes"] * 30, ["Strongly agree"] * 30, region=["N"] * 10 + ["S"] * 20)
-    out = estimate.compare_with_rest(frame, cb.metric("offers_mc"), frame["region"].eq("N"))
+    out = compare.compare_with_rest(frame, cb.metric("offers_mc"), frame["region"].eq("N"))
     assert out["diff_pp"] == 0 and out["p_value"] > 0.5 and out["diff_low"] < 0 < out["diff_high"]
 
 
 def test_holm_and_benjamini_hochberg_by_hand():
     p = pd.Series([0.01, 0.04, 0.03])
-    assert estimate.adjust(p, "holm").tolist() == pytest.approx([0.03, 0.06, 0.06])
-    assert estimate.adjust(p, "fdr_bh").tolist() == pytest.approx([0.03, 0.04, 0.04])
+    assert compare.adjust(p, "holm").tolist() == pytest.approx([0.03, 0.06, 0.06])
+    assert compare.adjust(p, "fdr_bh").tolist() == pytest.approx([0.03, 0.04, 0.04])
 
 
 def test_adjust_leaves_missing_p_values_missing():
-    out = estimate.adjust(pd.Series([0.01, np.nan, 0.02]), "holm")
+    out = compare.adjust(pd.Series([0.01, np.nan, 0.02]), "holm")
     assert np.isnan(out.iat[1]) and out.iat[0] == pytest.approx(0.02)
 
 
 def test_compare_group_leaves_small_groups_empty(cb):
     frame = sample(["Yes"] * 5 + ["No"] * 15, ["Strongly agree"] * 20, region=["N"] * 5 + ["S"] * 15)
     policy = Policy(10, 1)
-    released = estimate.release_groups(frame, [cb.metric("offers_mc")], "region", ["N", "S"], policy)
-    table = estimate.compare_group(frame, [cb.metric("offers_mc")], "region", "N", released, policy)
+    released = tables.release_groups(frame, [cb.metric("offers_mc")], "region", ["N", "S"], policy)
+    table = tables.compare_group(frame, [cb.metric("offers_mc")], "region", "N", released, policy)
     assert table["n_group"].iat[0] == 5 and np.isnan(table["diff_pp"].iat[0])
     assert np.isnan(table["pct_rest"].iat[0])  # the rest and the total would give N back
 
@@ -139,7 +142,7 @@ def test_compare_group_leaves_small_groups_empty(cb):
 def test_region_balanced_weights_regions_equally(cb):
     offers = ["Yes"] * 8 + ["No"] * 2 + ["Yes"] * 1 + ["No"] * 1
     frame = sample(offers, ["Strongly agree"] * 12, region=["big"] * 10 + ["small"] * 2)
-    out = estimate.region_balanced(frame, cb.metric("offers_mc"), ["big", "small"])
+    out = composition.region_balanced(frame, cb.metric("offers_mc"), ["big", "small"])
     assert out["raw_pct"] == pytest.approx(100 * 9 / 12)
     assert out["region_balanced_pct"] == pytest.approx(100 * (0.8 + 0.5) / 2)
 
@@ -148,7 +151,7 @@ def test_mean_with_interval_matches_t_formula():
     from scipy import stats
 
     values = pd.Series([1, 2, 3, 4, 5], dtype=float)
-    out = estimate.mean_with_interval(values)
+    out = compare.mean_with_interval(values)
     half = stats.t.ppf(0.975, 4) * values.std() / math.sqrt(5)
     assert (out["ci_low"], out["ci_high"]) == pytest.approx((3 - half, 3 + half))
 
@@ -167,12 +170,11 @@ def test_wilson_intervals_of_all_rows_at_once_are_those_of_each_row():
 
 def test_release_table_computed_on_several_cores_is_the_one_of_a_single_core(clean_default, monkeypatch):
     """The groupings and indicators are computed in threads: the table must not depend on it."""
-    from microcred import codebook, countries, parallel
 
     leaders = clean_default[0]
-    args = (leaders, codebook.load(), countries.regions(), 0.95, Policy(30, 5))
+    args = (leaders, codebook.load(), region_schemes.regions(), 0.95, Policy(30, 5))
     monkeypatch.setattr(parallel, "cores", lambda: 1)
-    alone = estimate.release_table(*args)
+    alone = tables.release_table(*args)
     monkeypatch.setattr(parallel, "cores", lambda: 3)
-    pd.testing.assert_frame_equal(estimate.release_table(*args), alone)
+    pd.testing.assert_frame_equal(tables.release_table(*args), alone)
     assert alone["suppressed"].any() and not alone["suppressed"].all()

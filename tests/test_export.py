@@ -10,8 +10,12 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from microcred import codebook, synth
-from microcred.export import ExportError, Mapping, MappingError, read_export
+from microcred.survey import codebook
+from microcred.survey.layout import ExportError
+from microcred.survey.mapping import Mapping, MappingError
+from microcred.survey.reader import read_export
+from microcred.synthetic import generator as synth
+from microcred.tooling import params
 
 from conftest import write_export
 
@@ -369,7 +373,6 @@ def test_mapping_reads_numeric_codes_as_the_export_writes_them():
 @pytest.mark.parametrize("block,words", [(["columns"], "parameter mapping = ['columns']"),
                                          ({"colums": {}}, "parameter mapping has unknown key")])
 def test_params_check_refuses_a_mapping_of_the_wrong_shape(block, words):
-    from microcred import params
 
     with pytest.raises(params.ParameterError) as err:
         params.check("mapping", block, {})
@@ -415,7 +418,7 @@ def test_per_respondent_values_and_institution_names_stay_arrow_strings(export_f
 
 
 def test_response_ids_are_judged_alike_as_arrow_and_python_strings():
-    from microcred.export import _is_response_id
+    from microcred.survey.reader import _is_response_id
 
     ids = ["R_abcdefghijklmno", "R_abcdefghijklmn", "R_abcdefghijklmno\n", "r_abcdefghijklmno",
            "R_abcdefghijklmn\u00e9", None]
@@ -426,7 +429,7 @@ def test_response_ids_are_judged_alike_as_arrow_and_python_strings():
 
 @pytest.mark.parametrize("arrow", [True, False])
 def test_repeated_values_are_found_with_and_without_arrow(arrow):
-    from microcred.export import _repeats
+    from microcred.survey.reader import _repeats
 
     values = ["R_a", "R_b", "R_c", "R_b", "R_d", "R_a"]
     series = pd.Series(values, dtype=pd.ArrowDtype(pa.string()) if arrow else object)
@@ -446,7 +449,7 @@ def test_an_export_cut_inside_a_quoted_field_is_named_while_long_records_are_set
     path = tmp_path / "cut.csv"
     path.write_text(header + long_bad + good + '7,8,"never closed\n' + good, encoding="utf-8")
     limit = csv_module.field_size_limit()
-    from microcred.export import _records
+    from microcred.survey.reader import _records
 
     for _ in range(5):
         with pytest.raises(ExportError, match="quoted field is never closed"):

@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 from platform_exports import write_sav, write_xlsx
 
-from microcred import clean, codebook, countries
-from microcred.export import ExportError, read_export
-from microcred.formats import spss_name, text
+from microcred.survey import analysis_data, codebook, countries, validity
+from microcred.survey.formats import spss_name, text
+from microcred.survey.layout import ExportError
+from microcred.survey.reader import read_export
 
 from conftest import write_export
 
@@ -19,9 +20,9 @@ WRITERS = {"csv": lambda frame, path: write_export(path, frame), "sav": write_sa
 def cleaned(path):
     export = read_export(path)
     resolved = countries.resolve_spellings(export.data["country"])
-    result = clean.apply_rules(export.data, clean.leader_rules(resolved, 1 / 3, "24h"),
+    result = validity.apply_rules(export.data, validity.leader_rules(resolved, 1 / 3, "24h"),
                                export.malformed)
-    frame = clean.analysis_frame(result.kept, codebook.load(), resolved, "m49", "key")
+    frame = analysis_data.analysis_frame(result.kept, codebook.load(), resolved, "m49", "key")
     return frame, result
 
 
@@ -116,7 +117,7 @@ def test_a_file_that_is_not_of_its_format_is_refused_clearly(tmp_path, suffix):
 def test_spss_multi_select_split_per_option_is_joined_even_without_labels(tmp_path, raw_leaders):
     import pyreadstat
 
-    from microcred.export import Mapping
+    from microcred.survey.mapping import Mapping
 
     path = write_sav(raw_leaders, tmp_path / "x.sav")
     frame, meta = pyreadstat.read_sav(path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from microcred import nbfilter
+from microcred.tooling import nbfilter
 
 
 def notebook(outputs: bool) -> dict:

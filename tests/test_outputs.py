@@ -8,7 +8,11 @@ import json
 import pandas as pd
 import pytest
 
-from microcred import outputs, params, paths, plots
+from microcred.core import files, paths
+from microcred.report import plots
+from microcred.survey import region_schemes
+from microcred.synthetic import generator as synth
+from microcred.tooling import params
 
 PUBLISHED_DIRS = [paths.TABLES, paths.FIGURES, paths.REPORT, paths.PROCESSED]
 # the disclosure thresholds the committed outputs were made with
@@ -47,9 +51,9 @@ def test_only_synthetic_data_is_captioned_synthetic(tmp_path, monkeypatch):
 
 
 def test_write_bytes_leaves_an_unchanged_file_untouched(tmp_path):
-    path = outputs.write_bytes(tmp_path / "x.csv", b"a\n")
+    path = files.write_bytes(tmp_path / "x.csv", b"a\n")
     stamp = path.stat().st_mtime_ns
-    outputs.write_bytes(path, b"a\n")
+    files.write_bytes(path, b"a\n")
     assert path.stat().st_mtime_ns == stamp
     assert not list(tmp_path.glob(".*.tmp"))
 
@@ -92,7 +96,6 @@ def test_countries_appear_only_above_the_minimum_size():
 
 
 def personal_values() -> list[str]:
-    from microcred import synth
 
     raw = synth.leaders_export()
     values = []
@@ -118,9 +121,8 @@ def test_no_personal_value_reaches_any_output():
 
 def hidden_remainders(table: pd.DataFrame) -> list[tuple]:
     """(metric, parent, parts, remainder) where a total minus its shown parts is a small group."""
-    from microcred import countries
 
-    region_of = countries.country_table().set_index("country")["region"].to_dict()
+    region_of = region_schemes.country_table().set_index("country")["region"].to_dict()
     problems = []
     for metric, rows in table.groupby("metric"):
         overall = rows[rows["group_type"].eq("all")]

@@ -9,8 +9,8 @@ import jupytext
 import pytest
 from jupytext.config import load_jupytext_config
 
-from microcred import paths
-from microcred.params import NOTEBOOKS
+from microcred.core import paths
+from microcred.tooling.params import NOTEBOOKS
 
 TEXT_FORMAT = {"extension": ".py", "format_name": "percent"}
 SYNC = ".venv/bin/jupytext --to py:percent notebooks/*.ipynb"

@@ -11,7 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from microcred import countries, lockfile, paths
+from microcred.core import paths
+from microcred.survey import countries
+from microcred.tooling import lockfile
 
 RECORD = paths.ROOT / "docs" / "pandas3.md"
 INTEGER_COLUMNS = ["ISOnumeric", "UNcode", "FAOcode", "GBDcode", "EURO", "UN", "UNmember",
@@ -21,7 +23,7 @@ STRING_COLUMNS = ["ISO2", "ISO3", "regex", "name_short", "name_official"]
 
 def country_table_for_coco() -> pd.DataFrame:
     """country_converter's own table, read so that pandas 3 keeps `NA` (Namibia) and empty codes
-    as text: the change docs/pandas3.md proposes for countries._converter()."""
+    as text: the change docs/pandas3.md proposes for countries.converter()."""
     import country_converter as coco
 
     table = pd.read_csv(Path(coco.__file__).parent / "country_data.tsv", sep="\t", dtype=str,
@@ -65,7 +67,7 @@ def test_the_unblocking_change_resolves_countries_as_the_library_does():
     import country_converter as coco
 
     ours = coco.CountryConverter(country_data=country_table_for_coco())
-    theirs = countries._converter()
+    theirs = countries.converter()
     spellings = pd.Series(["namibia", "NA", "france", "usa", "mexico", "korea", "cote d ivoire",
                            "holland", "nowhere"])
     assert (ours.pandas_convert(spellings, to="ISO3", not_found=None).tolist()

@@ -16,8 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from microcred import build, choices, params, paths, pipeline, run
-from microcred.__main__ import parser
+import microcred
+from microcred.core import choices, manifest, paths
+from microcred.tooling import build, dependencies, params, runner
+from microcred.tooling.cli import parser
 
 
 def lock_versions() -> dict[str, str]:
@@ -94,7 +96,7 @@ def test_parameters_are_all_checked_before_anything_runs(tmp_path):
 
 # --------------------------------------------------------------------------- the pipeline, once
 
-NOTEBOOK_NAMES = pipeline.notebooks()
+NOTEBOOK_NAMES = manifest.notebooks()
 
 
 def notebook_code(notebook: str) -> str:
@@ -111,16 +113,16 @@ def test_the_notebook_list_is_written_in_one_file():
 
 
 def test_siblings_are_independent_and_the_report_comes_last():
-    assert pipeline.downstream("02_regional_comparison") == ("02_regional_comparison", "04_report")
-    assert pipeline.downstream("01_clean") == NOTEBOOK_NAMES
-    assert pipeline.notebook("04_report").after == ("02_regional_comparison", "03_barriers")
-    assert pipeline.upstream("04_report") == ("01_clean", "02_regional_comparison", "03_barriers")
+    assert manifest.downstream("02_regional_comparison") == ("02_regional_comparison", "04_report")
+    assert manifest.downstream("01_clean") == NOTEBOOK_NAMES
+    assert manifest.notebook("04_report").after == ("02_regional_comparison", "03_barriers")
+    assert manifest.upstream("04_report") == ("01_clean", "02_regional_comparison", "03_barriers")
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOK_NAMES)
 def test_the_manifest_lists_the_modules_each_notebook_imports(notebook):
-    imported = pipeline.package_imports(notebook_code(notebook))
-    assert imported == set(pipeline.notebook(notebook).uses), \
+    imported = dependencies.package_imports(notebook_code(notebook))
+    assert imported == set(manifest.notebook(notebook).uses), \
         f"pipeline.yaml: set `uses` of {notebook} to {sorted(imported)}"
 
 
@@ -128,14 +130,14 @@ def test_the_manifest_lists_the_modules_each_notebook_imports(notebook):
 def test_the_manifest_lists_every_data_file_a_notebook_reads(notebook):
     """Every file of data/external (or template) its modules name through `paths` is declared."""
     constants = set()
-    for module in pipeline.modules_used(notebook):
-        source = (paths.PACKAGE / f"{module}.py").read_text(encoding="utf-8")
+    for module in dependencies.modules_used(notebook):
+        source = dependencies.module_file(module).read_text(encoding="utf-8")
         constants |= set(re.findall(r"paths\.([A-Z_]+)", source))
     constants |= set(re.findall(r"paths\.([A-Z_]+)", notebook_code(notebook)))
     named = {getattr(paths, c) for c in constants}
     external = {p for p in named if isinstance(p, Path) and p.parent == paths.EXTERNAL}
-    templates = set(paths.TEMPLATES.glob("*")) if "report" in pipeline.modules_used(notebook) else set()
-    declared = {pipeline.input_file(i) for i in pipeline.notebook(notebook).inputs}
+    templates = set(paths.TEMPLATES.glob("*")) if "TEMPLATES" in constants else set()
+    declared = {manifest.input_file(i) for i in manifest.notebook(notebook).inputs}
     missing = sorted(paths.relative(p) for p in (external | templates) - declared)
     assert not missing, f"pipeline.yaml: add {missing} to the inputs of {notebook}"
     assert all(p.is_file() for p in declared)
@@ -143,7 +145,8 @@ def test_the_manifest_lists_every_data_file_a_notebook_reads(notebook):
 
 def test_editing_the_benchmark_or_the_generator_reruns_nothing():
     for notebook in NOTEBOOK_NAMES:
-        assert {"bench", "synth", "sandbox", "build"}.isdisjoint(pipeline.modules_used(notebook))
+        assert {"tooling.bench", "synthetic.generator", "tooling.sandbox", "tooling.build"}.isdisjoint(
+            dependencies.modules_used(notebook))
 
 
 def test_the_committed_outputs_are_exactly_the_declared_ones():
@@ -156,9 +159,9 @@ def test_the_committed_outputs_are_exactly_the_declared_ones():
 
 
 def test_the_report_sections_place_declared_outputs_once():
-    sections = pipeline.report_sections()
-    tables = {t for nb in NOTEBOOK_NAMES for t in pipeline.notebook(nb).tables}
-    figures = {f for nb in NOTEBOOK_NAMES for f in pipeline.notebook(nb).figures}
+    sections = manifest.report_sections()
+    tables = {t for nb in NOTEBOOK_NAMES for t in manifest.notebook(nb).tables}
+    figures = {f for nb in NOTEBOOK_NAMES for f in manifest.notebook(nb).figures}
     assert {f for fs, _ in sections.values() for f in fs} <= figures
     assert {t for _, ts in sections.values() for t in ts} <= tables
     assert list(sections)[0] == "cleaning"
@@ -178,31 +181,73 @@ def test_a_missing_or_changed_output_makes_its_notebook_run():
 
 # --------------------------------------------------------------------------- layers
 
-TOOLING = {"params", "run", "build", "sandbox", "bench", "__main__", "synth"}
+def package_modules() -> dict[str, str]:
+    """Every module of the package, named relative to it ("survey.reader"), with its layer: the
+    folder it sits in (a module at the package's root, the command line, counts as tooling)."""
+    out = {}
+    for path in paths.PACKAGE.rglob("*.py"):
+        parts = path.relative_to(paths.PACKAGE).with_suffix("").parts
+        if parts == ("__init__",):
+            continue
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        out[name] = parts[0] if len(parts) > 1 else "tooling"
+    return out
 
 
-def test_the_analysis_never_imports_the_tooling_or_the_generator():
-    """Tooling may use the analysis, never the other way round."""
+def test_every_folder_of_the_package_is_a_declared_layer():
+    folders = {p.parent.name for p in paths.PACKAGE.glob("*/__init__.py")}
+    assert folders == set(microcred.LAYERS)
+    for layer, below in microcred.LAYERS.items():
+        assert set(below) < set(microcred.LAYERS) and layer not in below
+
+
+def test_imports_run_down_the_layers_never_up():
+    """tooling -> report -> release -> statistics -> survey -> core (and the synthetic generator
+    beside the tooling, on the survey input): the folders say which layer a module is in."""
+    modules = package_modules()
     wrong = {}
-    for path in paths.PACKAGE.glob("*.py"):
-        if path.stem not in TOOLING:
-            found = pipeline.package_imports(path.read_text(encoding="utf-8"), path.stem) & TOOLING
-            if found:
-                wrong[path.stem] = sorted(found)
+    for module, layer in modules.items():
+        source = dependencies.module_file(module).read_text(encoding="utf-8")
+        for imported in dependencies.package_imports(source, module):
+            other = modules.get(imported, imported.split(".")[0])
+            if other != layer and other not in microcred.LAYERS[layer]:
+                wrong.setdefault(module, []).append(imported)
     assert wrong == {}
 
 
+def test_the_layer_test_sees_an_import_that_runs_up(tmp_path):
+    source = "from microcred.tooling import params\nfrom microcred.release.gate import hide\n"
+    assert dependencies.package_imports(source, "statistics.estimate") == {"tooling.params",
+                                                                           "release.gate"}
+    relative = "from ..release import gate\nfrom . import design\n"
+    assert dependencies.package_imports(relative, "statistics.estimate") == {"release.gate",
+                                                                             "statistics.design"}
+
+
+def test_no_module_imports_a_private_name_of_another():
+    found = {}
+    for module in package_modules():
+        tree = ast.parse(dependencies.module_file(module).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("microcred")):
+                private = [a.name for a in node.names if a.name.startswith("_")]
+                if private:
+                    found[module] = private
+    assert found == {}
+
+
 @pytest.mark.parametrize("notebook", NOTEBOOK_NAMES)
-def test_no_notebook_depends_on_the_tooling(notebook):
+def test_no_notebook_depends_on_the_tooling_or_the_generator(notebook):
     """Editing the parameter module, the runner or the generator leaves every notebook up to date."""
-    assert TOOLING.isdisjoint(pipeline.modules_used(notebook))
+    used = dependencies.modules_used(notebook)
+    assert not [m for m in used if m.split(".")[0] in ("tooling", "synthetic")]
 
 
 def test_paths_are_built_in_paths_only():
     """No module but paths anchors a path at the project root."""
-    anchored = [p.stem for p in paths.PACKAGE.glob("*.py")
+    anchored = [p.stem for p in paths.PACKAGE.rglob("*.py")
                 if p.stem != "paths" and re.search(r"paths\.ROOT\s*/", p.read_text(encoding="utf-8"))]
-    assert set(anchored) <= {"synth", "sandbox"}  # synth: its owner moves EXAMPLE to paths; sandbox copies
+    assert set(anchored) <= {"generator", "sandbox"}  # generator: the example's folder; sandbox copies
 
 
 # --------------------------------------------------------------------------- the command line
@@ -234,7 +279,7 @@ def test_make_never_hands_a_value_to_a_shell(tmp_path, flag):
 
 def test_a_report_with_nothing_to_do_never_imports_pandas():
     """The up-to-date check stays a fraction of a second: no analysis library on that path."""
-    code = ("import sys; from microcred import build, params, paths; "
+    code = ("import sys; from microcred.core import paths; from microcred.tooling import build, params; "
             "values = params.validate(paths.PARAMS, deep=False); "
             "build.plan(values, build.read_state()); print(sorted(m for m in sys.modules "
             "if m.split('.')[0] in ('pandas', 'numpy', 'scipy', 'matplotlib')))")
@@ -266,12 +311,12 @@ def test_tests_of_one_xdist_group_run_in_one_worker(tmp_path):
 def test_nbval_runs_the_notebooks_in_one_process_in_pipeline_order():
     """Each executed notebook reads what the one before it wrote: spread over workers, 02 started
     before 01 had written the clean data on a fresh clone (CI caught it; a warm checkout cannot)."""
-    from microcred.__main__ import PARTS
+    from microcred.tooling.cli import PARTS
 
     notebooks = PARTS["notebooks"]
     assert not any(a.startswith(("-n", "--numprocesses", "--dist")) for a in notebooks)
     folder = paths.ROOT / notebooks[-1]
-    assert sorted(p.stem for p in folder.glob("*.ipynb")) == list(pipeline.notebooks())
+    assert sorted(p.stem for p in folder.glob("*.ipynb")) == list(manifest.notebooks())
 
 
 def test_consecutive_stream_outputs_are_joined_whatever_the_timing():
@@ -284,7 +329,7 @@ def test_consecutive_stream_outputs_are_joined_whatever_the_timing():
                new_output("stream", name="stderr", text="warning\n"),
                new_output("display_data", data={"text/plain": "figure"}),
                new_output("stream", name="stdout", text="c\n")]
-    joined = run.joined_streams(outputs)
+    joined = runner.joined_streams(outputs)
     assert [(o.output_type, o.get("name"), o.get("text")) for o in joined] == [
         ("stream", "stdout", "a\nb\n"), ("stream", "stderr", "warning\n"),
         ("display_data", None, None), ("stream", "stdout", "c\n")]  # never moved past a figure

@@ -10,8 +10,9 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from microcred import clean, codebook, countries
-from microcred.export import ExportError, read_export
+from microcred.survey import analysis_data, codebook, countries, region_schemes, validity
+from microcred.survey.layout import ExportError
+from microcred.survey.reader import read_export
 
 from conftest import write_export
 
@@ -50,8 +51,8 @@ def noisy_exports(draw, raw):
 
 def clean_all(export):
     resolved = countries.resolve_spellings(export.data["country"])
-    rules = clean.leader_rules(resolved, 1 / 3, "24h", "m49")
-    return clean.apply_rules(export.data, rules, export.malformed), resolved
+    rules = validity.leader_rules(resolved, 1 / 3, "24h", "m49")
+    return validity.apply_rules(export.data, rules, export.malformed), resolved
 
 
 @SETTINGS
@@ -63,9 +64,9 @@ def test_every_record_is_kept_or_rejected_with_a_reason(tmp_path, raw_leaders, d
     assert len(cleaned.kept) + len(cleaned.rejected) == len(frame)
     assert set(cleaned.kept["ResponseId"]) | set(cleaned.rejected["ResponseId"]) == set(frame["ResponseId"])
     assert cleaned.rejected["reason"].str.len().gt(0).all()
-    out = clean.analysis_frame(cleaned.kept, codebook.load(), resolved, "m49", "k")
+    out = analysis_data.analysis_frame(cleaned.kept, codebook.load(), resolved, "m49", "k")
     assert list(out["response_id"]) == list(cleaned.kept["ResponseId"])
-    assert out["region"].notna().all() and out["iso3"].isin(countries.country_table()["iso3"]).all()
+    assert out["region"].notna().all() and out["iso3"].isin(region_schemes.country_table()["iso3"]).all()
     assert not set(codebook.load().personal_columns) & set(out.columns)
 
 

@@ -1,20 +1,20 @@
 """The report's fixed prose comes from templates/report_text.j2 as plain text, one string per
 paragraph; values are filled in unescaped here because the page escapes them once."""
 
-from microcred import report
+from microcred.report import as_html, content
 
 
 def test_a_block_gives_one_line_per_paragraph():
-    limitations = report.limitations()
+    limitations = content.limitations()
     assert len(limitations) == 5
     assert all("\n" not in item and "  " not in item for item in limitations)
 
 
 def test_values_are_formatted_and_left_for_the_page_to_escape():
-    [text] = report.prose("weighted", margins="region", frame="frame & <b>.csv", kish_deff=1.234,
+    [text] = content.prose("weighted", margins="region", frame="frame & <b>.csv", kish_deff=1.234,
                           n_eff=12345.6, weight_min=0.5, weight_max=3.25)
     assert "population frame frame & <b>.csv;" in text
     assert "design effect 1.23, effective n 12,346, weights from 0.50 to 3.25 times" in text
-    page = report.render(title="t", summary=[], methods=[text], limitations=[], sections={},
+    page = as_html.render(title="t", summary=[], methods=[text], limitations=[], sections={},
                          files=[])
     assert "frame &amp; &lt;b&gt;.csv" in page and "<b>.csv" not in page

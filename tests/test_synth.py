@@ -10,8 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from microcred import clean, codebook, countries, estimate, paths, published, synth
-from microcred.disclosure import Policy
+from microcred.core import paths
+from microcred.release import tables
+from microcred.release.policy import Policy
+from microcred.report import published
+from microcred.statistics import compare, estimate
+from microcred.survey import analysis_data, codebook, region_schemes
+from microcred.synthetic import generator as synth
 
 
 def test_regenerating_the_raw_exports_gives_identical_bytes():
@@ -56,8 +61,8 @@ def compare_on_every_group(figures, leaders, employers, regions):
     group, however small."""
     cb, cb_employers = codebook.load("leaders"), codebook.load("employers")
     everything = Policy(0, 0, off=True)
-    released = estimate.release_table(leaders, cb, regions, 0.95, everything)
-    released_employers = estimate.release_groups(employers, cb_employers.metrics, "country",
+    released = tables.release_table(leaders, cb, regions, 0.95, everything)
+    released_employers = tables.release_groups(employers, cb_employers.metrics, "country",
                                                  ["United States"], everything)
     return published.compare(figures, leaders, employers, cb, cb_employers, regions, released,
                              released_employers, 0.95, everything)
@@ -65,7 +70,7 @@ def compare_on_every_group(figures, leaders, employers, regions):
 
 def test_every_published_figure_in_scope_is_reproduced(clean_default):
     leaders, employers, _, _ = clean_default
-    table = compare_on_every_group(published.load(), leaders, employers, countries.regions())
+    table = compare_on_every_group(published.load(), leaders, employers, region_schemes.regions())
     primary = table[table["role"].isin(["primary", "qualitative"])]
     assert len(primary) >= 50
     missed = primary.loc[~primary["within_rounding"].astype(bool),
@@ -79,10 +84,10 @@ def test_us_barrier_findings_hold_clearly(clean_default):
     leaders, _, _, _ = clean_default
     cb = codebook.load()
     us = leaders["country"].eq("United States")
-    family = estimate.compare_family(leaders, cb.metrics_of("barriers"), us, "US").set_index("metric")
+    family = compare.compare_family(leaders, cb.metrics_of("barriers"), us, "US").set_index("metric")
     for metric in ("barrier_quality", "barrier_faculty"):
         assert family.at[metric, "diff_pp"] > 10 and family.at[metric, "p_adjusted"] < 0.001
-    named = estimate.compare_means(leaders["barriers_count"].astype(float), us)
+    named = compare.compare_means(leaders["barriers_count"].astype(float), us)
     assert named["diff"] > 0.5 and named["p_value"] < 0.001
 
 
@@ -202,7 +207,7 @@ def test_institution_facts_on_the_default_data(clean_default):
     """No institution resolved as not offering keeps a credit fact; the credit answers its
     leaders gave are all counted as set aside."""
     leaders, _, _, _ = clean_default
-    facts = clean.institution_facts(leaders, codebook.load()).set_index("inst_id")
+    facts = analysis_data.institution_facts(leaders, codebook.load()).set_index("inst_id")
     not_offering = facts["offers_mc"].ne("Yes")
     assert facts.loc[not_offering, "offers_credit"].isna().all()
     assert not facts.loc[not_offering, "offers_credit_disagree"].any()
@@ -223,7 +228,7 @@ def test_the_assumptions_table_shows_the_design_values():
 
 def test_every_computable_comparison_row_is_computed(clean_default):
     leaders, employers, _, _ = clean_default
-    table = compare_on_every_group(published.load(), leaders, employers, countries.regions())
+    table = compare_on_every_group(published.load(), leaders, employers, region_schemes.regions())
     shares = table[table["unit"].eq("percent")]
     assert shares["reproduced"].notna().all(), shares.loc[shares["reproduced"].isna(), "figure_id"]
 

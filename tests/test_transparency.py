@@ -7,7 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from microcred import codebook, published, transparency, weighting
+from microcred.report import published, transparency
+from microcred.statistics import weighting
+from microcred.survey import codebook
 
 CLAIM = pd.DataFrame([{"figure_id": "X-1", "survey": "employers_2023", "metric": "employer_us_within_2pp",
                        "group_type": "country", "group": "United States", "value": "", "unit": "ranking",

@@ -1,0 +1,63 @@
+"""The byte writer: files written atomically (a temporary file renamed into place, so an
+interrupted run never leaves half a file) and only when their bytes change (so Make and nbval
+re-runs leave untouched files untouched). Tables as tidy CSV with fixed float formatting, and as
+Markdown for papers. It knows nothing of what may be shown: `release.writer` decides that."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+FLOAT_FORMAT = "%.3f"
+
+P_VALUE_FORMAT = "{:.3g}"  # significant digits: a p-value of 2.4e-09 must not print as 0.000
+
+
+def p_values_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """p-value columns (named p_*) written with significant digits, not decimals."""
+    columns = [c for c in frame.columns
+               if str(c).startswith("p_") and pd.api.types.is_float_dtype(frame[c])]
+    if not columns:
+        return frame
+    return frame.assign(**{c: [("" if pd.isna(v) else P_VALUE_FORMAT.format(v)) for v in frame[c]]
+                           for c in columns})
+
+
+def write_bytes(path: Path, data: bytes) -> Path:
+    path = Path(path)
+    if path.exists() and path.read_bytes() == data:
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return path
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    text = p_values_as_text(frame).to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+    return text.encode("utf-8")
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    return write_bytes(path, csv_bytes(frame))
+
+
+def write_json(data, path: Path) -> Path:
+    return write_bytes(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+
+
+def markdown(frame: pd.DataFrame, title: str = "") -> str:
+    def cell(v):
+        if isinstance(v, float):
+            return "" if pd.isna(v) else f"{v:.1f}"
+        return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v).replace("|", "\\|")
+
+    frame = p_values_as_text(frame)
+    lines = [f"**{title}**", ""] if title else []
+    lines.append("| " + " | ".join(map(str, frame.columns)) + " |")
+    lines.append("|" + "---|" * len(frame.columns))
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join(lines) + "\n"

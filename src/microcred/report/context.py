@@ -1,0 +1,53 @@
+"""What the analysis notebooks (the regional comparison, the barriers) start from, made in one
+place: the clean leaders, the regions cleaning fixed (read from its provenance, never chosen
+again), the disclosure policy, how figures are saved, and every estimate they release, protected
+together (primary and secondary suppression), so both notebooks hide the same cells."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import pandas as pd
+
+from microcred.core.choices import check_choice
+from microcred.release import tables
+from microcred.release.policy import Policy
+from microcred.report import plots
+from microcred.survey import codebook, dataset, region_schemes
+from microcred.survey.provenance import read_provenance
+
+
+class Context(NamedTuple):
+    cb: codebook.Codebook
+    leaders: pd.DataFrame
+    source: dict  # cleaning's provenance
+    regions: list[str]  # the scheme's regions the data has, in the scheme's order
+    policy: Policy
+    figures: plots.Figures
+    level_pct: str  # the confidence level as the text shows it, e.g. "95%"
+    released: pd.DataFrame
+
+
+def load(confidence_level: float, min_group_size: int, min_institutions: int,
+         disclosure_control: str) -> Context:
+    cb = codebook.load("leaders")
+    leaders = dataset.read_clean("leaders")
+    source = read_provenance()
+    regions = [r for r in region_schemes.regions(source["region_scheme"]) if r in set(leaders["region"])]
+    policy = Policy.from_params({"min_group_size": min_group_size,
+                                 "min_institutions": min_institutions,
+                                 "disclosure_control": disclosure_control})
+    released = tables.release_table(leaders, cb, regions, confidence_level, policy)
+    return Context(cb, leaders, source, regions, policy, plots.setup(source["synthetic"]),
+                   f"{confidence_level:.0%}", released)
+
+
+def check_focus(policy: Policy, leaders: pd.DataFrame, name: str, value: str,
+                column: str) -> str | None:
+    """The one message for a survey too small to show any group (the notebook prints it and
+    every section says what it cannot show), or None once the focus parameter is checked
+    against the data: a survey that small has no focus to check."""
+    few = policy.too_few(len(leaders))
+    if few is None:
+        check_choice(name, value, leaders[column])
+    return few

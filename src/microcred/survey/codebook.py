@@ -1,0 +1,127 @@
+"""The codebook (data/external/codebook.yaml): columns, answer labels and their order, routing
+and metric definitions. Everything else reads labels from here instead of repeating them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from microcred.core import paths
+
+ORDERED_SCALES = ("agreement", "likelihood", "role")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric of docs/data-contract.md section 4: who is in the base and what counts."""
+
+    id: str
+    column: str  # the clean column it is read from (a boolean column for multi-select options)
+    among: tuple[tuple[str, str], ...]  # extra base conditions, e.g. (("offers_mc", "Yes"),)
+    numerator: tuple[str, ...]  # labels that count; empty for multi-select options
+    label: str
+    multi: str | None = None  # the multi-select question an option metric belongs to
+
+    @property
+    def base(self) -> str:
+        """The base in words, as written in every table."""
+        conditions = [f"{col} = {value}" for col, value in self.among]
+        answered = f"answered {self.multi}" if self.multi else "answered"
+        return ", ".join(conditions + [answered])
+
+
+@dataclass(frozen=True)
+class Codebook:
+    raw: dict
+    survey: str
+
+    @property
+    def scales(self) -> dict[str, list[str]]:
+        return self.raw["scales"]
+
+    @property
+    def metadata(self) -> list[dict]:
+        return self.raw["metadata"]
+
+    @property
+    def questions(self) -> list[dict]:
+        return self.raw[self.survey]["questions"]
+
+    def question(self, qid: str) -> dict:
+        return next(q for q in self.questions if q["id"] == qid)
+
+    @property
+    def export_metadata(self) -> list[dict]:
+        """The platform columns this survey's export carries, in export order."""
+        wanted = self.raw[self.survey].get("export_metadata")
+        if wanted is None:
+            return self.metadata
+        return [m for m in self.metadata if m["id"] in wanted]
+
+    @property
+    def columns(self) -> list[str]:
+        """Every column of an export, in export order."""
+        return [m["id"] for m in self.export_metadata] + [q["id"] for q in self.questions]
+
+    @property
+    def personal_columns(self) -> list[str]:
+        meta = [m["id"] for m in self.export_metadata if m.get("personal")]
+        return meta + [q["id"] for q in self.questions if q.get("personal")]
+
+    def labels(self, qid: str) -> list[str]:
+        """Allowed answer labels of a choice or multi-select question, in their order."""
+        q = self.question(qid)
+        if q["kind"] == "multi":
+            return [o["label"] for o in q["options"]]
+        return list(self.scales[q["scale"]])
+
+    def categorical(self, qid: str, values) -> pd.Categorical:
+        """Answers of a choice question as a categorical in the codebook's order; ordered where
+        the scale has an order (agreement, likelihood, seniority)."""
+        q = self.question(qid)
+        ordered = q.get("scale") in ORDERED_SCALES
+        return pd.Categorical(values, categories=self.labels(qid), ordered=ordered)
+
+    def options(self, qid: str) -> list[dict]:
+        return self.question(qid)["options"]
+
+    def top_box(self, name: str) -> list[str]:
+        return self.raw[self.survey]["top_boxes"][name]
+
+    @property
+    def metrics(self) -> list[Metric]:
+        out = []
+        for m in self.raw[self.survey]["metrics"]:
+            among = tuple((m.get("among") or {}).items())
+            if "multi" in m:
+                for opt in self.options(m["multi"]):
+                    out.append(Metric(opt["metric"], opt["metric"], among, (), opt["label"], m["multi"]))
+                continue
+            num = m["numerator"]
+            numerator = tuple(self.top_box(num) if isinstance(num, str) else num)
+            out.append(Metric(m["id"], m["column"], among, numerator, m["label"]))
+        return out
+
+    def metric(self, metric_id: str) -> Metric:
+        return next(m for m in self.metrics if m.id == metric_id)
+
+    def metrics_of(self, question: str) -> list[Metric]:
+        """The option metrics of one multi-select question, in codebook order."""
+        return [m for m in self.metrics if m.multi == question]
+
+    @property
+    def headline_metrics(self) -> list[str]:
+        return self.raw[self.survey]["headline_metrics"]
+
+
+@cache
+def _load(path: str) -> dict:
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+
+
+def load(survey: str = "leaders", path: Path = paths.CODEBOOK) -> Codebook:
+    return Codebook(_load(str(path)), survey)
