@@ -99,7 +99,8 @@ def read_state() -> dict:
 
 
 def write_state(state: dict) -> None:
-    from microcred.core.files import write_bytes  # the one atomic writer (imports pandas: only here)
+    # the one atomic writer; it imports pandas, so only here
+    from microcred.core.files import write_bytes
 
     write_bytes(paths.BUILD_STATE, (json.dumps(state, indent=1) + "\n").encode("utf-8"))
 
