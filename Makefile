@@ -52,9 +52,12 @@ $(SETUP): requirements.lock pyproject.toml
 	  git config diff.jupyternotebook.command "$$NBDIFF"; fi
 	touch $@
 
-lock: ## recompile requirements.lock (Linux, macOS, Windows) and environment.yml (needs the package index)
+# The lock is for Linux (x86-64 and aarch64, glibc 2.28 or later), macOS 12 or later (Intel and
+# Apple silicon) and Windows (x64), with Python 3.11 to 3.14: binary wheels only, chosen for each
+# of pyproject.toml's [tool.uv] required-environments; tests/test_platforms.py installs it on each.
+lock: ## recompile requirements.lock and environment.yml for every platform tested (needs the package index)
 	$(VENV)/bin/uv pip compile pyproject.toml --extra test --universal --python-version 3.11 \
-	  --generate-hashes --quiet -o requirements.lock
+	  --only-binary :all: --generate-hashes --quiet -o requirements.lock
 	$(PY) -m microcred.lockfile
 
 data: | $(SETUP) ## regenerate the synthetic exports (data/raw and the example) from their seeds
