@@ -4,8 +4,8 @@ installs it (every package pinned with its hashes, nothing built from source), a
 operating system the claim names, for every Python it names: the lock's Python in the unit tests,
 the later ones with the slow tests.
 
-Each asks the package index (1 to 3 s); where there is none, MICROCRED_OFFLINE=1 skips them
-rather than letting them fail."""
+Each asks the package index (about a second; several on a busy machine); where there is none,
+MICROCRED_OFFLINE=1 skips them rather than letting them fail."""
 
 from __future__ import annotations
 
