@@ -52,9 +52,12 @@ $(SETUP): requirements.lock pyproject.toml
 	  git config diff.jupyternotebook.command "$$NBDIFF"; fi
 	touch $@
 
-lock: ## recompile requirements.lock (Linux, macOS, Windows) and environment.yml (needs the package index)
+# The lock is for Linux (x86-64 and aarch64, glibc 2.28 or later), macOS 12 or later (Intel and
+# Apple silicon) and Windows (x64), with Python 3.11 to 3.14: binary wheels only, chosen for each
+# of pyproject.toml's [tool.uv] required-environments; tests/test_platforms.py installs it on each.
+lock: ## recompile requirements.lock and environment.yml for every platform tested (needs the package index)
 	$(VENV)/bin/uv pip compile pyproject.toml --extra test --universal --python-version 3.11 \
-	  --generate-hashes --quiet -o requirements.lock
+	  --only-binary :all: --generate-hashes --quiet -o requirements.lock
 	$(PY) -m microcred.tooling.lockfile
 
 data: | $(SETUP) ## regenerate the synthetic exports (data/raw and the example) from their seeds
@@ -78,10 +81,16 @@ test-end-to-end: browser | $(SETUP) ## byte-for-byte rebuild, bad exports, your-
 lint: | $(SETUP) ## ruff over src, tests and notebooks
 	$(PY) -m microcred lint
 
+# Chromium and the libraries it needs come to about 250 MB on a slim Debian (less where a desktop
+# is installed). apt shows its progress (plain lines, no redrawn bar); DEBCONF_NOWARNINGS silences
+# debconf's note that without apt-utils it configures packages after unpacking them; an apt run
+# of another checkout is waited for rather than failed on.
 browser: ## install Debian's headless Chromium for the report test (root; skipped where impossible)
 	@command -v chromium >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	  || echo "chromium could not be installed: the browser test will say so"; }
+	  echo "installing Debian's Chromium for the browser test (about 250 MB, a minute or two)..." && \
+	  export DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes && apt-get update && \
+	  apt-get install -y -o Dpkg::Progress-Fancy=0 -o DPkg::Lock::Timeout=300 chromium; } \
+	  || echo "chromium could not be installed: the browser test will say so"
 
 lab: | $(SETUP) ## open JupyterLab with the project kernel in notebooks/ (LAB_ARGS=)
 	$(PY) -m microcred lab --lab-args="$$LAB_ARGS"

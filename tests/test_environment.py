@@ -1,6 +1,6 @@
-"""One command installs the pinned environment anywhere: the lock resolves for Linux, macOS and
-Windows; environment.yml (conda) and binder/ (Binder) install exactly the lock's pins, the package
-itself and the notebooks' kernel."""
+"""One command installs the pinned environment anywhere: the lock resolves for every platform
+(test_platforms.py installs it on each); environment.yml (conda) and binder/ (Binder) install
+exactly the lock's pins, the package itself and the notebooks' kernel."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""The pinned environment, written once: `requirements.lock` (compiled by `make lock` for Linux,
-macOS and Windows) is the only source of versions, and `environment.yml` for conda users is
-generated from it, so the two cannot disagree.
+"""The pinned environment, written once: `requirements.lock` (compiled by `make lock` for the
+platforms pyproject.toml's [tool.uv] required-environments lists) is the only source of versions,
+and `environment.yml` for conda users is generated from it, so the two cannot disagree.
 
 conda provides Python and pip only; pip installs the lock's exact pins (platform markers kept)
 and the package itself. conda cannot run a step after installing, so the kernel registration the
