@@ -104,6 +104,23 @@ def off_the_page(pdf: bytes, tolerance: float = 0.5) -> list[tuple[int, str]]:
     return out
 
 
+def overlapping_text(pdf: bytes, share: float = 0.3) -> list[tuple[int, str, str]]:
+    """(page, text, text) for every two runs of text drawn over each other (a table column too
+    narrow for its text spills into the next)."""
+    out = []
+    for number, page in enumerate(pypdfium2.PdfDocument(pdf), 1):
+        text = page.get_textpage()
+        runs = [text.get_rect(i) for i in range(text.count_rects())]
+        for i, a in enumerate(runs):
+            for b in runs[i + 1:]:
+                width = min(a[2], b[2]) - max(a[0], b[0])
+                height = min(a[3], b[3]) - max(a[1], b[1])
+                smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+                if width > 0 and height > 0 and width * height > share * smaller > 0:
+                    out.append((number, text.get_text_bounded(*a), text.get_text_bounded(*b)))
+    return out
+
+
 def test_the_check_finds_text_running_off_the_page():
     long = "x" * 400  # one word, in a column that does not wrap
     assert off_the_page(pdf_of(report(cell=long)))
@@ -117,8 +134,15 @@ def committed_pdf() -> bytes:
     return pdf.read_bytes()
 
 
-def test_no_text_of_the_report_runs_off_a_page():
+def test_no_text_of_the_report_runs_off_a_page_or_over_other_text():
     assert not off_the_page(committed_pdf())
+    assert not overlapping_text(committed_pdf())
+
+
+def test_a_long_cell_wraps_in_its_column_instead_of_spilling_into_the_next():
+    long = " ".join(["United States; India; Mexico; Colombia; Philippines"] * 3)
+    pdf = pdf_of(report(cell=long))
+    assert not overlapping_text(pdf) and not off_the_page(pdf)
 
 
 def test_the_figures_are_vector_graphics_and_the_sections_bookmarks():

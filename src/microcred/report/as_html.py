@@ -29,10 +29,10 @@ def figure_html(fig: Figure) -> Markup:
     return Markup(
         f'<figure id="{fig.anchor}">'
         f'<div class="zoom" id="{zoom}">'
+        f'<a class="zoom-close" href="#{fig.anchor}">Close the full-size view of {fig.label}</a>'
         f'<a class="zoom-open" href="#{zoom}" title="Open {fig.label} full size">'
         f'<img src="data:image/svg+xml;base64,{data}" width="{width}" height="{height}" '
         f'alt="{escape(fig.alt)}"></a>'
-        f'<a class="zoom-close" href="#{fig.anchor}">Close the full-size view of {fig.label}</a>'
         "</div>"
         f'<figcaption><span class="number">{fig.label}.</span> <strong>{escape(fig.title)}.</strong> '
         f'{escape(fig.caption)} <a href="../figures/{fig.name}.svg">figures/{fig.name}.svg</a>'

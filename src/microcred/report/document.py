@@ -140,7 +140,7 @@ class Document:
                 data |= {"label": b.label, "anchor": b.anchor}
             elif isinstance(b, TableBlock):
                 data["table"] |= {"label": b.table.label, "anchor": b.table.anchor,
-                                  "source_note": b.table.source_note}
+                                  "source_note": b.table.source_note, "widths": b.table.widths}
             elif isinstance(b, Files):
                 data["files"] = [asdict(f) | {"path": f.path, "anchor": f.anchor} for f in b.files]
             return data

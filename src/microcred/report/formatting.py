@@ -18,7 +18,8 @@ from microcred.release.policy import NOT_SHOWN
 HIDDEN = "not shown"
 SYNTHETIC_NOTE = "SYNTHETIC DATA: a reconstruction, not the survey's responses."
 NOT_APPLICABLE = "–"
-MINUS = "\u2212"  # a typographic minus: read as "minus", never lost as a hyphen
+MINUS = "\u2212"
+WRAP_AT = 28  # characters: a printed column no wider than this wraps its text  # a typographic minus: read as "minus", never lost as a hyphen
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,15 @@ class ReaderTable:
     source: str = ""  # the file with every row and column, e.g. tables/estimates.csv
     synthetic: bool = False
     number: str = ""  # "3", set when the document places the table
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        """Each column's share of a printed page's width: its longest line, capped so that one
+        long cell wraps rather than squeezing the other columns."""
+        columns = zip(*self.rows) if self.rows else [()] * len(self.columns)
+        return tuple(3 + max(3, min(WRAP_AT, max(len(line) for text in (label, *cells)
+                                                 for line in text.split("\n"))))
+                     for label, cells in zip(self.columns, columns))  # 3: margins, bold headers
 
     @property
     def source_note(self) -> str:
@@ -115,34 +125,34 @@ class Column:
 
 
 def col_text(key: str, label: str) -> Column:
-    return Column(label, lambda r: text(r[key]), numeric=False)
+    return Column(label, lambda r: text(r.get(key)), numeric=False)
 
 
 def col_int(key: str, label: str) -> Column:
-    return Column(label, lambda r: integer(r[key]))
+    return Column(label, lambda r: integer(r.get(key)))
 
 
 def col_num(key: str, label: str, decimals: int = 1) -> Column:
-    return Column(label, lambda r: number(r[key], decimals))
+    return Column(label, lambda r: number(r.get(key), decimals))
 
 
 def col_interval(center: str, low: str, high: str, label: str, decimals: int = 1) -> Column:
-    return Column(label, lambda r: interval(r[center], r[low], r[high], decimals))
+    return Column(label, lambda r: interval(r.get(center), r.get(low), r.get(high), decimals))
 
 
 def col_p(key: str, label: str) -> Column:
-    return Column(label, lambda r: p_value(r[key]))
+    return Column(label, lambda r: p_value(r.get(key)))
 
 
 def col_yes_no(key: str, label: str) -> Column:
-    return Column(label, lambda r: yes_no(r[key]), numeric=False)
+    return Column(label, lambda r: yes_no(r.get(key)), numeric=False)
 
 
 def col_metric(key: str = "metric", label: str = "Measure") -> Column:
     from microcred.report.column_dictionary import metric_labels  # reads the codebook
 
     labels = metric_labels()
-    return Column(label, lambda r: labels.get(r[key], r[key]), numeric=False)
+    return Column(label, lambda r: labels.get(r.get(key), r.get(key)), numeric=False)
 
 
 # Human labels for the columns of any table without a view of its own.
@@ -277,15 +287,15 @@ def _comparison(frame: pd.DataFrame) -> list[Column]:
 
 def _published(frame: pd.DataFrame) -> list[Column]:
     def published(r):
-        return integer(r["published"]) if r["unit"] in ("percent", "count", "count_lower_bound") \
-            and _numeric(r["published"]) else text(r["published"])
+        return integer(r.get("published")) if r.get("unit") in ("percent", "count", "count_lower_bound") \
+            and _numeric(r.get("published")) else text(r.get("published"))
 
     def reproduced(r):
-        if r["unit"] == "percent":
-            return interval(r["reproduced"], r["ci_low"], r["ci_high"])
-        return integer(r["reproduced"]) if _numeric(r["reproduced"]) else text(r.get("claim"))
+        if r.get("unit") == "percent":
+            return interval(r.get("reproduced"), r.get("ci_low"), r.get("ci_high"))
+        return integer(r.get("reproduced")) if _numeric(r.get("reproduced")) else text(r.get("claim"))
 
-    return [col_text("figure_id", "Figure"), col_text("label", "Published figure"),
+    return [col_text("figure_id", "Id"), col_text("label", "Published figure"),
             col_text("group", "Group"), col_text("role", "Reading"),
             Column("Published", published), Column("Reproduced\n(interval)", reproduced),
             col_int("n", "n"), col_yes_no("within_rounding", "Within\nrounding")]
@@ -305,7 +315,7 @@ VIEWS: dict[str, View] = {
         col_int("rows_out", "Records kept")]),
     "estimates": View(
         "Offering, benefits and plans: every leader who was asked", lambda t: [
-            col_metric(), Column("Asked of", lambda r: BASES.get(r["base"], r["base"]), False),
+            col_metric(), Column("Asked of", lambda r: BASES.get(r.get("base"), r.get("base")), False),
             col_int("n", "n"), col_interval("pct", "ci_low", "ci_high", "% (interval)")],
         rows=lambda t: t[t["group_type"].eq("all") & ~t["metric"].str.startswith(("barrier_", "growth_"))],
         note="By region, by country and by offering status: the CSV file."),
