@@ -186,7 +186,8 @@ diff = grid.pivot(index="group", columns="label", values="diff_pp").astype(float
 stars = grid.pivot(index="group", columns="label", values="p_adjusted").astype(float).lt(0.05)
 annot = diff.round(0).astype("Int64").astype(str).replace("<NA>", "") + stars.replace({True: "*", False: ""})
 fig, ax = plots.new_figure(height=5, width=10)
-plots.heatmap(ax, diff, cmap="PuOr", center=0, cbar_label="difference (pp)", annot=annot)
+plots.heatmap(ax, diff, cmap="PuOr", center=0, cbar_label="difference (pp)", annot=annot,
+              hatch_hidden=True)
 ax.set_xlabel("")
 ax.set_ylabel("")
 n_by = leaders["country"].value_counts()

@@ -82,7 +82,7 @@ matrix = matrix.reindex(index=regions, columns=ranked["label"]).astype(float)
 n_region = by_region.groupby("group")["n"].first().reindex(regions)
 matrix.index = plots.with_n(matrix.index, n_region)
 fig, ax = plots.new_figure(height=4.6, width=10)
-plots.heatmap(ax, matrix, cbar_label="% naming the barrier")
+plots.heatmap(ax, matrix, cbar_label="% naming the barrier", hatch_hidden=True)
 ax.set_xlabel("")
 ax.set_ylabel("")
 spread = (matrix.max() - matrix.min()).dropna().sort_values()
@@ -142,7 +142,7 @@ matrix = situation.assign(row=situation["situation"] + ": " + situation["group"]
 matrix = matrix.pivot(index="row", columns="label", values="pct").reindex(
     index=list(dict.fromkeys(matrix["row"])), columns=ranked["label"]).astype(float)
 fig, ax = plots.new_figure(height=7, width=10)
-plots.heatmap(ax, matrix, cbar_label="% naming the barrier")
+plots.heatmap(ax, matrix, cbar_label="% naming the barrier", hatch_hidden=True)
 ax.set_xlabel("")
 ax.set_ylabel("")
 figures.save(fig, "barriers_by_situation",
@@ -181,7 +181,8 @@ writer.write_table(lifts, "barrier_lift_intervals",
 combos = selections.combinations(x, labels, released_selections)
 writer.write_table(combos, "barrier_combinations", "Most common combinations of barriers")
 fig, ax = plots.new_figure(height=5.2, width=8)
-plots.heatmap(ax, lift, fmt=".2f", cmap="PuOr", center=1, cbar_label="lift")
+plots.heatmap(ax, lift, fmt=".2f", cmap="PuOr", center=1, cbar_label="lift", hatch_hidden=True,
+              triangle="lower")
 ax.set_xlabel("")
 ax.set_ylabel("")
 top = lifts.iloc[0] if len(lifts) else None

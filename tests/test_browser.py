@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from microcred.core import paths
+from microcred.core import manifest, paths
 from microcred.tooling.sandbox import make_sandbox
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("browser")]  # one Chromium
@@ -62,7 +62,7 @@ def test_report_loads_every_image_offline_and_shows_every_output(browser):
     assert len(widths) == len(figures) and all(w > 0 for w in widths)
     ids = set(page.eval_on_selector_all("[id]", "els => els.map(e => e.id)"))
     assert {f"fig-{f}" for f in figures} <= ids
-    assert {f"tab-{t.stem}" for t in paths.TABLES.glob("*.csv")} <= ids
+    assert {f"csv-{t.stem}" for t in paths.TABLES.glob("*.csv")} <= ids  # the appendix
     assert page.locator("pre").count() == 0  # no code cells
     shot = paths.ROOT / "build" / "report-laptop.png"
     shot.parent.mkdir(exist_ok=True)
@@ -77,6 +77,77 @@ def test_report_reads_on_a_phone(browser):
     widths = page.eval_on_selector_all("figure img", "imgs => imgs.map(i => i.clientWidth)")
     assert max(widths) <= 390
     page.screenshot(path=str(paths.ROOT / "build" / "report-phone.png"))
+
+
+SCREENS = [(1280, 900), (390, 844)]
+
+
+@pytest.mark.parametrize(("width", "height"), SCREENS)
+def test_no_table_column_hides_behind_a_scroll(browser, width, height):
+    page, _ = open_report(browser, width, height)
+    hidden = page.eval_on_selector_all("figure.table", """tables => tables.flatMap(t =>
+        [t, ...t.querySelectorAll('div, table')].filter(e => e.scrollWidth > e.clientWidth + 1)
+          .map(e => t.id + ' ' + e.tagName + ' ' + e.scrollWidth + '>' + e.clientWidth))""")
+    assert not hidden
+    # every cell is on screen, inside the page's width (on a phone the header row is read to
+    # screen readers only, each cell carrying its column's label)
+    right = page.eval_on_selector_all("figure.table td",
+                                      "cells => Math.max(...cells.map(c => c.getBoundingClientRect().right))")
+    assert right <= width
+    assert page.locator("figure.table").count() >= 10
+
+
+@pytest.mark.parametrize(("width", "height"), SCREENS)
+def test_every_contents_link_lands_on_its_section(browser, width, height):
+    page, _ = open_report(browser, width, height)
+    links = page.eval_on_selector_all("nav.toc a", "links => links.map(a => a.getAttribute('href'))")
+    assert len(links) == len(manifest.report_sections())
+    for href in links:
+        page.click(f"nav.toc a[href='{href}']")
+        top = page.evaluate(f"document.querySelector('{href} h2').getBoundingClientRect().top")
+        stamp = page.evaluate("(document.querySelector('.stamp') || {offsetHeight: 0}).offsetHeight")
+        assert stamp <= top <= stamp + 80, (href, top)  # at the top, not under the banner
+        page.evaluate("window.scrollTo(0, 0)")
+
+
+@pytest.mark.parametrize(("width", "height"), SCREENS)
+def test_every_figure_opens_full_size_and_closes(browser, width, height):
+    page, _ = open_report(browser, width, height)
+    figures = page.eval_on_selector_all("figure[id^='fig-']", "fs => fs.map(f => f.id)")
+    assert len(figures) == len(list(paths.FIGURES.glob("*.svg")))
+    for anchor in figures:
+        page.click(f"#{anchor} .zoom-open")
+        opened = page.evaluate(f"""(() => {{ const z = document.querySelector('#zoom-{anchor}');
+            const img = z.querySelector('img'); const box = z.getBoundingClientRect();
+            return [getComputedStyle(z).position, img.clientWidth, img.naturalWidth, box.top,
+                    box.width]; }})()""")
+        assert opened[0] == "fixed" and opened[3] == 0 and opened[4] == width, anchor
+        assert opened[1] >= max(1100, opened[2]), anchor  # larger than the drawing's own size
+        page.click(f"#zoom-{anchor} .zoom-close")
+        position = page.evaluate(f"getComputedStyle(document.querySelector('#zoom-{anchor}')).position")
+        assert position == "static", anchor
+
+
+def serious_violations(page) -> list[tuple]:
+    """What axe-core (bundled with axe-playwright-python: nothing is fetched) finds serious."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page).response
+    return [(v["id"], v["help"], len(v["nodes"])) for v in results["violations"]
+            if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize(("width", "height"), SCREENS)
+def test_axe_finds_no_serious_accessibility_violation(browser, width, height):
+    page, requests = open_report(browser, width, height)
+    assert not serious_violations(page)
+    assert not [u for u in requests if not u.startswith(("file:", "data:"))]
+
+
+def test_axe_would_find_a_figure_without_alt_text(browser):
+    page, _ = open_report(browser, 1280, 900)
+    page.evaluate("document.querySelector('figure img').removeAttribute('alt')")
+    assert "image-alt" in [v[0] for v in serious_violations(page)]
 
 
 def free_port() -> int:

@@ -25,7 +25,8 @@ from conftest import write_export
 
 pytestmark = pytest.mark.slow
 ROOT = paths.ROOT
-COMPARED = ["tables", "figures", "report/report.html", "report/report.pdf", "report/tables"]
+COMPARED = ["tables", "figures", "report/report.html", "report/report.pdf", "report/report.docx",
+            "report/tables"]
 EVERY_OUTPUT = [*COMPARED, "report/notebooks", "data/processed"]
 # The tests of the one shared build run in the same pytest-xdist worker: it is built once.
 on_the_build = pytest.mark.xdist_group("built")

@@ -162,9 +162,12 @@ def test_the_report_sections_place_declared_outputs_once():
     sections = manifest.report_sections()
     tables = {t for nb in NOTEBOOK_NAMES for t in manifest.notebook(nb).tables}
     figures = {f for nb in NOTEBOOK_NAMES for f in manifest.notebook(nb).figures}
-    assert {f for fs, _ in sections.values() for f in fs} <= figures
-    assert {t for _, ts in sections.values() for t in ts} <= tables
-    assert list(sections)[0] == "cleaning"
+    placed_figures = [f for s in sections for f in s.figures]
+    placed_tables = [t for s in sections for t in s.tables]
+    assert set(placed_figures) <= figures and len(set(placed_figures)) == len(placed_figures)
+    assert set(placed_tables) <= tables and len(set(placed_tables)) == len(placed_tables)
+    assert [s.key for s in sections][:2] == ["findings", "data-methods"]
+    assert sections[-1].text == ("files",)  # the appendix lists every table
 
 
 def test_a_missing_or_changed_output_makes_its_notebook_run():

@@ -94,10 +94,19 @@ def executed(name: str) -> Path:
     return paths.EXECUTED / f"{name}.ipynb"
 
 
-def report_sections() -> dict[str, tuple[list[str], list[str]]]:
-    """Section name -> (figures, tables) it shows, in the report's order."""
-    return {k: (list(v.get("figures") or []), list(v.get("tables") or []))
-            for k, v in _manifest()["report_sections"].items()}
+@dataclass(frozen=True)
+class Section:
+    key: str  # its anchor in the page
+    heading: str
+    text: tuple[str, ...]  # the blocks of text it opens with
+    figures: tuple[str, ...]
+    tables: tuple[str, ...]
+
+
+def report_sections() -> list[Section]:
+    """The report's sections in order, each with its heading, text blocks, figures and tables."""
+    return [Section(k, v["heading"], *(tuple(v.get(f) or ()) for f in ("text", "figures", "tables")))
+            for k, v in _manifest()["report_sections"].items()]
 
 
 def input_file(name: str) -> Path:

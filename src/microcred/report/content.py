@@ -1,12 +1,13 @@
-"""What the report says, for every format alike: its title and sections, the headline findings
-read from the tables, the methods and limitations (templates/report_text.j2), the transparency
-statement, how many cells each table hides, and tables made readable (an interval beside its
-estimate, p-values as a reader reads them)."""
+"""What the report says, for every format alike: its title, the key findings read from the tables
+(each naming the figures and tables that show its numbers), the methods and limitations
+(templates/report_text.j2), the transparency statement and how many cells each table hides.
+How it is laid out is `report.document`'s concern; how a table's numbers read, `report.formatting`'s."""
 
 from __future__ import annotations
 
 import json
 import re
+from typing import NamedTuple
 
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader
@@ -21,29 +22,17 @@ SECTIONS = manifest.report_sections()
 TITLE = ("For-credit micro-credentials: a re-analysis of the 2024 global survey of "
          "higher-education leaders")
 
-INTERVALS = [("pct", "ci_low", "ci_high"), ("diff_pp", "diff_low", "diff_high"),
-             ("mean", "ci_low", "ci_high"), ("reproduced", "ci_low", "ci_high")]
+
+class Finding(NamedTuple):
+    """A key finding, and the figures and tables (by name) that show its numbers: the report
+    links each to them by number."""
+
+    text: str
+    figures: tuple[str, ...] = ()
+    tables: tuple[str, ...] = ()
 
 
-def readable(table: pd.DataFrame) -> pd.DataFrame:
-    """Percent with one decimal and its interval in one cell; p-values to three digits."""
-    out = table.copy()
-    for center, low, high in INTERVALS:
-        if {center, low, high} <= set(out.columns):
-            c, lo, hi = (pd.to_numeric(out[k], errors="coerce") for k in (center, low, high))
-            out[center] = [("" if pd.isna(a) else f"{a:.1f} [{b:.1f}, {d:.1f}]")
-                           for a, b, d in zip(c, lo, hi)]
-            out = out.drop(columns=[low, high])
-    for column in out.columns:
-        if column.startswith("p_"):
-            p = pd.to_numeric(out[column], errors="coerce")
-            out[column] = ["" if pd.isna(v) else ("<0.001" if v < 0.001 else f"{v:.3f}") for v in p]
-        elif pd.api.types.is_float_dtype(out[column]):
-            out[column] = out[column].map(lambda v: "" if pd.isna(v) else f"{v:.1f}")
-    return out
-
-
-def summary(provenance: dict) -> list[str]:
+def summary(provenance: dict) -> list[Finding]:
     """Headline findings, each with its numbers, read from the tables."""
     est = pd.read_csv(paths.TABLES / "estimates.csv")
     overall = est[est["group_type"].eq("all")].set_index("metric")
@@ -62,22 +51,29 @@ def summary(provenance: dict) -> list[str]:
     primary = comparison[comparison["role"].isin(["primary", "qualitative"])]
     gap = biggest_gap(balanced)
     items = [
-        f"{provenance['valid_leaders']:,} valid leader responses from "
-        f"{provenance['leaders']['records']:,} records; {provenance['valid_employers']:,} employers.",
-        f"Offer micro-credentials today: {share('offers_mc')}. Of offering institutions, award credit: "
-        f"{share('offers_credit')}.",
-        f"Plan for-credit micro-credentials within five years: {share('plan_credit_5y')}; among "
-        f"non-offering institutions, likely to adopt: {share('adopt_5y')}.",
-        f"{f.group} against the rest of the sample (not against a total that contains it): offer "
-        f"micro-credentials {f.pct_group:.1f}% vs {f.pct_rest:.1f}%, a gap of {f.diff_pp:.1f} points "
-        f"[{f.diff_low:.1f}, {f.diff_high:.1f}], Holm-adjusted p = {f.p_adjusted:.3f}."
-        if pd.notna(f.diff_pp) else f"{f.group} against the rest of the sample: {NOT_SHOWN}.",
-        *[f"{r.claim}: {r.evidence} ({_verdict(r.holds)})." for r in findings.itertuples()],
-        _balanced(gap),
-        *_not_sure(),
-        *_equivalence(),
-        transparency.design_effect_note(est, provenance["synthetic"]),
-        transparency.reproduction_note(primary, provenance["synthetic"]),
+        Finding(f"{provenance['valid_leaders']:,} valid leader responses from "
+                f"{provenance['leaders']['records']:,} records; {provenance['valid_employers']:,} "
+                "employers.", ("dispositions",), ("dispositions",)),
+        Finding(f"Offer micro-credentials today: {share('offers_mc')}. Of offering institutions, "
+                f"award credit: {share('offers_credit')}.", ("adoption_by_region",), ("estimates",)),
+        Finding(f"Plan for-credit micro-credentials within five years: {share('plan_credit_5y')}; "
+                f"among non-offering institutions, likely to adopt: {share('adopt_5y')}.",
+                ("adoption_by_region",), ("estimates",)),
+        Finding(f"{f.group} against the rest of the sample (not against a total that contains it): "
+                f"offer micro-credentials {f.pct_group:.1f}% vs {f.pct_rest:.1f}%, a gap of "
+                f"{f.diff_pp:.1f} points [{f.diff_low:.1f}, {f.diff_high:.1f}], Holm-adjusted "
+                f"p = {f.p_adjusted:.3f}." if pd.notna(f.diff_pp)
+                else f"{f.group} against the rest of the sample: {NOT_SHOWN}.",
+                ("focus_region_forest",), ("focus_region_vs_rest",)),
+        *[Finding(f"{r.claim}: {r.evidence} ({_verdict(r.holds)}).", tables=("barrier_findings",))
+          for r in findings.itertuples()],
+        Finding(_balanced(gap), ("region_balanced",), ("region_balanced",)),
+        *[Finding(text, tables=("not_sure_sensitivity",)) for text in _not_sure()],
+        *[Finding(text, tables=("equivalence_tests",)) for text in _equivalence()],
+        Finding(transparency.design_effect_note(est, provenance["synthetic"]),
+                tables=("estimates",)),
+        Finding(transparency.reproduction_note(primary, provenance["synthetic"]),
+                ("published_vs_reproduced",), ("published_vs_reproduced",)),
     ]
     return items
 
