@@ -61,9 +61,11 @@ def summary(provenance: dict) -> list[str]:
     f = focus.loc["offers_mc"]
     primary = comparison[comparison["role"].isin(["primary", "qualitative"])]
     gap = biggest_gap(balanced)
+    left_out = provenance["employers"].get("left_out")
     items = [
         f"{provenance['valid_leaders']:,} valid leader responses from "
-        f"{provenance['leaders']['records']:,} records; {provenance['valid_employers']:,} employers.",
+        f"{provenance['leaders']['records']:,} records; "
+        + (f"{left_out}." if left_out else f"{provenance['valid_employers']:,} employers."),
         f"Offer micro-credentials today: {share('offers_mc')}. Of offering institutions, award credit: "
         f"{share('offers_credit')}.",
         f"Plan for-credit micro-credentials within five years: {share('plan_credit_5y')}; among "
