@@ -546,15 +546,16 @@ def _countries(export: Export, values: pd.Series, mapping: Mapping) -> pd.Series
     124, but its 24 is Angola's). A few numbers among names are rejected by rule 5."""
     if mapping.country_codes == "iso_numeric":
         return countries.from_iso_numeric(values)
-    answered = values.dropna()
-    numbers = answered[answered.astype(str).str.fullmatch(WHOLE_NUMBER)]
-    if len(numbers) * 2 > len(answered):
+    counts = values.value_counts()  # each distinct answer once (the reader's categories)
+    numbers = counts[counts.index.astype(str).str.fullmatch(WHOLE_NUMBER)]
+    if numbers.sum() * 2 > counts.sum():
+        first = values.index[values.isin(numbers.index)][0]
         raise export.error(
-            f"{len(numbers):,} of {len(answered):,} answers are numbers, not country names (this "
-            f"one {numbers.iat[0]!r}): a drop-down exported as codes, or ISO 3166 numeric codes? "
+            f"{numbers.sum():,} of {counts.sum():,} answers are numbers, not country names (this "
+            f"one {values[first]!r}): a drop-down exported as codes, or ISO 3166 numeric codes? "
             "Map a drop-down's codes onto country names in the params file (mapping.labels."
             "country: {1: Afghanistan, 2: Albania, ...}), or say that they are ISO numeric codes "
-            "(mapping.country_codes: iso_numeric)", row=export.row_of(numbers.index[0]), column=COUNTRY)
+            "(mapping.country_codes: iso_numeric)", row=export.row_of(first), column=COUNTRY)
     return values
 
 
