@@ -168,6 +168,7 @@ class _Sheet:
     rows: list[tuple[int, list]]  # (the sheet's row number, its values as text), non-empty rows
     merged: list[str]  # merged ranges, e.g. 'AE4:AE6'
     uncached: list[tuple[int, int]]  # (row, column) of formulas saved without a computed value
+    values: int  # how many cells hold a value
 
 
 def read_xlsx(path: Path, cb, mapping) -> Table:
@@ -182,10 +183,9 @@ def read_xlsx(path: Path, cb, mapping) -> Table:
     except Exception as err:  # openpyxl raises several kinds for a file that is not a workbook
         raise ExportError(path, f"cannot be read as an Excel workbook: {err}") from None
     try:
-        sheets, cells = [], 0
+        sheets = []
         for worksheet in book.worksheets:
-            sheets.append(_read_sheet(path, book, worksheet, MAX_CELLS - cells))
-            cells += sum(sum(v is not None for v in row) for _, row in sheets[-1].rows)
+            sheets.append(_read_sheet(path, book, worksheet, MAX_CELLS - sum(s.values for s in sheets)))
     finally:
         book.close()
     sheet, header_at, notes = _export_sheet(path, sheets, cb, mapping)
@@ -222,28 +222,27 @@ def _read_sheet(path: Path, book, worksheet, cells_left: int) -> _Sheet:
     if declared[0] > MAX_COLUMNS:
         raise _too_wide(path, title, f"spans {worksheet.calculate_dimension()} ({declared[0]:,} "
                         f"columns, {declared[1]:,} rows)")
-    rows, merged = [], []
+    rows, merged, count = [], [], 0
     with book._archive.open(worksheet._worksheet_path) as source:  # as openpyxl's own reader does
         parser = _sheet_parser()(source, book.shared_strings, data_only=True, epoch=book.epoch,
-                              date_formats=book._date_formats,
-                              timedelta_formats=book._timedelta_formats)
+                                 date_formats=book._date_formats,
+                                 timedelta_formats=book._timedelta_formats)
         for number, cells in parser.parse():
-            values = {c["column"]: text(c["value"]) for c in cells if c["value"] is not None}
-            values = {k: v for k, v in values.items() if v is not None}
+            values = {c["column"]: value for c in cells if (value := text(c["value"])) is not None}
             if not values:
                 continue
             last = max(values)
             if last > MAX_COLUMNS:
                 raise _too_wide(path, title, f"has a value in {_letter(last)}{number} "
                                 f"(column {last:,})")
-            cells_left -= len(values)
-            if cells_left < 0:
+            count += len(values)
+            if count > cells_left:
                 raise ExportError(path, f"the workbook holds more than {MAX_CELLS:,} values, the "
                                   f"limit on a workbook's size; {LIMITS}", sheet=title)
             rows.append((number, [values.get(k) for k in range(1, last + 1)]))
         if parser.merged_cells is not None:
             merged = [m.ref for m in parser.merged_cells.mergeCell]
-    return _Sheet(title, rows, merged, parser.uncached)
+    return _Sheet(title, rows, merged, parser.uncached, count)
 
 
 def _too_wide(path: Path, title: str, what: str) -> ExportError:
@@ -349,13 +348,14 @@ def _table(path: Path, sheet: _Sheet, header_at: int, notes: list[str], cb) -> T
 def _check_cells(path: Path, sheet: _Sheet, header_row: int, columns: list) -> None:
     """Merged cells and formulas without a computed value, from the header row down, stop the
     reader: either would read answers as missing that the workbook shows."""
+    from openpyxl.utils.cell import range_boundaries  # (column, row, last column, last row)
+
     def named(column: int) -> str:
         return repr(columns[column - 1]) if column <= len(columns) and columns[column - 1] else \
             _letter(column)
 
-    from openpyxl.utils.cell import range_boundaries
-
-    merged = sorted(((ref, range_boundaries(ref)) for ref in sheet.merged), key=lambda m: m[1][1::-1])
+    merged = sorted(((ref, range_boundaries(ref)) for ref in sheet.merged),
+                    key=lambda m: (m[1][1], m[1][0]))  # by first row, then column
     merged = [(ref, bounds) for ref, bounds in merged if bounds[3] >= header_row]
     if merged:
         where = sorted({named(bounds[0]) for _, bounds in merged})
