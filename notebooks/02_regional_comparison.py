@@ -51,6 +51,8 @@ policy, figures, released = analysis.policy, analysis.figures, analysis.released
 level_pct = analysis.level_pct
 cb_employers, employers = codebook.load("employers"), dataset.read_clean("employers")
 print(f"{len(leaders):,} leaders in {leaders['iso3'].nunique()} countries; {len(employers):,} employers")
+if source["employers"].get("left_out"):
+    print(source["employers"]["left_out"])  # no employer section: its tables show nothing
 few = context.check_focus(policy, leaders, "focus_region", focus_region, "region")
 if few:
     print(few)  # the one message: every section below runs and says what it cannot show
@@ -266,8 +268,9 @@ figures.save(fig, "region_balanced",
     f"{averaged} regions equal weight{left_out}. n={len(leaders):,}.")
 
 # %%
-not_sure = pd.concat([tables.not_sure_sensitivity(leaders, cb.metrics, confidence_level, policy),
-                      tables.not_sure_sensitivity(employers, cb_employers.metrics, confidence_level, policy)], ignore_index=True)
+not_sure = pd.concat([tables.not_sure_sensitivity(frame, book.metrics, confidence_level, policy)
+                      for frame, book in [(leaders, cb), (employers, cb_employers)] if len(frame)],
+                     ignore_index=True)
 writer.write_table(not_sure, "not_sure_sensitivity",
                     '"Not sure" per item, and the shares with it in and out of the base')
 not_sure[["label", "n_answered", "not_sure_pct", "pct_not_sure_in", "pct_not_sure_out", "difference"]].round(1)

@@ -3,20 +3,27 @@ multi-select columns."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 
 from microcred.statistics import design
 from microcred.survey import (
     analysis_data,
+    codebook,
     countries,
     folding,
+    provenance,
     pseudonyms,
     region_schemes,
     schema,
     validity,
 )
+from microcred.survey.layout import ExportError
 from microcred.survey.provenance import is_synthetic
+from microcred.survey.reader import read_export
+from microcred.synthetic import generator as synth
 
 
 def records(**columns) -> pd.DataFrame:
@@ -63,6 +70,15 @@ def test_speeders_against_the_median_of_what_is_kept():
     assert list(reason.ne("")) == [False] * 6
     reason = validity.speeders(r, 0.5)  # threshold 275
     assert list(reason.ne("")) == [False, False, False, True, False, False]
+
+
+def test_a_missing_duration_is_a_reason_to_go_not_a_pass():
+    r = records(**{"Duration (in seconds)": [900, None, 1000, 100, 800]})
+    reason = validity.speeders(r, 1 / 3)  # median 850 of the four given -> threshold 283
+    assert list(reason.ne("")) == [False, True, False, True, False]
+    assert reason.iat[1] == "duration missing: the speeder rule cannot be applied"
+    nothing = validity.speeders(records(**{"Duration (in seconds)": [None, None]}), 1 / 3)
+    assert nothing.eq("duration missing: the speeder rule cannot be applied").all()
 
 
 def test_unidentified_country_is_rejected_with_its_reason():
@@ -146,6 +162,44 @@ def test_is_synthetic_reads_the_marker(raw_leaders):
     assert not is_synthetic(raw_leaders.assign(ExternalReference=""))
 
 
+def test_the_synthetic_marker_is_checked_per_file_and_half_marked_files_are_refused(
+        export_file, raw_leaders):
+    assert provenance.synthetic_file(read_export(export_file()))
+    assert not provenance.synthetic_file(read_export(export_file(raw_leaders.assign(ExternalReference=""))))
+    mixed = raw_leaders.copy()
+    mixed.loc[5:, "ExternalReference"] = ""
+    export = read_export(export_file(mixed))
+    with pytest.raises(ExportError, match="5 of 1,205 records carry the synthetic reconstruction's "
+                       "marker") as err:
+        provenance.synthetic_file(export)
+    assert (err.value.row, err.value.column) == (9, "ExternalReference")
+
+
+@pytest.mark.parametrize("leaders_synthetic,employers_synthetic", [(True, True), (False, False),
+                                                                   (False, True), (True, False)])
+def test_the_employer_export_follows_the_leaders(export_file, leaders_synthetic, employers_synthetic):
+    frame = synth.employers_export()
+    employers = read_export(export_file(frame if employers_synthetic else
+                                        frame.assign(ExternalReference=""), three_headers=False),
+                            "employers")
+    why = provenance.employers_left_out(leaders_synthetic, employers)
+    assert (why == "") == (leaders_synthetic == employers_synthetic)
+    if why:
+        assert "the employer results are left out" in why and "raw_employers" in why
+        assert ("leaders export is not the synthetic" in why) == (not leaders_synthetic)
+
+
+def test_an_export_left_out_is_cleaned_as_no_records_at_all(export_file):
+    employers = read_export(export_file(synth.employers_export(), three_headers=False),
+                            "employers").without_records()
+    resolved = countries.resolve_spellings(employers.data["country"])
+    cleaned = validity.apply_rules(employers.data, validity.employer_rules(resolved), employers.malformed)
+    validity.require_valid(cleaned, employers.path)  # none read, none rejected: nothing to say
+    frame = analysis_data.analysis_frame(cleaned.kept, codebook.load("employers"), resolved, "m49", "k")
+    cb = codebook.load("employers")
+    assert schema.validate(frame, schema.employers_schema(cb), export_file().parent / "f.csv").empty
+
+
 @pytest.mark.parametrize("scheme", ["m49", "continent"])
 def test_analysis_frame_has_no_personal_column(cb, raw_leaders, scheme):
     r = raw_leaders.head(50).copy()
@@ -167,6 +221,22 @@ def test_schema_failures_name_response_and_column_and_are_written(cb, clean_defa
     assert "Atlantis" in set(failures["failure_case"])
     assert f"response {frame.at[2, 'response_id']} (row 3 of the clean data)" in message
     assert "column 'region'" in message and "'Atlantis'" in message and "f.csv" in message
+
+
+def test_schema_failures_name_the_row_of_the_export_and_what_the_reader_noted(cb, clean_default,
+                                                                             tmp_path):
+    frame = clean_default[0].copy()
+    export = replace(clean_default[3], notes=["offers_mc: 3 user-missing value(s) (-99) read as not answered"])
+    frame.loc[2, ["offers_mc", "offers_credit"]] = ["No", "Yes"]  # answered, yet not asked
+    with pytest.raises(schema.ValidationFailed) as err:
+        schema.validate(frame, schema.leaders_schema(cb, region_schemes.regions()),
+                        tmp_path / "f.csv", export)
+    row = export.response_rows()[frame.at[2, "response_id"]]
+    message = str(err.value)
+    assert f"response {frame.at[2, 'response_id']} (row {row} of data/raw/leaders_survey_export.csv)" in message
+    assert "offers_credit answered but not asked (asked where offers_mc is 'Yes')" in message
+    assert message.endswith("(the reader noted: offers_mc: 3 user-missing value(s) (-99) read as "
+                            "not answered)")
 
 
 # --------------------------------------------------------------------------- status (rule 1)

@@ -168,3 +168,21 @@ def test_folds_in_chunks_are_the_folds_of_fold_codes_in_order():
     assert len(chunks) == 8  # seven chunks of the 51 distinct values, then the missing one's ''
     assert (chunk_codes == codes).all() and list(np.concatenate(chunks)) == list(whole)
     assert list(whole[codes]) == [folding.fold(v) if isinstance(v, str) else "" for v in values]
+
+
+def test_numbers_are_never_read_as_iso_codes_by_the_library():
+    """The library reads '24' as Angola's ISO numeric code: a drop-down's 24 (Brazil in an
+    alphabetical list of UN members) must not become Angola."""
+    out = countries.resolve_spellings(pd.Series(["24", "528", " 122 ", "+528", "Mexico"]))
+    numbers = out[out["spelling"].ne("Mexico")]
+    assert numbers["iso3"].eq("").all() and numbers["reason"].str.startswith("a number").all()
+    assert out.set_index("spelling").at["Mexico", "iso3"] == "MEX"
+
+
+def test_iso_numeric_codes_are_read_only_when_asked_for():
+    answers = pd.Series(["528", "76", "076", "484", "India", None, "999"])
+    read = countries.from_iso_numeric(answers)
+    assert read.tolist()[:5] == ["NLD", "BRA", "BRA", "MEX", "India"]
+    assert pd.isna(read.iat[5]) and read.iat[6] == "999"  # no such code: rejected as a number
+    resolved = countries.resolve_spellings(read).set_index("spelling")
+    assert resolved.at["NLD", "iso3"] == "NLD" and resolved.at["999", "iso3"] == ""

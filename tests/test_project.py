@@ -82,6 +82,81 @@ def test_bad_parameters_stop_with_their_name(tmp_path, text, words):
         params.validate(path)
 
 
+def alias_bomb(levels: int = 9, width: int = 10) -> str:
+    """A YAML list of anchored lists, each `width` references to the one before: under 1 KB,
+    width**levels values once its aliases are expanded ('billion laughs')."""
+    items = [f"&l0 [{', '.join(['IP Address'] * width)}]"]
+    items += [f"&l{k} [{', '.join([f'*l{k - 1}'] * width)}]" for k in range(1, levels)]
+    return "[" + ", ".join(items) + "]"
+
+
+@pytest.mark.parametrize("text,words", [
+    (f"01_clean:\n  response_statuses: {alias_bomb()}\n",
+     "parameter 01_clean.response_statuses[4] expands to over 100,000 values once its aliases are "
+     "expanded (the limit on YAML aliases)"),
+    (f"01_clean:\n  mapping:\n    ignore_columns: {alias_bomb()}\n",
+     "parameter 01_clean.mapping.ignore_columns[4] expands to over 100,000 values"),
+    ("01_clean:\n  mapping:\n    ignore_columns: " + "[" * 20_000 + "]" * 20_000 + "\n",
+     "parameter 01_clean.mapping.ignore_columns[0][0]"),
+    ("01_clean:\n  mapping:\n    ignore_columns: " + "[" * 20_000 + "]" * 20_000 + "\n",
+     "is nested more than 32 levels deep (the limit on nesting)"),
+    ("01_clean:\n  hash_key: " + "k" * 10_001 + "\n",
+     "parameter 01_clean.hash_key has a value of 10,001 characters (the limit on a value's size"),
+    ('01_clean:\n  hash_key: "\\udc80"\n',
+     "parameter 01_clean.hash_key is not valid Unicode text (a lone surrogate, '\\udc80'"),
+    ("01_clean:\n  repeat_window_hours: 1000000000000000000000000000000\n",
+     "repeat_window_hours = 1000000000000000000000000000000 is outside [0, 87600]"),
+    ("01_clean:\n  repeat_window_hours: 1e30\n", "repeat_window_hours = '1e30' should be int"),
+    ("common:\n  min_group_size: 100000000000000000000\n",
+     "min_group_size = 100000000000000000000 is beyond the largest number"),
+])
+def test_parameters_beyond_the_limits_stop_naming_the_parameter_and_the_limit(tmp_path, text, words):
+    path = write_params(tmp_path, text)
+    with pytest.raises(params.ParameterError) as err:
+        params.validate(path, deep=False)
+    assert words in str(err.value)
+
+
+def test_a_parameters_file_that_is_not_utf8_names_its_byte_and_line(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_bytes("# paramètres\n01_clean:\n  speeder_fraction: 0.5\n".encode("latin-1"))
+    with pytest.raises(params.ParameterError, match=r"params.yaml is not UTF-8 text \(byte 7, line 1\)"):
+        params.validate(path, deep=False)
+
+
+def test_a_parameters_file_over_its_size_limit_is_not_read(tmp_path):
+    path = write_params(tmp_path, "# " + "x" * params.MAX_FILE_BYTES + "\n")
+    with pytest.raises(params.ParameterError, match="over the limit of 1,048,576"):
+        params.validate(path, deep=False)
+
+
+def test_anchors_and_aliases_within_the_limits_still_work(tmp_path):
+    path = write_params(tmp_path, "01_clean:\n  response_statuses: &live [IP Address, Offline]\n"
+                        "  mapping: {ignore_columns: *live}\n")
+    assert params.validate(path, deep=False)["01_clean"]["mapping"]["ignore_columns"] == [
+        "IP Address", "Offline"]
+
+
+POPULATION_FRAMES = {  # what the user gave as population_frame -> words of the message
+    "workbook renamed .csv": (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\xc1\x8f", "is not UTF-8 CSV text (byte 10)"),
+    "random bytes": (bytes(range(256)) * 4, "is not UTF-8 CSV text (byte 128)"),
+    "JSON": (b'[\n  {"region": "Europe", "count": 3000}\n]\n', "needs a 'count' column"),
+    "ragged CSV": (b"region,count\nEurope,3000,12\nAsia,1,2,3\n", "cannot be read as CSV"),
+}
+
+
+@pytest.mark.parametrize("case", POPULATION_FRAMES)
+def test_a_population_frame_that_is_not_a_csv_frame_stops_before_anything_runs(tmp_path, case):
+    content, words = POPULATION_FRAMES[case]
+    frame = tmp_path / "frame.csv"
+    frame.write_bytes(content)
+    path = write_params(tmp_path, f"02_regional_comparison:\n  population_frame: {frame}\n")
+    with pytest.raises(params.ParameterError) as err:
+        params.validate(path)
+    assert f"parameter population_frame = {str(frame)!r}" in str(err.value)
+    assert words in str(err.value)
+
+
 def test_focus_region_not_in_the_data_names_the_parameter():
     with pytest.raises(params.ParameterError, match="focus_region = 'Atlantis' is not in the data"):
         choices.check_choice("focus_region", "Atlantis", ["Europe", "Asia Pacific"])

@@ -1,7 +1,8 @@
 """The byte writer: files written atomically (a temporary file renamed into place, so an
 interrupted run never leaves half a file) and only when their bytes change (so Make and nbval
 re-runs leave untouched files untouched). Tables as tidy CSV with fixed float formatting, and as
-Markdown for papers. It knows nothing of what may be shown: `release.writer` decides that."""
+Markdown for papers, with no cell a spreadsheet would run as a formula. It knows nothing of what
+may be shown: `release.writer` decides that."""
 
 from __future__ import annotations
 
@@ -36,8 +37,51 @@ def write_bytes(path: Path, data: bytes) -> Path:
     return path
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\n")  # how a cell a spreadsheet runs as a formula starts
+
+
+def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text a respondent typed reaches CSV files an analyst opens in a spreadsheet (a country
+    spelling, a value quoted in a reason). A cell that a spreadsheet would run as a formula
+    (`=HYPERLINK(...)`, `+cmd|...`, `@SUM(...)`, `-2+3`, or one after a tab or line break) gets a
+    leading apostrophe, which makes it text; a number written with its sign (-2) stays as it is.
+    A carriage return becomes a line feed: the CSV writer does not quote it, and a spreadsheet
+    would start a new row there. Checked once per distinct value."""
+    out = frame
+    for position in range(frame.shape[1]):
+        values = frame.iloc[:, position]
+        categorical = isinstance(values.dtype, pd.CategoricalDtype)
+        if not (categorical or pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+            continue
+        distinct = values.cat.categories if categorical else values.dropna().unique()
+        changed = {v: safe for v in distinct if (safe := _as_text(v)) != v}
+        if changed:
+            out = out.copy() if out is frame else out
+            out.isetitem(position, values.cat.rename_categories([changed.get(v, v) for v in distinct])
+                         if categorical else values.replace(changed))
+    return out
+
+
+def _as_text(value):
+    """The cell as a spreadsheet will read it as text (any other value as it is)."""
+    if not isinstance(value, str):
+        return value
+    text = value.replace("\r\n", "\n").replace("\r", "\n")
+    if text.startswith(FORMULA_START) and not (text[0] in "+-" and _is_number(text)):
+        return f"'{text}"
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    text = p_values_as_text(frame).to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+    text = formula_safe(p_values_as_text(frame)).to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
     return text.encode("utf-8")
 
 

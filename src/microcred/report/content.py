@@ -50,10 +50,12 @@ def summary(provenance: dict) -> list[Finding]:
     f = focus.loc["offers_mc"]
     primary = comparison[comparison["role"].isin(["primary", "qualitative"])]
     gap = biggest_gap(balanced)
+    left_out = provenance["employers"].get("left_out")
     items = [
         Finding(f"{provenance['valid_leaders']:,} valid leader responses from "
-                f"{provenance['leaders']['records']:,} records; {provenance['valid_employers']:,} "
-                "employers.", ("dispositions",), ("dispositions",)),
+                f"{provenance['leaders']['records']:,} records; "
+                + (f"{left_out}." if left_out else f"{provenance['valid_employers']:,} employers."),
+                ("dispositions",), ("dispositions",)),
         Finding(f"Offer micro-credentials today: {share('offers_mc')}. Of offering institutions, "
                 f"award credit: {share('offers_credit')}.", ("adoption_by_region",), ("estimates",)),
         Finding(f"Plan for-credit micro-credentials within five years: {share('plan_credit_5y')}; "

@@ -35,7 +35,7 @@ def analysis_frame(kept: pd.DataFrame, cb: Codebook, resolved: pd.DataFrame, sch
 def _typed_answers(kept: pd.DataFrame, cb: Codebook, resolved: pd.DataFrame,
                    scheme: str) -> pd.DataFrame:
     """Country, region and every answer that is not personal, typed from the codebook."""
-    iso3 = kept["country"].astype(object).map(resolved.set_index("spelling")["iso3"])
+    iso3 = kept["country"].astype(object).map(resolved.set_index("spelling")["iso3"]).astype(object)
     out = pd.DataFrame({"iso3": iso3}, index=kept.index)
     out[["country", "region"]] = region_schemes.attach_regions(iso3, scheme)
     for q in cb.questions:

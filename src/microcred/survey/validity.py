@@ -117,11 +117,15 @@ def latest_submission_per_person(records: pd.DataFrame, window: str = "24h") -> 
 
 
 def speeders(records: pd.DataFrame, fraction: float) -> pd.Series:
-    """Rule 4: faster than `fraction` of the median duration of the records kept so far."""
+    """Rule 4: faster than `fraction` of the median duration of the records kept so far. A record
+    without a duration cannot show it is not a speeder: it goes too (a comparison with a missing
+    value is false, which would let it pass)."""
     duration = records["Duration (in seconds)"]
-    threshold = duration.median() * fraction
-    return _reasons(records.index, duration < threshold,
-                    f"speeder (under {threshold:.0f} s, {fraction:g} of the median duration)")
+    missing = duration.isna()
+    threshold = duration[~missing].median() * fraction if not missing.all() else np.nan
+    reason = _reasons(records.index, duration < threshold,
+                      f"speeder (under {threshold:.0f} s, {fraction:g} of the median duration)")
+    return reason.mask(missing, "duration missing: the speeder rule cannot be applied")
 
 
 def identifiable_country(records: pd.DataFrame, resolved: pd.DataFrame,
@@ -193,7 +197,8 @@ class NoValidResponses(ValueError):
 
 
 def require_valid(cleaned: Cleaned, path) -> None:
-    if len(cleaned.kept):
+    """Some record is valid, where there were any (an export left out is given none)."""
+    if len(cleaned.kept) or cleaned.rejected.empty:
         return
     by_rule = ", ".join(f"{r.rule}: {r.removed}" for r in cleaned.dispositions.itertuples() if r.removed)
     raise NoValidResponses(f"{path}: no valid responses remain; all {len(cleaned.rejected):,} "
