@@ -183,3 +183,11 @@ def test_a_second_run_in_the_same_checkout_is_refused_and_a_killed_one_frees_it(
 ])
 def test_an_os_error_from_a_notebook_cell_becomes_one_sentence(kind, text, expected):
     assert errors.described_text(kind, text) == expected
+
+
+def test_a_copy_onto_a_full_disk_names_the_file_it_was_writing():
+    full = OSError(errno.ENOSPC, "No space left on device", "/x/figures/a.png", None,
+                   "/x/build/staging/figures/a.png")
+    assert errors.described(full) == "no space left on device: /x/build/staging/figures/a.png"
+    missing = OSError(errno.ENOENT, "No such file or directory", "/x/a.png", None, "/x/b.png")
+    assert errors.described(missing) == "no such file or directory: /x/a.png"

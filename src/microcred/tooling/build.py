@@ -243,6 +243,7 @@ class Attempt:
         aside), made once, before the first notebook runs or is restored."""
         if self.staging is not None:
             return
+        publication.check_folders(published_folders(self.run))  # before hours of work, not after
         shutil.rmtree(paths.STAGING, ignore_errors=True)  # a killed run's (this one holds the lock)
         try:
             self.folder.mkdir(parents=True)
@@ -287,6 +288,15 @@ class Attempt:
         for process in [*self.spares, *(p for p, _, _ in self.running.values())]:
             process.wait()
         shutil.rmtree(paths.STAGING, ignore_errors=True)
+
+
+def published_folders(run: Run) -> list[Path]:
+    """Every folder a run publishes files into."""
+    root = run.root
+    found = {run.state_file.parent, *(root / f for f in paths.OUTPUT_FOLDERS)}
+    for folder in paths.OUTPUT_FOLDERS:
+        found |= {p for p in (root / folder).rglob("*") if p.is_dir()}
+    return sorted(found)
 
 
 def published_files(root: Path):

@@ -5,6 +5,7 @@ all the same way."""
 
 from __future__ import annotations
 
+import errno
 import re
 from pathlib import Path
 
@@ -13,6 +14,11 @@ from microcred.core import paths
 # How Python prints an OSError: "[Errno 28] No space left on device: '/x/y'" (a notebook's failed
 # cell reaches the build as this text only).
 OS_ERROR_TEXT = re.compile(r"\[Errno (?P<errno>\d+)\] (?P<reason>[^:]+)(?:: '(?P<path>.+?)')?")
+
+
+# Errors of the side that writes: a copy names its source first and its destination second, and
+# the destination is the one a full or read-only disk is about.
+WRITING = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG}
 
 
 class RunError(Exception):
@@ -32,7 +38,8 @@ def described(err: OSError) -> str:
     """"no space left on device: build/staging/figures/x.png"."""
     reason = (err.strerror or str(err)).rstrip(".")
     reason = reason[:1].lower() + reason[1:]
-    return f"{reason}: {name(err.filename)}" if err.filename else reason
+    path = err.filename2 if err.errno in WRITING and err.filename2 else err.filename
+    return f"{reason}: {name(path)}" if path else reason
 
 
 def described_text(kind: str, text: str) -> str | None:

@@ -86,13 +86,18 @@ def publish(planned: list[Move]) -> None:
         _complete(planned)
 
 
-def check_writable(planned: list[Move]) -> None:
-    for folder in sorted({m.target.parent for m in planned}):
+def check_folders(folders) -> None:
+    """Each folder (or the nearest one that exists, where it will be made) can be written."""
+    for folder in sorted(set(folders)):
         existing = folder
         while not existing.exists():
             existing = existing.parent
         if not os.access(existing, os.W_OK | os.X_OK):
             raise RunError(f"cannot write in {name(existing)}/ ({_why_not(existing)}): {UNCHANGED}")
+
+
+def check_writable(planned: list[Move]) -> None:
+    check_folders(m.target.parent for m in planned)
     for move in planned:
         if move.target.is_dir():
             raise RunError(f"{name(move.target)} is a folder where the run writes a file: {UNCHANGED}")
