@@ -79,9 +79,18 @@ PARTS = {
 }
 
 
+SAYS = {  # what each part does, said as it starts: the end-to-end part runs for minutes
+    "unit": "unit tests of the package, on every core",
+    "notebooks": "nbval re-runs the executed notebooks in order and compares their outputs",
+    "end-to-end": "whole runs in scratch copies (one shared build first), faults, the README's "
+                  "commands, the wheel, the browser",
+}
+
+
 def test(args) -> int:
     """Unit tests, nbval over the executed notebooks, end to end; stops at the first failing part."""
     for part in args.parts or list(PARTS):
+        print(f"test part {part}: {SAYS[part]}", flush=True)
         started = time.perf_counter()
         code = _python(*PARTS[part], *args.pytest_args, env={**ONE_BLAS_THREAD, **os.environ})
         print(f"test part {part}: {time.perf_counter() - started:.0f} s", flush=True)
