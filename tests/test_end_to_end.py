@@ -208,11 +208,11 @@ def test_a_focus_region_the_clean_data_lacks_stops_the_run_after_cleaning_before
     oceania = iso3.isin(table.loc[table["region"].eq("Oceania"), "iso3"])
     assert oceania.sum() >= 10
     frame.loc[oceania, "Duration (in seconds)"] = "1"
-    write_export(built / "data" / "raw" / "oceania_speeders.csv", frame)
+    write_export(built / "oceania_speeders.csv", frame)
     (built / "p.yaml").write_text((ROOT / "params.yaml").read_text().replace(
         "region_scheme: m49", "region_scheme: continent").replace(
         "focus_region: North America", "focus_region: Oceania"))
-    result = make(built, "report", "PARAMS=p.yaml", "RAW=data/raw/oceania_speeders.csv", check=False)
+    result = make(built, "report", "PARAMS=p.yaml", "RAW=oceania_speeders.csv", check=False)
     assert result.returncode != 0 and "focus_region = 'Oceania' is not in the data" in result.stderr
     assert [line.split()[0] for line in result.stdout.splitlines() if " s  (" in line] == ["01_clean"]
     assert files_under(built, EVERY_OUTPUT) == before

@@ -136,7 +136,7 @@ class Attempt:
         self.folder = paths.STAGING / str(os.getpid())  # never shared with a killed run's runners
         self.staging: Path | None = None  # the folder, once staged
         self.done: dict[str, dict] = {}  # notebook -> its record
-        self.waiting: dict[str, tuple[dict, str]] = {}  # out of date: (record, why), for a slot
+        self.waiting: dict[str, str] = {}  # out of date, not in the cache: why, until a slot frees
         self.running: dict[str, tuple[subprocess.Popen, float, str]] = {}
         self.spares: list[subprocess.Popen] = []  # runners started ahead for what may follow
         self.ran = self.restored = 0
@@ -177,9 +177,9 @@ class Attempt:
             self._stage()
             if self._restore(notebook, current, reason):
                 return
-            self.waiting[notebook] = (current, reason)
+            self.waiting[notebook] = reason
         if len(self.running) < self.jobs:
-            self._launch(notebook, self.waiting.pop(notebook)[1])
+            self._launch(notebook, self.waiting.pop(notebook))
 
     def _restore(self, notebook: str, current: dict, reason: str) -> bool:
         start = time.perf_counter()
