@@ -334,13 +334,13 @@ def test_help_lists_every_command(capsys):
     with pytest.raises(SystemExit):
         parser().parse_args(["--help"])
     text = capsys.readouterr().out
-    for command in ("report", "test", "lint", "lab", "bench", "clean"):
+    for command in ("report", "compare", "params", "test", "lint", "lab", "bench", "clean"):
         assert re.search(rf"^\s+{command}\s", text, flags=re.M), command
 
 
 def test_makefile_recipes_never_contain_command_line_values():
     text = (paths.ROOT / "Makefile").read_text(encoding="utf-8")
-    for name in ("RAW", "PARAMS", "JOBS", "TIMEOUT", "LAB_ARGS"):
+    for name in ("RAW", "PARAMS", "RUN", "JOBS", "TIMEOUT", "LAB_ARGS"):
         assert not re.search(rf"\$[({{]{name}[)}}]", text), f"$({name}) expanded into Makefile text"
     assert "$(shell" not in text
 
@@ -357,9 +357,12 @@ def test_make_never_hands_a_value_to_a_shell(tmp_path, flag):
 
 def test_a_report_with_nothing_to_do_never_imports_pandas():
     """The up-to-date check stays a fraction of a second: no analysis library on that path."""
-    code = ("import sys; from microcred.core import paths; from microcred.tooling import build, params; "
-            "values = params.validate(paths.PARAMS, deep=False); "
-            "build.plan(values, build.read_state()); print(sorted(m for m in sys.modules "
+    code = ("import sys; from microcred.core import paths; "
+            "from microcred.tooling import build, data_check, lock, params, publication; "
+            "from microcred.tooling.runs import Run; "
+            "values = params.validate(paths.PARAMS, deep=False); data_check.check_scheme(values); "
+            "publication.recover(); build.plan(values, Run('')); "
+            "print(sorted(m for m in sys.modules "
             "if m.split('.')[0] in ('pandas', 'numpy', 'scipy', 'matplotlib')))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

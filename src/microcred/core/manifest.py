@@ -25,6 +25,7 @@ class Notebook:
     uses: tuple[str, ...]
     inputs: tuple[str, ...]
     file_parameters: tuple[str, ...]
+    in_data: tuple[tuple[str, str], ...]  # (parameter, the clean data's column that has its values)
     tables: tuple[str, ...]
     figures: tuple[str, ...]
     files: tuple[str, ...]
@@ -43,12 +44,17 @@ def _notebooks() -> dict[str, Notebook]:
         unknown = set(spec) - set(fields)
         if unknown:
             raise ValueError(f"{paths.MANIFEST.name}: {name} has unknown keys {sorted(unknown)}")
-        out[name] = Notebook(name, **{k: tuple(spec.get(k) or ()) for k in fields if k != "name"})
+        out[name] = Notebook(name, **{k: tuple(_items(spec.get(k))) for k in fields if k != "name"})
         missing = set(out[name].after) - set(out)
         if missing:  # listed in reading order, so a notebook comes after the ones it needs
             raise ValueError(f"{paths.MANIFEST.name}: {name} comes after {sorted(missing)}, "
                              "which must be listed before it")
     return out
+
+
+def _items(value) -> list:
+    """A list as it is written, a mapping as its (key, value) pairs, nothing as empty."""
+    return list(value.items()) if isinstance(value, dict) else list(value or ())
 
 
 def notebooks() -> tuple[str, ...]:

@@ -3,7 +3,6 @@ names, types, ranges and shapes of all of them before anything runs (naming the 
 
 from __future__ import annotations
 
-import argparse
 import ast
 import json
 import math
@@ -251,18 +250,10 @@ def validate(params_file: Path, raw: str | None = None, deep: bool = True) -> di
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m microcred.tooling.params", description=__doc__)
-    parser.add_argument("command", choices=["check"])
-    parser.add_argument("--params", default="params.yaml")
-    parser.add_argument("--raw", default="")
-    args = parser.parse_args(argv)
-    try:
-        validate(paths.resolve(args.params), args.raw or None)
-    except (ParameterError, FileNotFoundError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    print(f"{args.params}: every parameter is valid")
-    return 0
+    """`python -m microcred.tooling.params check ...` is `python -m microcred params check ...`."""
+    from microcred.tooling.cli import main as command_line
+
+    return command_line(["params", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":
