@@ -73,6 +73,11 @@ NOT_RUN = {
     "make lock": "it rewrites requirements.lock from the package index; test_environment.py checks the lock",
     "conda env create -f environment.yml && conda activate microcred":
         "conda is not part of the test environment; test_environment.py checks environment.yml",
+    "docker build -t microcred .": "no Docker engine where the tests run; test_container.py checks "
+                                   "the recipe, and its steps are make setup and make report",
+    "docker run --name microcred-run microcred": "no Docker engine where the tests run (test_container.py)",
+    "docker cp microcred-run:/microcred/report ./report-from-container":
+        "no Docker engine where the tests run (test_container.py)",
 }
 
 
