@@ -134,16 +134,20 @@ def diverging_likert(ax, counts: pd.DataFrame, scale: list[str]):
     return ax
 
 
-def forest(ax, table: pd.DataFrame, label: str = "label"):
-    """Differences in percentage points with intervals; filled where the corrected p < 0.05."""
+def forest(ax, table: pd.DataFrame, label: str = "label",
+           interval: tuple[str, str] = ("adjusted_low", "adjusted_high"), alpha: float = 0.05):
+    """Differences in percentage points with the intervals named by `interval` (by default the
+    adjusted ones, which exclude 0 exactly where the adjusted p < alpha); filled where the
+    adjusted p < alpha, so the marking and the interval drawn agree."""
     y = np.arange(len(table))
-    significant = table["p_adjusted"] < 0.05
-    ax.errorbar(table["diff_pp"], y, xerr=_err(table["diff_pp"], table["diff_low"], table["diff_high"]),
+    significant = (table["p_adjusted"] < alpha).to_numpy()
+    low, high = table[interval[0]], table[interval[1]]
+    ax.errorbar(table["diff_pp"], y, xerr=_err(table["diff_pp"], low, high),
                 fmt="none", ecolor="#555555", lw=1.2, capsize=2)
     ax.scatter(table["diff_pp"][significant], y[significant], color=OKABE_ITO[5], zorder=3,
-               label="corrected p < 0.05")
+               label=f"adjusted p < {alpha:g}")
     ax.scatter(table["diff_pp"][~significant], y[~significant], facecolor="white",
-               edgecolor="#555555", zorder=3, label="not significant")
+               edgecolor="#555555", zorder=3, label="not significant after adjustment")
     ax.axvline(0, color="#333333", lw=0.8)
     ax.set_yticks(y, table[label])
     ax.invert_yaxis()
