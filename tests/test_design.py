@@ -287,6 +287,8 @@ def test_kish_design_effect_and_diagnostics():
     d = weighting.diagnostics(w, "f.csv", ["region"]).iloc[0]
     assert d["n_eff"] == pytest.approx(64 / 22) and d["weight_ratio"] == 4
     assert weighting.diagnostics(None).iloc[0]["weighting"] == "unweighted"
+    # raking matches each margin separately: never written as their cross-classification
+    assert weighting.diagnostics(w, "f.csv", ["region", "inst_type"]).iloc[0]["margins"] == "region, inst_type"
 
 
 def test_example_frame_margins_and_equal_regions_reproduce_the_balanced_share(cb):
