@@ -164,8 +164,9 @@ def weighted_estimates(design: SurveyDesign, population_frame: str, metrics: lis
     weights = weighting.rake(respondents, targets)
     table = weighting.weighted_shares(design, metrics, weights)
     # a weighted share is a known mix of its weighting classes' counts: see small_weighting_class
-    small = [gate.small_weighting_class(respondents, list(targets), indicator(respondents, m).notna(),
-                                        policy) for m in metrics]
+    small = [gate.small_weighting_class(respondents, list(targets),
+                                        indicator(respondents, m).notna(), policy)
+             for m in metrics]
     table = gate.hide(table, small)
     table.loc[table["suppressed"], "note"] = CLASS_NOT_SHOWN
     return weighting.diagnostics(weights, paths.relative(path), list(targets)), table
@@ -196,7 +197,8 @@ def not_sure_sensitivity(design: SurveyDesign, metrics: list[Metric], policy: Po
     for i, metric_id in enumerate(table["metric"]):
         metric = by_id[metric_id]
         base = indicator(frame, metric).notna().to_numpy()
-        readings = {"in": base, "out": base & frame[metric.column].astype(object).ne(label).to_numpy()}
+        sure = frame[metric.column].astype(object).ne(label).to_numpy()
+        readings = {"in": base, "out": base & sure}
         for reading, rows in readings.items():
             if policy.too_small(int(rows.sum()), len(np.unique(inst[rows]))):
                 columns = [f"{k}_not_sure_{reading}" for k in ("pct", "ci_low", "ci_high")]

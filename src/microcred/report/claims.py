@@ -29,7 +29,8 @@ def extreme(order: Ranking, which: str, level: float, names: dict[str, str] | No
     name, p = (names or {}).get(label, label), probabilities[label]
     if p >= level:
         return f"{name} ({pct:.0f}%; probability {p:.2f} of being {which})"
-    return f"{name} in this sample ({pct:.0f}%; probability {p:.2f} of being {which}: within sampling noise)"
+    return (f"{name} in this sample ({pct:.0f}%; probability {p:.2f} of being {which}: "
+            "within sampling noise)")
 
 
 def findings(ranked: pd.DataFrame, barrier_order: Ranking | None, named_test: dict,
@@ -45,11 +46,12 @@ def findings(ranked: pd.DataFrame, barrier_order: Ranking | None, named_test: di
     rows.append({"claim": "Lack of awareness, curriculum integration and quality uncertainty lead",
                  "unit": "leaders who answered the barrier question", "test": RANKING_TEST,
                  **_finding(barrier_order is not None and len(top) == 3,
-                            lambda: "; ".join(f"{r.label} {r.pct:.1f}% [{r.ci_low:.1f}, {r.ci_high:.1f}]"
-                                              for r in top.itertuples())
+                            lambda: "; ".join(f"{r.label} {r.pct:.1f}% [{r.ci_low:.1f}, "
+                                              f"{r.ci_high:.1f}]" for r in top.itertuples())
                             + "; probability these three are the three most named "
                               f"{barrier_order.p_top(claimed):.2f}",
-                            lambda: list(top["metric"]) == claimed and barrier_order.p_top(claimed) >= level)})
+                            lambda: list(top["metric"]) == claimed
+                            and barrier_order.p_top(claimed) >= level)})
     t = named_test
     rows.append({"claim": f"{focus_country} leaders name more barriers than other leaders",
                  "unit": "leaders who answered the barrier question",
@@ -75,11 +77,13 @@ def findings(ranked: pd.DataFrame, barrier_order: Ranking | None, named_test: di
 
     rows.append({"claim": "Career prospects lead the growth considerations of leaders at "
                           "non-offering institutions",
-                 "unit": "leaders at institutions not offering micro-credentials", "test": RANKING_TEST,
+                 "unit": "leaders at institutions not offering micro-credentials",
+                 "test": RANKING_TEST,
                  **_finding(growth_order is not None and len(g) > 0,
-                            lambda: f"{g['label'].iat[0]} {g['pct'].iat[0]:.1f}% [{g['ci_low'].iat[0]:.1f}, "
-                                    f"{g['ci_high'].iat[0]:.1f}], n={int(g['n'].iat[0]):,} leaders; "
-                                    f"probability career prospects are the most named {first():.2f}",
+                            lambda: f"{g['label'].iat[0]} {g['pct'].iat[0]:.1f}% "
+                                    f"[{g['ci_low'].iat[0]:.1f}, {g['ci_high'].iat[0]:.1f}], "
+                                    f"n={int(g['n'].iat[0]):,} leaders; probability career "
+                                    f"prospects are the most named {first():.2f}",
                             lambda: g["metric"].iat[0] == "growth_career" and first() >= level)})
     return pd.DataFrame(rows, columns=COLUMNS)
 

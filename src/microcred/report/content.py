@@ -61,8 +61,9 @@ def summary(provenance: dict) -> list[str]:
     items = [
         f"{provenance['valid_leaders']:,} valid leader responses from "
         f"{provenance['leaders']['records']:,} records; {provenance['valid_employers']:,} employers.",
-        f"Leaders whose institution offers micro-credentials: {_share(overall, 'offers_mc', 'leaders')}; "
-        f"counted once per institution: {_share(institutions, 'offers_mc', 'institutions')}.",
+        "Leaders whose institution offers micro-credentials: "
+        f"{_share(overall, 'offers_mc', 'leaders')}; counted once per institution: "
+        f"{_share(institutions, 'offers_mc', 'institutions')}.",
         f"Of leaders at offering institutions, those saying it awards credit for them: "
         f"{_share(overall, 'offers_credit', 'leaders')}; counted once per offering institution: "
         f"{_share(institutions, 'offers_credit', 'institutions')}.",
@@ -70,13 +71,13 @@ def summary(provenance: dict) -> list[str]:
         f"{_share(overall, 'plan_credit_5y', 'leaders')}; of leaders at non-offering institutions, "
         f"likely to adopt: {_share(overall, 'adopt_5y', 'leaders')}.",
         f"{f.group}'s leaders against all other leaders (not against a total that contains them): "
-        f"their institution offers micro-credentials {f.pct_group:.1f}% vs {f.pct_rest:.1f}%, a gap "
-        f"of {f.diff_pp:.1f} points [{f.diff_low:.1f}, {f.diff_high:.1f}], Holm-adjusted p = "
-        f"{f.p_adjusted:.3f} ({'a difference' if f.adjusted_low > 0 or f.adjusted_high < 0 else 'no clear difference'} "
-        "after adjustment for the headline family)."
+        f"their institution offers micro-credentials {f.pct_group:.1f}% vs {f.pct_rest:.1f}%, "
+        f"a gap of {f.diff_pp:.1f} points [{f.diff_low:.1f}, {f.diff_high:.1f}], Holm-adjusted p = "
+        f"{f.p_adjusted:.3f} ({_after_adjustment(f)} after adjustment for the headline family)."
         if pd.notna(f.diff_pp) and pd.notna(f.p_adjusted)
         else f"{f.group}'s leaders against all other leaders: {NOT_SHOWN}.",
-        *[f"{r.claim} ({r.unit}): {r.evidence} ({_verdict(r.holds)})." for r in findings.itertuples()],
+        *[f"{r.claim} ({r.unit}): {r.evidence} ({_verdict(r.holds)})."
+          for r in findings.itertuples()],
         *_rankings(comparison),
         _balanced(gap),
         *_not_sure(),
@@ -85,6 +86,12 @@ def summary(provenance: dict) -> list[str]:
         transparency.reproduction_note(primary, provenance["synthetic"]),
     ]
     return items
+
+
+def _after_adjustment(comparison) -> str:
+    """The verdict of an adjusted comparison: its adjusted interval excludes 0 or not."""
+    excludes = comparison.adjusted_low > 0 or comparison.adjusted_high < 0
+    return "a difference" if excludes else "no clear difference"
 
 
 def _share(table: pd.DataFrame, metric: str, unit: str) -> str:
@@ -116,7 +123,8 @@ def _balanced(gap) -> str:
 def _not_sure() -> list[str]:
     table = pd.read_csv(paths.TABLES / "not_sure_sensitivity.csv")
     return [f'"Not sure" in the base of {r.label.lower()}: {r.pct_not_sure_in:.1f}% with it '
-            f"({r.not_sure_pct:.1f}% of {int(r.n_answered):,} {_unit(r.metric)} answered Not sure), "
+            f"({r.not_sure_pct:.1f}% of {int(r.n_answered):,} {_unit(r.metric)} answered Not "
+            "sure), "
             f"{r.pct_not_sure_out:.1f}% without."
             for r in table.dropna(subset=["pct_not_sure_in", "pct_not_sure_out"]).itertuples()]
 

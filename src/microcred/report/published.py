@@ -123,7 +123,8 @@ def _cross_share(r, context):
     country, offers = r.group.split("|")
     metric = context["cb"].metric(r.metric)
     parent = context["released"]
-    if not (is_shown(parent, r.metric, "country", country) and is_shown(parent, r.metric, "offers_mc", offers)):
+    if not (is_shown(parent, r.metric, "country", country)
+            and is_shown(parent, r.metric, "offers_mc", offers)):
         return None
     frame, institutions = leaders.data, number_institutions(leaders.institutions)
     base = estimate.indicator(frame, metric).notna().to_numpy()
@@ -153,10 +154,12 @@ def _wider_share(r, context):
 
 def _count(r, leaders: SurveyDesign, employers: SurveyDesign) -> int:
     frame = leaders.data
-    rows = np.ones(len(frame), bool) if r.group_type == "all" else frame["country"].eq(r.group).to_numpy()
+    rows = (np.ones(len(frame), bool) if r.group_type == "all"
+            else frame["country"].eq(r.group).to_numpy())
     named = leaders.institutions[rows]
     return {"n_respondents": int(rows.sum()), "n_institutions": len(np.unique(named[named >= 0])),
-            "n_countries": frame.loc[rows, "iso3"].nunique(), "n_employers": len(employers)}[r.metric]
+            "n_countries": frame.loc[rows, "iso3"].nunique(),
+            "n_employers": len(employers)}[r.metric]
 
 
 def _qualitative(r, context) -> tuple[str, bool | None, bool | None]:
@@ -164,7 +167,8 @@ def _qualitative(r, context) -> tuple[str, bool | None, bool | None]:
     claim, and whether the test a claim of its kind needs supports it (None: no such test)."""
     leaders = context["leaders"]
     if r.metric == "country_ranking":  # the sample's own make-up: a count, not an estimate
-        top = leaders.data["country"].value_counts().sort_index().sort_values(ascending=False, kind="stable")
+        top = leaders.data["country"].value_counts().sort_index()
+        top = top.sort_values(ascending=False, kind="stable")
         named = [c.strip() for c in r.value.split(";") if c.strip()]
         ranked = list(top.index[: len(named)])
         return "; ".join(ranked), ranked == named, None
@@ -197,7 +201,8 @@ def _lowest_region(r, context) -> tuple[str, bool | None, bool | None]:
     lowest = order.ordered()[-1]
     probability = order.p_lowest()[r.group]
     supported = bool(probability >= leaders.level)
-    claim = (f"lowest share of leaders: {lowest} ({100 * order.estimates[order.labels.index(lowest)]:.1f}%); "
+    share = 100 * order.estimates[order.labels.index(lowest)]
+    claim = (f"lowest share of leaders: {lowest} ({share:.1f}%); "
              f"probability that {r.group} is lowest {probability:.2f}: "
              + ("supported" if supported else "not supported (within sampling noise)"))
     return claim, lowest == r.group, supported
@@ -218,7 +223,8 @@ def equivalence_tests(published: pd.DataFrame, leaders: SurveyDesign, employers:
         if not found:
             continue
         margin = float(found.group(1)) / 100
-        design, book = (employers, cb_employers) if r.survey.startswith("employers") else (leaders, cb)
+        employer = r.survey.startswith("employers")
+        design, book = (employers, cb_employers) if employer else (leaders, cb)
         in_group = design.data["country"].eq(r.group).to_numpy()
         for metric in book.metrics:
             y = estimate.indicator(design.data, metric).to_numpy()

@@ -74,8 +74,8 @@ def compare_planned(design: SurveyDesign, family: Family, groups: list[str]) -> 
         in_group = design.data[family.group_type].astype(object).eq(group).to_numpy()
         rows += [{"group": group, **compare_with_rest(design, m, in_group), "label": m.label}
                  for m in family.metrics]
-    table = pd.DataFrame(rows, columns=[c for c in COMPARISON_COLUMNS if c not in
-                                        ("p_adjusted", "correction", "adjusted_low", "adjusted_high")])
+    adjustment = ("p_adjusted", "correction", "adjusted_low", "adjusted_high")
+    table = pd.DataFrame(rows, columns=[c for c in COMPARISON_COLUMNS if c not in adjustment])
     adjusted, by = adjust_with_sources(table["p_value"], family.correction)
     table["p_adjusted"], table["correction"] = adjusted, family.correction
     low, high = adjusted_intervals(table, 1 - design.level)

@@ -116,8 +116,8 @@ class SurveyDesign:
             codes, labels = self.grouping(column)
             out[column] = pd.Categorical.from_codes(codes, categories=labels)
         if "inst_id" in self.data:
-            out["inst_id"] = pd.Categorical.from_codes(
-                self.institutions, categories=pd.RangeIndex(int(self.institutions.max(initial=-1)) + 1))
+            named = pd.RangeIndex(int(self.institutions.max(initial=-1)) + 1)
+            out["inst_id"] = pd.Categorical.from_codes(self.institutions, categories=named)
         return pd.DataFrame(out, index=self.data.index)
 
 
@@ -208,7 +208,8 @@ class Cells:
         c = self.n_psu
         with np.errstate(divide="ignore", invalid="ignore"):
             p = count / total
-            squares = np.bincount(g, weights=_squared_residuals(s, p[g], m), minlength=self.n_groups)
+            residuals = _squared_residuals(s, p[g], m)
+            squares = np.bincount(g, weights=residuals, minlength=self.n_groups)
             variance = (c / (c - 1) if c > 1 else np.nan) * squares / total ** 2
         hit_rows = count if self.weights is None else self._hit_rows(weights)
         return {"n": n.copy(), "count": hit_rows, "p": p, "variance": variance, "df": psus - 1}

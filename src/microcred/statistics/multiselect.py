@@ -25,7 +25,8 @@ def pair_lifts(x: pd.DataFrame, design: SurveyDesign, shown) -> pd.DataFrame:
             if shown(i, j):
                 rows.append({"first": a, "second": columns[j], "n": len(x),
                              **lift(values[:, i], values[:, j], design)})
-    table = pd.DataFrame(rows, columns=["first", "second", "n", "count", "lift", "ci_low", "ci_high"])
+    columns = ["first", "second", "n", "count", "lift", "ci_low", "ci_high"]
+    table = pd.DataFrame(rows, columns=columns)
     table = table.sort_values(["ci_low", "lift"], ascending=False, kind="stable")
     return table.reset_index(drop=True)
 
@@ -72,8 +73,8 @@ def named_per_respondent(design: SurveyDesign, column: str, in_group, group: str
     the difference (`compare.compare_means`)."""
     count = design.data[column].astype(float).to_numpy()
     in_group = np.asarray(in_group, dtype=bool)
-    named = pd.DataFrame([{"group": group, **compare.mean_with_interval(design, count, in_group)},
-                          {"group": "rest", **compare.mean_with_interval(design, count, ~in_group)}])
+    named = pd.DataFrame([{"group": name, **compare.mean_with_interval(design, count, rows)}
+                          for name, rows in ((group, in_group), ("rest", ~in_group))])
     test = compare.compare_means(design, count, in_group)
     named["p_value"] = test["p_value"]
     return named, test

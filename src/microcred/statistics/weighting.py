@@ -107,7 +107,8 @@ def diagnostics(weights: np.ndarray | None, frame_path: str = "",
                         columns=DIAGNOSTIC_COLUMNS)
 
 
-def weighted_shares(design: SurveyDesign, metrics: list[Metric], weights: np.ndarray) -> pd.DataFrame:
+def weighted_shares(design: SurveyDesign, metrics: list[Metric],
+                    weights: np.ndarray) -> pd.DataFrame:
     """Each metric's unweighted and weighted share of the whole sample, through the one share
     estimator (`estimate.shares`) of the design without and with the weights: the weighted one
     with its Korn-Graubard interval (clustering and weighting together, institutions as
