@@ -202,9 +202,8 @@ class Cells:
         hits = weights.hits if self.weights is None else weights.hits * self.weights
         s = np.bincount(self.cell, weights=hits, minlength=k)
         s[self.outside] = 0.0
-        rows, n, m, total = self._base_counts(weights.base)
+        n, m, total, psus = self._base_counts(weights.base)
         count = np.bincount(g, weights=s, minlength=self.n_groups)
-        psus = np.bincount(g, weights=rows > 0, minlength=self.n_groups)
         c = self.n_psu
         with np.errstate(divide="ignore", invalid="ignore"):
             p = count / total
@@ -215,16 +214,17 @@ class Cells:
         return {"n": n.copy(), "count": hit_rows, "p": p, "variance": variance, "df": psus - 1}
 
     def _base_counts(self, base: np.ndarray):
-        """The base's rows per cell and per group, and its (weighted) sum per cell and per
-        group. The options of one multi-select question share their base: it is counted once
-        for all of them."""
+        """The base's rows per group, its (weighted) sum per cell and per group, and its PSUs
+        per group. The options of one multi-select question share their base: it is counted
+        once for all of them."""
         if self._last_base is None or not np.array_equal(base, self._last_base[0]):
             rows = self._per_cell(base.astype(float))
             n = np.bincount(self.group, weights=rows, minlength=self.n_groups)
             m = rows if self.weights is None else self._per_cell(np.where(base, self.weights, 0.0))
             total = n if self.weights is None else np.bincount(self.group, weights=m,
                                                                minlength=self.n_groups)
-            self._last_base = (base.copy(), rows, n, m, total)
+            psus = np.bincount(self.group, weights=rows > 0, minlength=self.n_groups)
+            self._last_base = (base.copy(), n, m, total, psus)
         return self._last_base[1:]
 
     def _per_cell(self, values: np.ndarray) -> np.ndarray:

@@ -32,9 +32,11 @@ def institution_id(names: pd.Series, countries: pd.Series, key: str) -> pd.Serie
     first_pair = np.searchsorted(name_of[by_name], np.arange(name_of.max(initial=0) + 2))
     secret = hashlib.blake2b(key.encode(), digest_size=32).digest()  # any key length works
     base = hashlib.blake2b(key=secret, digest_size=8)  # the key block hashed once
-    prefixes = [base.copy() for _ in range(width)]  # ... and each country with it
-    for prefix, country in zip(prefixes, [*map(str, country_labels), ""]):
+    copies = []  # ... and each country with it (one bound `copy` each, called per name)
+    for country in [*map(str, country_labels), ""]:
+        prefix = base.copy()
         prefix.update((country + SEPARATOR).encode())
+        copies.append(prefix.copy)
     unnamed, start = [], 0
 
     def hexed(chunk: np.ndarray) -> bytes:
@@ -44,7 +46,8 @@ def institution_id(names: pd.Series, countries: pd.Series, key: str) -> pd.Serie
         names_here, countries_here = (name_of[these] - start).tolist(), country_of[these].tolist()
         start += len(chunk)
         unnamed.append(chunk[names_here] == "")
-        return binascii.hexlify(b"".join([_digest(prefixes[c], chunk[i])
+        names = chunk.tolist()  # Python strings: no NumPy indexing per name
+        return binascii.hexlify(b"".join([_digest(copies[c], names[i])
                                           for i, c in zip(names_here, countries_here)]))
 
     with closing(folded):
@@ -58,7 +61,7 @@ def institution_id(names: pd.Series, countries: pd.Series, key: str) -> pd.Serie
     return pd.Series(pd.arrays.ArrowExtensionArray(digests.take(rows)), index=names.index)
 
 
-def _digest(prefix, name: str) -> bytes:
-    mac = prefix.copy()
+def _digest(copy, name: str) -> bytes:
+    mac = copy()
     mac.update(name.encode())
     return mac.digest()
