@@ -17,6 +17,8 @@ from microcred.release import selections, tables
 from microcred.release.policy import Policy
 from microcred.report import published
 from microcred.statistics import estimate, multiselect
+from microcred.statistics.compare import family
+from microcred.statistics.design import SurveyDesign
 from microcred.survey import region_schemes
 
 KEYS = ("region", "country", "offers_mc", "offers_credit", "inst_type", "role")
@@ -268,21 +270,23 @@ def release(leaders, employers, cb, cb_employers, policy: Policy, focus_region: 
     from microcred.release.selections import release_selections
 
     regions = [r for r in region_schemes.regions("m49") if r in set(leaders["region"])]
-    released = tables.release_table(leaders, cb, regions, 0.95, policy)
+    design, employers_design = SurveyDesign.of(leaders), SurveyDesign.of(employers)
+    released = tables.release_table(design, cb, regions, policy)
     headline = [cb.metric(m) for m in cb.headline_metrics]
     barrier_metrics = cb.metrics_of("barriers")
     growth_ids = [m.id for m in cb.metrics_of("growth_priorities")]
     ids = [m.id for m in barrier_metrics]
     rows = released[released["metric"].isin(ids)]
-    large = list(released.loc[released["group_type"].eq("country"), "group"].unique())
-    released_employers = tables.release_groups(employers, cb_employers.metrics, "country",
-                                                 ["United States"], policy)
-    focus = tables.compare_group(leaders, barrier_metrics, "country", focus_country, released, policy)
+    large = tables.planned_countries(leaders, policy)
+    released_employers = tables.release_groups(employers_design, cb_employers.metrics, "country",
+                                               ["United States"], policy)
+    focus = tables.compare_family(design, family(cb, "barriers_focus_vs_rest"), [focus_country],
+                                  released, policy)
     substantive = [i for i in ids if i != "barrier_none"]
     x = multiselect.selections(leaders, substantive, "barriers")
     shown = release_selections(x, leaders.loc[x.index, "inst_id"], policy, top)
     labels = {m.id: m.label for m in barrier_metrics}
-    balanced = pd.DataFrame([tables.region_balanced_shown(leaders, released, m, regions)
+    balanced = pd.DataFrame([tables.region_balanced_shown(design, released, m, regions)
                              for m in headline])
     released_tables = {
         "estimates": tables.estimates_table(released),
@@ -291,14 +295,15 @@ def release(leaders, employers, cb, cb_employers, policy: Policy, focus_region: 
         "non_offering": released[(released["metric"].isin(growth_ids) & released["group_type"].eq("all"))
                                  | (released["metric"].eq("adopt_5y")
                                     & released["group_type"].isin(["all", "region"]))],
-        "focus_region_vs_rest": tables.compare_group(leaders, headline, "region", focus_region,
-                                                       released, policy),
-        "countries_vs_rest": tables.compare_grid(leaders, headline, "country", large, released, policy),
+        "focus_region_vs_rest": tables.compare_family(design, family(cb, "focus_region_vs_rest"),
+                                                      [focus_region], released, policy),
+        "countries_vs_rest": tables.compare_family(design, family(cb, "countries_vs_rest"), large,
+                                                   released, policy),
         "barriers_focus_vs_rest": focus,
         "region_balanced": balanced,
-        "published_vs_reproduced": published.compare(published.load(), leaders, employers, cb,
+        "published_vs_reproduced": published.compare(published.load(), design, employers_design, cb,
                                                      cb_employers, regions, released,
-                                                     released_employers, 0.95, policy),
+                                                     released_employers, policy),
         "barrier_lift": selections.shown_lift(x, shown).rename_axis("metric").reset_index(),
         "barrier_combinations": selections.combinations(x, labels, shown),
     }

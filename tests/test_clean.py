@@ -8,7 +8,7 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from microcred.statistics import design
+from microcred.statistics.design import SurveyDesign
 from microcred.survey import (
     analysis_data,
     codebook,
@@ -104,9 +104,20 @@ def test_apply_rules_accounts_for_every_record():
 
 def test_institution_id_is_keyed_and_ignores_case_accents_and_punctuation():
     names = pd.Series(["Universidad Autónoma de X", "universidad autonoma de x.", "Other"])
-    ids = pseudonyms.institution_id(names, "key")
+    countries = pd.Series(["MEX"] * 3)
+    ids = pseudonyms.institution_id(names, countries, "key")
     assert ids.iat[0] == ids.iat[1] != ids.iat[2]
-    assert pseudonyms.institution_id(names, "another key").iat[0] != ids.iat[0]
+    assert pseudonyms.institution_id(names, countries, "another key").iat[0] != ids.iat[0]
+
+
+def test_one_name_in_two_countries_is_two_institutions_and_one_country_however_spelt_is_one():
+    names = pd.Series(["National University", "national university", "National University.",
+                       "National University"])
+    spellings = pd.Series(["Nigeria", "NIGERIA", "Ghana", "nigeria"])
+    resolved = countries.resolve_spellings(spellings)
+    ids = pseudonyms.institution_id(names, analysis_data.iso3_codes(spellings, resolved), "key")
+    assert ids.iat[0] == ids.iat[1] == ids.iat[3] != ids.iat[2]
+    assert SurveyDesign.of(pd.DataFrame({"inst_id": ids})).n_psu == 2
 
 
 def test_institution_facts_majority_then_most_senior_role(cb):
@@ -346,25 +357,27 @@ def test_email_key_folds_arrow_and_python_strings_as_strip_and_casefold_do():
         assert [None if pd.isna(k) else k for k in key] == expected
 
 
-def test_institution_id_is_the_keyed_hash_of_each_folded_name():
+def test_institution_id_is_the_keyed_hash_of_each_country_and_folded_name():
     import hashlib
 
-    names = pd.Series(["Univ. of X", "univ of x", "École Normale", None, "Other", " -- "],
+    names = pd.Series(["Univ. of X", "univ of x", "École Normale", None, "Other", " -- ", "Univ of X"],
                       dtype="category")
+    iso3 = pd.Series(["USA", "USA", "FRA", "USA", "GBR", "GBR", "CAN"])
     secret = hashlib.blake2b(b"key", digest_size=32).digest()
     folded = [folding.fold(n) if isinstance(n, str) else "" for n in names]
-    expected = [hashlib.blake2b(f.encode(), key=secret, digest_size=8).hexdigest() if f else None
-                for f in folded]  # no name given (or nothing left once folded): no pseudonym
-    ids = pseudonyms.institution_id(names, "key")
+    expected = [hashlib.blake2b(f"{c}\x1f{f}".encode(), key=secret, digest_size=8).hexdigest()
+                if f else None  # no name given (or nothing left once folded): no pseudonym
+                for c, f in zip(iso3, folded)]
+    ids = pseudonyms.institution_id(names, iso3, "key")
     assert [None if pd.isna(i) else i for i in ids] == expected
-    assert expected[3] is None and expected[5] is None
+    assert expected[3] is None and expected[5] is None and expected[0] != expected[6]
 
 
 def test_respondents_who_name_no_institution_are_clusters_of_their_own():
 
     names = pd.Series(["Univ. of X", None, "univ of x", "", None, "Other"])
-    frame = pd.DataFrame({"inst_id": pseudonyms.institution_id(names, "key")})
-    codes = design.clusters(frame)
+    frame = pd.DataFrame({"inst_id": pseudonyms.institution_id(names, pd.Series(["USA"] * 6), "key")})
+    codes = SurveyDesign.of(frame).clusters
     assert codes[0] == codes[2]  # one institution, however it is written
     assert len({codes[1], codes[3], codes[4]}) == 3 and not {codes[1], codes[3], codes[4]} & {codes[0], codes[5]}
 

@@ -13,6 +13,7 @@ from microcred.release import selections, tables
 from microcred.release.policy import Policy
 from microcred.release.selections import release_selections
 from microcred.statistics import multiselect, weighting
+from microcred.statistics.design import SurveyDesign
 from microcred.survey import codebook
 
 REGIONS = ["North America", "Latin America and the Caribbean", "Europe",
@@ -73,7 +74,7 @@ def test_the_audit_finds_a_planted_leak(data):
     leaders, employers, cb, cbe = data
     policy = Policy(30, 5)
     shown_tables = audit.release(leaders, employers, cb, cbe, policy, "North America")
-    credit = tables.shares(leaders, cb.metrics_of("barriers"), "offers_credit", "offers_credit",
+    credit = tables.shares(SurveyDesign.of(leaders), cb.metrics_of("barriers"), "offers_credit", "offers_credit",
                              policy=Policy(1, 1, off=True), groups=["Yes", "No"])
     situation = pd.concat([shown_tables["barriers_by_situation"].query("group_type != 'offers_credit'"),
                            credit])
@@ -111,7 +112,8 @@ def test_the_bounds_audit_finds_the_n_leak(data):
     policy = Policy(30, 5)
     shown_tables = audit.release(leaders, employers, cb, cbe, policy, "Europe")
     est = shown_tables["estimates"].copy()
-    truth = tables.release_table(leaders, cb, sorted(set(leaders["region"])), 0.95, Policy(1, 1, off=True))
+    truth = tables.release_table(SurveyDesign.of(leaders), cb, sorted(set(leaders["region"])),
+                                 Policy(1, 1, off=True))
     n = truth.set_index(["metric", "group_type", "group"])["n"]
     est["n"] = [n.get((m, t, g), v) for m, t, g, v in zip(est["metric"], est["group_type"], est["group"], est["n"])]
     leaks = audit.bounds_leaks(leaders, cb, {**shown_tables, "estimates": est})
@@ -130,7 +132,7 @@ def test_weighted_shares_give_no_hidden_region_back(data, tmp_path, gated):
     frame.write_text("region,count\n" + "".join(f"{r},1000\n" for r in sorted(set(leaders["region"]))))
     shown_tables = audit.release(leaders, employers, cb, cbe, policy, "North America")
     headline = [cb.metric(m) for m in cb.headline_metrics]
-    _, weighted = tables.weighted_estimates(leaders, str(frame), headline,
+    _, weighted = tables.weighted_estimates(SurveyDesign.of(leaders), str(frame), headline,
                                            policy if gated else Policy(1, 1, off=True))
     weights = weighting.rake(leaders, weighting.margins(weighting.read_frame(frame)))
     leaks = audit.audit(leaders, cb, {**shown_tables, "weighted_estimates": weighted}, policy, weights)

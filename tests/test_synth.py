@@ -15,6 +15,7 @@ from microcred.release import tables
 from microcred.release.policy import Policy
 from microcred.report import published
 from microcred.statistics import compare, estimate
+from microcred.statistics.design import SurveyDesign
 from microcred.survey import analysis_data, codebook, region_schemes
 from microcred.synthetic import generator as synth
 
@@ -61,11 +62,12 @@ def compare_on_every_group(figures, leaders, employers, regions):
     group, however small."""
     cb, cb_employers = codebook.load("leaders"), codebook.load("employers")
     everything = Policy(0, 0, off=True)
-    released = tables.release_table(leaders, cb, regions, 0.95, everything)
-    released_employers = tables.release_groups(employers, cb_employers.metrics, "country",
-                                                 ["United States"], everything)
-    return published.compare(figures, leaders, employers, cb, cb_employers, regions, released,
-                             released_employers, 0.95, everything)
+    design, employers_design = SurveyDesign.of(leaders), SurveyDesign.of(employers)
+    released = tables.release_table(design, cb, regions, everything)
+    released_employers = tables.release_groups(employers_design, cb_employers.metrics, "country",
+                                               ["United States"], everything)
+    return published.compare(figures, design, employers_design, cb, cb_employers, regions, released,
+                             released_employers, everything)
 
 
 def test_every_published_figure_in_scope_is_reproduced(clean_default):
@@ -84,10 +86,12 @@ def test_us_barrier_findings_hold_clearly(clean_default):
     leaders, _, _, _ = clean_default
     cb = codebook.load()
     us = leaders["country"].eq("United States")
-    family = compare.compare_family(leaders, cb.metrics_of("barriers"), us, "US").set_index("metric")
+    design = SurveyDesign.of(leaders)
+    family = compare.compare_planned(design, compare.family(cb, "barriers_focus_vs_rest"),
+                                     ["United States"]).set_index("metric")
     for metric in ("barrier_quality", "barrier_faculty"):
         assert family.at[metric, "diff_pp"] > 10 and family.at[metric, "p_adjusted"] < 0.001
-    named = compare.compare_means(leaders["barriers_count"].astype(float), us)
+    named = compare.compare_means(design, leaders["barriers_count"].astype(float).to_numpy(), us)
     assert named["diff"] > 0.5 and named["p_value"] < 0.001
 
 
@@ -246,6 +250,7 @@ def test_credit_as_a_share_of_all_leaders():
     })
     figure = published.load().set_index("figure_id").loc[["L24-003-alt"]].reset_index()
     nothing = pd.DataFrame(columns=estimate.ESTIMATE_COLUMNS)  # the figure needs no released cell
-    row = published.compare(figure, frame, frame, cb, codebook.load("employers"), [], nothing,
-                            nothing, 0.95, Policy(0, 0, off=True)).iloc[0]
+    design = SurveyDesign.of(frame)
+    row = published.compare(figure, design, design, cb, codebook.load("employers"), [], nothing,
+                            nothing, Policy(0, 0, off=True)).iloc[0]
     assert (row["n"], row["reproduced"]) == (5, 40.0)

@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader
 from microcred.core import manifest, paths
 from microcred.release.policy import NOT_SHOWN, Policy
 from microcred.report import transparency
+from microcred.report.formatting import p_value
 from microcred.statistics.composition import biggest_gap
 
 SECTIONS = manifest.report_sections()
@@ -33,19 +34,16 @@ class Finding(NamedTuple):
 
 
 def summary(provenance: dict) -> list[Finding]:
-    """Headline findings, each with its numbers, read from the tables."""
+    """Headline findings, each with its numbers and its unit (leaders, institutions or
+    employers), read from the tables; every claim in words comes from its test."""
     est = pd.read_csv(paths.TABLES / "estimates.csv")
     overall = est[est["group_type"].eq("all")].set_index("metric")
+    levels = pd.read_csv(paths.TABLES / "institution_vs_respondent.csv")
+    institutions = levels[levels["level"].eq("institutions")].set_index("metric")
     focus = pd.read_csv(paths.TABLES / "focus_region_vs_rest.csv").set_index("metric")
     findings = pd.read_csv(paths.TABLES / "barrier_findings.csv")
     comparison = pd.read_csv(paths.TABLES / "published_vs_reproduced.csv")
     balanced = pd.read_csv(paths.TABLES / "region_balanced.csv")
-
-    def share(metric):
-        r = overall.loc[metric]
-        if pd.isna(r.pct):
-            return f"{NOT_SHOWN} (n={int(r.n):,})" if pd.notna(r.n) else NOT_SHOWN
-        return f"{r.pct:.1f}% [{r.ci_low:.1f}, {r.ci_high:.1f}] of {int(r.n):,}"
 
     f = focus.loc["offers_mc"]
     primary = comparison[comparison["role"].isin(["primary", "qualitative"])]
@@ -56,19 +54,30 @@ def summary(provenance: dict) -> list[Finding]:
                 f"{provenance['leaders']['records']:,} records; "
                 + (f"{left_out}." if left_out else f"{provenance['valid_employers']:,} employers."),
                 ("dispositions",), ("dispositions",)),
-        Finding(f"Offer micro-credentials today: {share('offers_mc')}. Of offering institutions, "
-                f"award credit: {share('offers_credit')}.", ("adoption_by_region",), ("estimates",)),
-        Finding(f"Plan for-credit micro-credentials within five years: {share('plan_credit_5y')}; "
-                f"among non-offering institutions, likely to adopt: {share('adopt_5y')}.",
+        Finding("Leaders whose institution offers micro-credentials: "
+                f"{_share(overall, 'offers_mc', 'leaders')}; counted once per institution: "
+                f"{_share(institutions, 'offers_mc', 'institutions')}.",
+                ("adoption_by_region",), ("estimates", "institution_vs_respondent")),
+        Finding("Of leaders at offering institutions, those saying it awards credit for them: "
+                f"{_share(overall, 'offers_credit', 'leaders')}; counted once per offering "
+                f"institution: {_share(institutions, 'offers_credit', 'institutions')}.",
+                ("adoption_by_region",), ("estimates", "institution_vs_respondent")),
+        Finding("Leaders planning for-credit micro-credentials within five years: "
+                f"{_share(overall, 'plan_credit_5y', 'leaders')}; of leaders at non-offering "
+                f"institutions, likely to adopt: {_share(overall, 'adopt_5y', 'leaders')}.",
                 ("adoption_by_region",), ("estimates",)),
-        Finding(f"{f.group} against the rest of the sample (not against a total that contains it): "
-                f"offer micro-credentials {f.pct_group:.1f}% vs {f.pct_rest:.1f}%, a gap of "
-                f"{f.diff_pp:.1f} points [{f.diff_low:.1f}, {f.diff_high:.1f}], Holm-adjusted "
-                f"p = {f.p_adjusted:.3f}." if pd.notna(f.diff_pp)
-                else f"{f.group} against the rest of the sample: {NOT_SHOWN}.",
+        Finding(f"{f.group}'s leaders against all other leaders (not against a total that contains "
+                f"them): their institution offers micro-credentials {f.pct_group:.1f}% vs "
+                f"{f.pct_rest:.1f}%, a gap of {f.diff_pp:.1f} points [{f.diff_low:.1f}, "
+                f"{f.diff_high:.1f}], Holm-adjusted p {_p(f.p_adjusted)} "
+                f"({_after_adjustment(f)} after adjustment for the headline family)."
+                if pd.notna(f.diff_pp) and pd.notna(f.p_adjusted)
+                else f"{f.group}'s leaders against all other leaders: {NOT_SHOWN}.",
                 ("focus_region_forest",), ("focus_region_vs_rest",)),
-        *[Finding(f"{r.claim}: {r.evidence} ({_verdict(r.holds)}).", tables=("barrier_findings",))
-          for r in findings.itertuples()],
+        *[Finding(f"{r.claim} ({r.unit}): {_verdict(r.holds)}; {r.evidence}.",
+                  tables=("barrier_findings",)) for r in findings.itertuples()],
+        *[Finding(text, ("adoption_by_region",), ("published_vs_reproduced",))
+          for text in _rankings(comparison)],
         Finding(_balanced(gap), ("region_balanced",), ("region_balanced",)),
         *[Finding(text, tables=("not_sure_sensitivity",)) for text in _not_sure()],
         *[Finding(text, tables=("equivalence_tests",)) for text in _equivalence()],
@@ -80,10 +89,32 @@ def summary(provenance: dict) -> list[Finding]:
     return items
 
 
+def _after_adjustment(comparison) -> str:
+    """The verdict of an adjusted comparison: its adjusted interval excludes 0 or not."""
+    excludes = comparison.adjusted_low > 0 or comparison.adjusted_high < 0
+    return "a difference" if excludes else "no clear difference"
+
+
+def _share(table: pd.DataFrame, metric: str, unit: str) -> str:
+    """A share with its interval and its n in `unit`, or why it is not shown."""
+    r = table.loc[metric]
+    if pd.isna(r.pct):
+        return f"{NOT_SHOWN} (n={int(r.n):,} {unit})" if pd.notna(r.n) else NOT_SHOWN
+    return f"{r.pct:.1f}% [{r.ci_low:.1f}, {r.ci_high:.1f}] of {int(r.n):,} {unit}"
+
+
+def _rankings(comparison: pd.DataFrame) -> list[str]:
+    """Each published ranking claim with the verdict of its test (the probability that the
+    group named is the extreme one)."""
+    rankings = comparison[comparison["unit"].eq("ranking") & comparison["supported_by_test"].notna()
+                          & ~comparison["metric"].str.contains("_within_")]  # those: _equivalence
+    return [f"Published claim {r.figure_id} ({r.label}): {r.claim}." for r in rankings.itertuples()]
+
+
 def _balanced(gap) -> str:
     if gap is None:
         return f"Region-balanced shares: {NOT_SHOWN}."
-    return (f"Weighting each region equally moves headline shares by up to "
+    return (f"Weighting each region equally moves headline shares of leaders by up to "
             f"{abs(gap.difference):.1f} points ({gap.label}: {gap.raw_pct:.1f}% raw, "
             f"{gap.region_balanced_pct:.1f}% balanced; difference {gap.difference:.1f} "
             f"[{gap.difference_low:.1f}, {gap.difference_high:.1f}]); equal regions cost a Kish "
@@ -93,28 +124,40 @@ def _balanced(gap) -> str:
 def _not_sure() -> list[str]:
     table = pd.read_csv(paths.TABLES / "not_sure_sensitivity.csv")
     return [f'"Not sure" in the base of {r.label.lower()}: {r.pct_not_sure_in:.1f}% with it '
-            f"({r.not_sure_pct:.1f}% answered Not sure), {r.pct_not_sure_out:.1f}% without."
+            f"({r.not_sure_pct:.1f}% of {int(r.n_answered):,} {_unit(r.metric)} answered Not "
+            "sure), "
+            f"{r.pct_not_sure_out:.1f}% without."
             for r in table.dropna(subset=["pct_not_sure_in", "pct_not_sure_out"]).itertuples()]
+
+
+def _unit(metric: str) -> str:
+    return "employers" if metric.startswith("employer_") else "leaders"
 
 
 def _equivalence() -> list[str]:
     table = pd.read_csv(paths.TABLES / "equivalence_tests.csv").dropna(subset=["diff_pp"])
     out = []
     for figure, rows in table.groupby("figure_id", sort=False):
-        margin = rows["margin_pp"].iat[0]
+        margin, unit = rows["margin_pp"].iat[0], _unit(rows["metric"].iat[0])
         items = "; ".join(f"{r.label.lower()} {r.diff_pp:+.1f} points, 90% interval "
                           f"[{r.ci90_low:.1f}, {r.ci90_high:.1f}]" for r in rows.itertuples())
         verdict = "supported" if rows["equivalent"].astype(bool).all() else "not supported"
-        out.append(f"Published claim {figure} ({rows['group'].iat[0]} within {margin:g} points of "
-                   f"the global averages) is {verdict} by an equivalence test at ±{margin:g} "
-                   f"points ({items}), whatever the point estimates say.")
+        out.append(f"Published claim {figure} ({unit} in {rows['group'].iat[0]} within {margin:g} "
+                   f"points of all {unit}' averages) is {verdict} by an equivalence test at "
+                   f"±{margin:g} points ({items}), whatever the point estimates say.")
     return out
+
+
+def _p(p) -> str:
+    """A p-value as a sentence reads it: "< 0.001", else "= " and two significant digits."""
+    text = p_value(p)
+    return text if text.startswith("<") else f"= {text}"
 
 
 def _verdict(holds) -> str:
     if pd.isna(holds) or holds == "":
         return "not shown"
-    return "holds" if holds in (True, "True") else "does not hold"
+    return "supported by its test" if holds in (True, "True") else "not supported by its test"
 
 
 def subtitle(provenance: dict, params: dict) -> str:

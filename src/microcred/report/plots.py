@@ -204,13 +204,14 @@ def diverging_likert(ax, counts: pd.DataFrame, scale: list[str]):
     return ax
 
 
-def forest(ax, table: pd.DataFrame, label: str = "label", low: str = "diff_low",
-           high: str = "diff_high", marked: str = "p_adjusted", alpha: float = 0.05,
-           names: tuple[str, str] = ("corrected p < 0.05", "not significant")):
-    """Differences in percentage points with the interval between the columns `low` and `high`,
-    filled where `marked` (a p-value) is under `alpha`: draw the interval the marking is based
-    on (an adjusted p with an interval adjusted the same way), and name both kinds of point in
-    the legend (`names`: filled, open)."""
+def forest(ax, table: pd.DataFrame, label: str = "label", low: str = "adjusted_low",
+           high: str = "adjusted_high", marked: str = "p_adjusted", alpha: float = 0.05,
+           names: tuple[str, str] | None = None):
+    """Differences in percentage points with the interval between the columns `low` and `high`
+    (by default the adjusted one, which excludes 0 exactly where the adjusted p < alpha), filled
+    where `marked` (a p-value) is under `alpha`: the marking and the interval drawn agree. The
+    legend names both kinds of point (`names`: filled, open)."""
+    names = names or (f"adjusted p < {alpha:g}", "not significant after adjustment")
     y = np.arange(len(table))
     filled = (table[marked] < alpha).to_numpy()
     ax.errorbar(table["diff_pp"], y, xerr=_err(table["diff_pp"], table[low], table[high]),

@@ -74,11 +74,14 @@ def statement(metadata: dict, provenance: dict, dispositions: pd.DataFrame,
                          f"{provenance['valid_employers']:,} employers."),
         "Dispositions": f"Records removed by rule, in order: {removed}. No response rate: no frame.",
         "Weighting": weights,
-        "Precision": (f"{level:.0%} intervals. Leaders are clustered in institutions: variances "
-                      "are linearised with institutions as clusters, share intervals are Wilson "
-                      "intervals on the effective sample size n / deff (deff below 1 not "
-                      "credited), comparisons use one design-adjusted standard error for the test "
-                      "and the interval. Equivalence claims use two one-sided tests."),
+        "Precision": (f"{level:.0%} intervals. Leaders are clustered in institutions: one survey "
+                      "design for every estimate, variances linearised with institutions as "
+                      "clusters, each group a subpopulation with the degrees of freedom of its own "
+                      "institutions. Share intervals are Korn and Graubard's (as R's svyciprop, "
+                      "method beta); comparisons use one linearised standard error for the test "
+                      "and the interval, on Satterthwaite's degrees of freedom; multiplicity is "
+                      "adjusted over every planned comparison of a family. Equivalence claims use "
+                      "two one-sided tests; rankings are claimed only with their probability."),
         "What precision does not cover": (
             "Self-selection into an opt-in sample, non-response, coverage and measurement error: "
             "no interval or weight corrects them."),
@@ -96,8 +99,9 @@ def design_effect_note(estimates: pd.DataFrame, synthetic: bool) -> str:
     if deff.empty:
         return "No design effect could be computed (no estimate shown varies)."
     text = (f"Design effects of the {len(deff):,} shares shown (institutions as clusters) run from "
-            f"{deff.min():.2f} to {deff.max():.2f} (median {deff.median():.2f}); intervals use "
-            "n / deff, never more than n.")
+            f"{deff.min():.2f} to {deff.max():.2f} (median {deff.median():.2f}); each interval "
+            "uses the effective sample size p(1-p)/variance on its group's degrees of freedom "
+            "(Korn and Graubard), which exceeds n where the design effect is below 1.")
     if synthetic:
         assumed = yaml.safe_load(paths.SYNTHETIC_DESIGN.read_text(encoding="utf-8")) or {}
         rates = assumed.get("institution_clustering") or {}
@@ -114,7 +118,12 @@ def reproduction_note(comparison: pd.DataFrame, synthetic: bool) -> str:
     agreement checks the pipeline, not the survey; a reproduced claim is never a finding."""
     primary = comparison[comparison["role"].isin(["primary", "qualitative"])]
     agree = int(primary["within_rounding"].fillna(False).astype(bool).sum())
+    tested = primary["supported_by_test"].dropna() if "supported_by_test" in primary else []
+    unsupported = int((~pd.Series(tested, dtype=object).astype(bool)).sum())
     counted = f"{agree} of {len(primary)} published figures and claims in scope"
+    if unsupported:
+        counted += (f" (in their point estimates; {unsupported} of the {len(tested)} rankings and "
+                    "claims of similarity among them are not supported by their tests)")
     if synthetic:
         return (f"{counted} come out as published. The data is a synthetic reconstruction "
                 "calibrated to these very figures, so this checks the pipeline (reading, "

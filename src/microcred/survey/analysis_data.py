@@ -24,12 +24,28 @@ def analysis_frame(kept: pd.DataFrame, cb: Codebook, resolved: pd.DataFrame, sch
     pseudonyms (one keyed hash per institution, in Python) are computed while the answers are
     typed (mostly array passes, which leave the interpreter free)."""
     out = pd.DataFrame({"response_id": kept["ResponseId"].astype(ARROW_TEXT)}, index=kept.index)
-    pseudonyms, answers = in_parallel([partial(institution_id, kept["institution"], key)
+    pseudonyms, answers = in_parallel([partial(_pseudonyms, kept, resolved, key)
                                        if "institution" in kept else lambda: None,
                                        partial(_typed_answers, kept, cb, resolved, scheme)])
     if pseudonyms is not None:
         out["inst_id"] = pseudonyms
     return out.join(answers).reset_index(drop=True)
+
+
+def _pseudonyms(kept: pd.DataFrame, resolved: pd.DataFrame, key: str) -> pd.Series:
+    """Each respondent's institution pseudonym, keyed on the resolved country and the name: one
+    name in two countries is two institutions (and two clusters), one country however spelt."""
+    return institution_id(kept["institution"], iso3_codes(kept["country"], resolved), key)
+
+
+def iso3_codes(spellings: pd.Series, resolved: pd.DataFrame) -> pd.Categorical:
+    """Each respondent's ISO code as a categorical, from the distinct spellings (a few hundred,
+    however many respondents): no string per respondent."""
+    codes, distinct = pd.factorize(spellings)
+    iso3 = pd.Index(distinct).map(resolved.set_index("spelling")["iso3"])
+    categories, per_spelling = np.unique(iso3.astype(str), return_inverse=True)
+    return pd.Categorical.from_codes(np.where(codes >= 0, per_spelling[codes], -1),
+                                     categories=categories)
 
 
 def _typed_answers(kept: pd.DataFrame, cb: Codebook, resolved: pd.DataFrame,

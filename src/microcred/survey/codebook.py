@@ -117,6 +117,22 @@ class Codebook:
     def headline_metrics(self) -> list[str]:
         return self.raw[self.survey]["headline_metrics"]
 
+    def comparison_family(self, name: str) -> tuple[list[Metric], str, str]:
+        """A family of planned comparisons (`comparison_families`): its metrics (`headline`,
+        `all`, a multi-select question's options, or a list of ids), the kind of group compared
+        with the rest, and the multiplicity correction."""
+        spec = self.raw[self.survey]["comparison_families"][name]
+        battery = spec["metrics"]
+        if battery == "all":
+            metrics = self.metrics
+        elif battery == "headline":
+            metrics = [self.metric(m) for m in self.headline_metrics]
+        elif isinstance(battery, str):
+            metrics = self.metrics_of(battery)
+        else:
+            metrics = [self.metric(m) for m in battery]
+        return metrics, spec["groups"], spec["correction"]
+
 
 @cache
 def _load(path: str) -> dict:

@@ -96,7 +96,12 @@ def latest_submission_per_person(records: pd.DataFrame, window: str = "24h") -> 
     The same person is the same non-empty e-mail, or the same IP address and institution with
     submissions within `window` of each other. Several leaders of one institution are not
     repeats: they differ in e-mail or IP address. A name that is empty once folded names no
-    institution, so it matches none (as it gets no pseudonym: `institution_id`)."""
+    institution, so it matches none (as it gets no pseudonym: `institution_id`). The country is
+    not part of this key, although it is part of the pseudonym's: one IP address within a day
+    is one place, so two submissions naming one institution from it are one person's even where
+    the country was typed differently (or left unidentifiable: rule 5 comes later); two
+    namesake institutions of two countries behind one IP address within a day are not a case
+    the rule should split."""
     order = records[list(PERSON)].sort_values("RecordedDate", kind="stable")  # these columns only
     reason = pd.Series("", index=records.index)
     ip = order["IPAddress"]

@@ -105,6 +105,7 @@ def measure_pipeline(path: Path) -> dict:
 
     from microcred.release import tables
     from microcred.release.policy import Policy
+    from microcred.statistics.design import SurveyDesign
     from microcred.survey import analysis_data, codebook, countries, region_schemes, validity
     from microcred.survey.reader import read_export
 
@@ -116,7 +117,8 @@ def measure_pipeline(path: Path) -> dict:
     cleaned = validity.apply_rules(export.data, validity.leader_rules(resolved, 1 / 3, "24h"))
     frame = analysis_data.analysis_frame(cleaned.kept, cb, resolved, "m49", "bench")
     del export, cleaned  # 02 estimates in a process of its own, from the clean data alone
-    released = tables.release_table(frame, cb, region_schemes.regions(), 0.95, Policy(30, 5))
+    released = tables.release_table(SurveyDesign.of(frame, 0.95), cb, region_schemes.regions(),
+                                    Policy(30, 5))
     table = tables.estimates_table(released)
     return {"seconds": time.perf_counter() - start, "peak_rss_mb": _peak_rss_mb(),
             "valid": len(frame), "rows": len(table)}
