@@ -94,7 +94,8 @@ figures.save(fig, "barriers_heatmap",
     f"points apart on {spread.index[-1].lower()} (a description, not a test)"
     if len(spread) else policy.cannot_show("Barriers by region"),
     f"Percent of each region's leaders naming each barrier (n={int(answered.sum()):,} leaders; n per "
-    f"region on the left); cells of groups under {min_group_size} are left empty.")
+    f"region on the left); hatched, not shown: groups under {min_group_size} leaders or "
+    f"{min_institutions} institutions, and groups that would let a hidden one be worked back.")
 
 # %% [markdown]
 # ## 3.2 The focus country against the rest
@@ -140,7 +141,7 @@ figures.save(fig, "barriers_focus_forest",
 # ## 3.3 Barriers by the institution's situation
 #
 # Whether the institution offers micro-credentials, whether it awards credit for them, its type, and
-# the respondent's role. Groups below the disclosure thresholds are left empty.
+# the respondent's role. Groups below the disclosure thresholds are hatched and not shown.
 
 # %%
 situation = pd.concat([
@@ -157,8 +158,8 @@ ax.set_xlabel("")
 ax.set_ylabel("")
 figures.save(fig, "barriers_by_situation",
     "Barriers named by leaders, by their institution's offer, credit and type and by their role",
-    f"Percent of leaders naming each barrier within each group (n={int(answered.sum()):,} leaders who answered); empty "
-    f"cells: groups under {min_group_size} respondents or {min_institutions} institutions, and groups "
+    f"Percent of leaders naming each barrier within each group (n={int(answered.sum()):,} leaders who answered); hatched, "
+    f"not shown: groups under {min_group_size} respondents or {min_institutions} institutions, and groups "
     "that would let a hidden one be worked back.")
 
 # %% [markdown]
@@ -201,7 +202,7 @@ figures.save(fig, "barrier_lift",
     "pairs shown, the highest lower bound)"
     if top is not None else policy.cannot_show("Pairs of barriers"),
     f"Lift of each pair of barriers among the leaders who answered (n={len(x):,} leaders); 1 means as "
-    "often as chance would give; empty: pairs named together by too few to show.")
+    "often as chance would give; hatched, not shown: pairs named together by too few to show.")
 
 # %%
 combos.round(1)

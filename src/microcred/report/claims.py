@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from microcred.release.policy import NOT_SHOWN
+from microcred.report.formatting import p_in_words
 from microcred.statistics.ranking import Ranking
 
 COLUMNS = ["claim", "unit", "evidence", "test", "holds"]
@@ -59,7 +60,7 @@ def findings(ranked: pd.DataFrame, barrier_order: Ranking | None, named_test: di
                  **_finding(pd.notna(t["mean_group"]) and pd.notna(t["p_value"]),
                             lambda: f"{t['mean_group']:.2f} vs {t['mean_rest']:.2f} per leader, "
                                     f"difference {t['diff']:.2f} [{t['diff_low']:.2f}, "
-                                    f"{t['diff_high']:.2f}], p = {t['p_value']:.2g}",
+                                    f"{t['diff_high']:.2f}], p {p_in_words(t['p_value'])}",
                             lambda: t["diff"] > 0 and t["p_value"] < alpha)})
     by_metric = focus.set_index("metric")
     for m in ("barrier_quality", "barrier_faculty"):
@@ -92,7 +93,7 @@ def _comparison_finding(r, alpha: float) -> dict:
     if r is None or pd.isna(r.diff_pp) or pd.isna(r.p_adjusted):
         return {"evidence": NOT_SHOWN, "holds": None}
     return {"evidence": f"{r.pct_group:.1f}% vs {r.pct_rest:.1f}%, difference {r.diff_pp:.1f} pp "
-                        f"[{r.diff_low:.1f}, {r.diff_high:.1f}], Holm p = {r.p_adjusted:.2g}",
+                        f"[{r.diff_low:.1f}, {r.diff_high:.1f}], Holm p {p_in_words(r.p_adjusted)}",
             "holds": bool(r.diff_pp > 0 and r.p_adjusted < alpha)}
 
 

@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader
 from microcred.core import manifest, paths
 from microcred.release.policy import NOT_SHOWN, Policy
 from microcred.report import transparency
-from microcred.report.formatting import p_value
+from microcred.report.formatting import p_in_words
 from microcred.statistics.composition import biggest_gap
 
 SECTIONS = manifest.report_sections()
@@ -69,7 +69,7 @@ def summary(provenance: dict) -> list[Finding]:
         Finding(f"{f.group}'s leaders against all other leaders (not against a total that contains "
                 f"them): their institution offers micro-credentials {f.pct_group:.1f}% vs "
                 f"{f.pct_rest:.1f}%, a gap of {f.diff_pp:.1f} points [{f.diff_low:.1f}, "
-                f"{f.diff_high:.1f}], Holm-adjusted p {_p(f.p_adjusted)} "
+                f"{f.diff_high:.1f}], Holm-adjusted p {p_in_words(f.p_adjusted)} "
                 f"({_after_adjustment(f)} after adjustment for the headline family)."
                 if pd.notna(f.diff_pp) and pd.notna(f.p_adjusted)
                 else f"{f.group}'s leaders against all other leaders: {NOT_SHOWN}.",
@@ -146,12 +146,6 @@ def _equivalence() -> list[str]:
                    f"points of all {unit}' averages) is {verdict} by an equivalence test at "
                    f"±{margin:g} points ({items}), whatever the point estimates say.")
     return out
-
-
-def _p(p) -> str:
-    """A p-value as a sentence reads it: "< 0.001", else "= " and two significant digits."""
-    text = p_value(p)
-    return text if text.startswith("<") else f"= {text}"
 
 
 def _verdict(holds) -> str:

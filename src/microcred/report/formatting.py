@@ -103,6 +103,12 @@ def p_value(p) -> str | None:
     return "< 0.001" if p < 0.001 else f"{p:#.2g}".rstrip(".")
 
 
+def p_in_words(p) -> str:
+    """A p-value as a sentence reads it: "< 0.001", else "= " and two significant digits."""
+    text = p_value(p)
+    return "not shown" if text is None else text if text.startswith("<") else f"= {text}"
+
+
 def yes_no(value) -> str | None:
     if _missing(value):
         return None
