@@ -15,6 +15,7 @@ import pytest
 
 from microcred.core import paths
 from microcred.report import claims, content
+from microcred.report.formatting import p_in_words
 from microcred.statistics.ranking import Ranking
 from microcred.survey.provenance import read_provenance
 
@@ -38,7 +39,7 @@ def titles() -> dict[str, str]:
 def summary() -> list[str]:
     if not paths.CLEAN_LEADERS.exists():
         pytest.skip("the summary reads the provenance of a run: `make report`")
-    return content.summary(read_provenance())
+    return [finding.text for finding in content.summary(read_provenance())]
 
 
 def test_every_figure_title_names_its_unit_and_ranks_only_with_a_probability():
@@ -93,7 +94,7 @@ def test_every_barrier_finding_names_its_unit_and_test_and_holds_as_its_test_say
         else:
             metric = next(m for m in focus.index if focus.at[m, "label"].lower() in r.claim)
             expected = focus.at[metric, "diff_pp"] > 0 and focus.at[metric, "p_adjusted"] < 0.05
-            assert r.holds == expected and f"Holm p = {focus.at[metric, 'p_adjusted']:.2g}" in r.evidence
+            assert r.holds == expected and f"Holm p {p_in_words(focus.at[metric, 'p_adjusted'])}" in r.evidence
 
 
 def test_every_summary_sentence_names_its_unit_and_its_shares_are_the_tables(summary):
@@ -115,11 +116,12 @@ def test_the_summary_verdicts_are_the_tests(summary):
     findings = table("barrier_findings")
     for r in findings.itertuples():
         sentence = next(s for s in summary if s.startswith(r.claim))
-        assert sentence.endswith("(supported by its test)." if r.holds else "(not supported by its test).")
+        verdict = "supported by its test" if r.holds else "not supported by its test"
+        assert sentence.startswith(f"{r.claim} ({r.unit}): {verdict}; ")
     focus = table("focus_region_vs_rest").set_index("metric").loc["offers_mc"]
     sentence = next(s for s in summary if "against all other leaders" in s)
     assert ("no clear difference" in sentence) == bool(focus["p_adjusted"] >= 0.05)
-    assert f"Holm-adjusted p = {focus['p_adjusted']:.3f}" in sentence
+    assert f"Holm-adjusted p {p_in_words(focus['p_adjusted'])}" in sentence
 
 
 def test_a_published_ranking_within_noise_is_not_supported():
@@ -140,3 +142,9 @@ def test_an_extreme_is_claimed_only_at_the_level_and_described_otherwise():
     unsure = Ranking(["a", "b"], np.array([0.5, 0.49]), draws)
     text = claims.extreme(unsure, "highest", LEVEL)
     assert "in this sample" in text and "within sampling noise" in text and "0.60" in text
+
+
+def test_sentences_read_p_values_as_readers_do_and_carry_no_tags(summary):
+    """"< 0.001" or two significant digits, never 7.3e-10; no "(holds)" after a finding."""
+    texts = [*summary, *table("barrier_findings")["evidence"]]
+    assert not [t for t in texts if re.search(r"\de-\d", t) or "(holds)" in t]
