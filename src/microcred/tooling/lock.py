@@ -51,7 +51,11 @@ def held(doing: str, path: Path = paths.RUN_LOCK) -> Iterator[None]:
         handle.truncate()
         handle.write(f"{doing}, process {os.getpid()}, since {time.strftime('%H:%M:%S')}\n")
         handle.flush()
-        yield
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()  # released: a later reader finds no stale holder
     finally:
         handle.close()
 
