@@ -13,6 +13,7 @@ import pyarrow as pa
 from microcred.core.parallel import in_parallel
 from microcred.survey import region_schemes
 from microcred.survey.codebook import Codebook
+from microcred.survey.layout import choices
 from microcred.survey.pseudonyms import institution_id
 
 ARROW_TEXT = pd.ArrowDtype(pa.string())  # a value per respondent: no million Python strings
@@ -68,7 +69,7 @@ def multi_select_columns(answers: pd.Series, cb: Codebook, question: str) -> pd.
     """One nullable boolean per option (NA where the question was not answered), the answered
     flag, and the number of options chosen. Parses and counts each distinct answer once."""
     codes, distinct = pd.factorize(answers)  # code -1: not answered
-    chosen = [{p.strip() for p in str(d).split(",")} for d in distinct]
+    chosen = [set(choices(str(d))) for d in distinct]
     answered = codes >= 0
     cols = {f"{question}_answered": pd.Series(answered, index=answers.index)}
     metrics = cb.metrics_of(question)

@@ -18,7 +18,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from microcred.survey.layout import DATETIME_FORMAT, ExportError, Table, header_row_count, import_id
+from microcred.survey.layout import (
+    CHOICE_SEPARATOR,
+    DATETIME_FORMAT,
+    ExportError,
+    Table,
+    header_row_count,
+    import_id,
+)
 
 
 def text(value) -> str | None:
@@ -103,7 +110,7 @@ def _float(value: str) -> float | None:
 def _join_split_multi(data: pd.DataFrame, cb, mapping) -> pd.DataFrame:
     """The platform writes a multi-select question to SPSS as one variable per option (`Q12_1`,
     `Q12_2`, ...: the option's label where chosen, empty where not); the codebook has one
-    column of the chosen labels joined by ','. Option k is the codebook's k-th option where
+    column of the chosen labels joined by `CHOICE_SEPARATOR`. Option k is the codebook's k-th option where
     the variable carries no label of its own."""
     multi = {q["id"] for q in cb.questions if q["kind"] == "multi"}
     names = {spss_name(q).casefold(): q for q in multi}
@@ -124,10 +131,10 @@ def _join_split_multi(data: pd.DataFrame, cb, mapping) -> pd.DataFrame:
             chosen = data[column].notna() & data[column].ne("0")
             own = labels[k - 1] if k <= len(labels) else f"option {k}"  # the reader names it
             label = data[column].where(data[column].isin(labels), own)
-            joined = joined + ("," + label).where(chosen, "")
+            joined = joined + (CHOICE_SEPARATOR + label).where(chosen, "")
         at = data.columns.get_loc(options[0][1])
         data = data.drop(columns=[c for _, c in options])
-        data.insert(min(at, len(data.columns)), prefix, joined.str[1:].where(joined.ne(""), np.nan))
+        data.insert(min(at, len(data.columns)), prefix, joined.str[len(CHOICE_SEPARATOR):].where(joined.ne(""), np.nan))
     return data
 
 

@@ -34,10 +34,12 @@ from microcred.core.parallel import in_parallel
 from microcred.survey import codebook as codebook_mod
 from microcred.survey import countries
 from microcred.survey.layout import (
+    CHOICE_SEPARATOR,
     DATETIME_FORMAT,
     RESPONSE_ID,
     ExportError,
     Table,
+    choices,
     header_row_count,
     import_id,
 )
@@ -523,7 +525,7 @@ def _relabelled(values: pd.Series, relabel: dict[str, str | None], multi: bool) 
     reads as not answered."""
     codes, distinct = pd.factorize(values.astype(object))
     if multi:
-        mapped = [_joined([relabel.get(o.strip(), o.strip()) for o in v.split(",")]) for v in distinct]
+        mapped = [_joined([relabel.get(o, o) for o in choices(v)]) for v in distinct]
     else:
         mapped = [relabel.get(v, v) for v in distinct]
     lookup = np.array([*mapped, None], dtype=object)  # code -1 (missing) stays missing
@@ -532,7 +534,7 @@ def _relabelled(values: pd.Series, relabel: dict[str, str | None], multi: bool) 
 
 def _joined(options: list[str | None]) -> str | None:
     chosen = [o for o in options if o is not None]
-    return ",".join(chosen) if chosen else None
+    return CHOICE_SEPARATOR.join(chosen) if chosen else None
 
 
 COUNTRY = "country"
@@ -629,7 +631,7 @@ def _check_multi(export: Export, column: str, allowed: list[str]) -> None:
     """Each selected label of a multi-select answer, checked once per distinct answer."""
     values = export.data[column]
     distinct = pd.Series(values.dropna().unique())
-    labels = distinct.str.split(",").explode().str.strip()
+    labels = distinct.str.split(CHOICE_SEPARATOR).explode().str.strip()
     wrong = labels[~labels.isin(allowed)]
     if wrong.empty:
         return
