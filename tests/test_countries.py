@@ -8,8 +8,7 @@ import pandas as pd
 import pytest
 
 from microcred.core import paths
-from microcred.survey import countries, folding, region_schemes
-from microcred.synthetic import generator as synth
+from microcred.survey import countries, folding, region_schemes, synthetic_design
 
 # The instrument's regions (docs/data-contract.md section 3) for the sample's countries, written out by
 # hand from the UN M49 sub-regions: an independent check of the region table and the library.
@@ -66,7 +65,7 @@ def test_continent_scheme_puts_mexico_in_north_america():
 
 
 def test_every_synthetic_spelling_resolves_to_its_own_country():
-    design = synth.load_design()
+    design = synthetic_design.load()
     spec = {**design["countries"], **design["employers"]["countries"]}
     names = [(iso, name) for iso, c in spec.items() for name in c["names"]]
     typed = [(iso, variant) for iso, name in names

@@ -16,7 +16,7 @@ from microcred.release.policy import Policy
 from microcred.report import published
 from microcred.statistics import compare, estimate
 from microcred.statistics.design import SurveyDesign
-from microcred.survey import analysis_data, codebook, region_schemes
+from microcred.survey import analysis_data, codebook, region_schemes, synthetic_design
 from microcred.synthetic import generator as synth
 
 
@@ -48,7 +48,7 @@ def test_published_counts_after_cleaning(clean_default):
 
 def test_every_noise_kind_is_removed_by_its_own_rule(clean_default):
     _, _, cleaned, _ = clean_default
-    noise = synth.load_design()["noise"]
+    noise = synthetic_design.load()["noise"]
     removed = cleaned.dispositions.set_index("rule")["removed"]
     assert removed["previews and spam"] == noise["previews"] + noise["spam"]
     assert removed["unfinished or partial"] == noise["partial"]
@@ -149,7 +149,7 @@ def test_leaders_of_one_institution_agree_at_the_documented_rate(clean_default):
     answer is against the fact with f = d(1 - s) / (1 - d s). Expected unanimity of an
     institution with k such leaders: (1 - f)^k + f^k."""
     leaders, _, _, _ = clean_default
-    c = synth.load_design()["institution_clustering"]
+    c = synthetic_design.load()["institution_clustering"]
     d, s = c["leader_dissent"], c["dissent_not_sure"]
     f = d * (1 - s) / (1 - d * s)
     several, agreeing = _agreeing_institutions(leaders, "offers_mc", ["Yes", "No"])
@@ -163,7 +163,7 @@ def test_each_leader_answers_against_the_institution_at_the_documented_rate():
     a fact differently is the documented rate; with a rate of zero leaders of one institution
     are unanimous on every fact, and the published figures still hold."""
     cb = codebook.load()
-    design = synth.load_design()
+    design = synthetic_design.load()
     rate = design["institution_clustering"]["leader_dissent"]
 
     def generate(design):
@@ -222,10 +222,9 @@ def test_institution_facts_on_the_default_data(clean_default):
 
 def test_the_assumptions_table_shows_the_design_values():
     text = (paths.ROOT / "data" / "raw" / "README.md").read_text(encoding="utf-8")
-    for key, value in synth.load_design()["institution_clustering"].items():
+    for key, value in synthetic_design.load()["institution_clustering"].items():
         shown = re.search(rf"\| `{key}` \| ([0-9.]+) \|", text)
         assert shown and float(shown.group(1)) == value, key
-    assert "institution" in synth.clustering_assumption()
 
 
 # --------------------------------------------------------------------------- comparison rows

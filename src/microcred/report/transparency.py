@@ -11,6 +11,7 @@ import pandas as pd
 import yaml
 
 from microcred.core import paths
+from microcred.survey import synthetic_design
 
 
 def load_metadata(path=paths.SURVEY_METADATA) -> dict:
@@ -44,7 +45,7 @@ def statement(metadata: dict, provenance: dict, dispositions: pd.DataFrame,
     synthetic = provenance.get("synthetic", False)
     dates = metadata["field_dates"]["published"]
     if synthetic:
-        fieldwork = yaml.safe_load(paths.SYNTHETIC_DESIGN.read_text(encoding="utf-8")).get("fieldwork", {})
+        fieldwork = synthetic_design.load().get("fieldwork", {})
         dates += (f" The synthetic data assumes fieldwork from {fieldwork.get('start', '?')} to "
                   f"{fieldwork.get('end', '?')} (ASSUMED, not a fact of the survey).")
     leaders = dispositions[dispositions["survey"].eq("leaders")]
@@ -103,8 +104,7 @@ def design_effect_note(estimates: pd.DataFrame, synthetic: bool) -> str:
             "uses the effective sample size p(1-p)/variance on its group's degrees of freedom "
             "(Korn and Graubard), which exceeds n where the design effect is below 1.")
     if synthetic:
-        assumed = yaml.safe_load(paths.SYNTHETIC_DESIGN.read_text(encoding="utf-8")) or {}
-        rates = assumed.get("institution_clustering") or {}
+        rates = synthetic_design.load().get("institution_clustering") or {}
         described = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in rates.items())
         text += (" On the synthetic data these come from ASSUMED rates at which leaders of one "
                  f"institution agree ({described or 'see the reconstruction design'}; "

@@ -68,4 +68,5 @@ def write_provenance(info: dict) -> None:
 
 
 def read_provenance() -> dict:
+    """What the clean data came from, as `write_provenance` wrote it."""
     return json.loads(paths.PROVENANCE.read_text(encoding="utf-8"))

@@ -22,6 +22,7 @@ institution, so the sample clusters as a real one would.
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import json
@@ -35,8 +36,8 @@ import yaml
 
 from microcred.core import files, paths
 from microcred.survey import codebook as codebook_mod
-from microcred.survey import region_schemes
-from microcred.survey.layout import DATETIME_FORMAT
+from microcred.survey import region_schemes, synthetic_design
+from microcred.survey.layout import CHOICE_SEPARATOR, DATETIME_FORMAT
 from microcred.survey.markers import (
     SYNTHETIC as MARKER,  # written to ExternalReference on every record
 )
@@ -45,10 +46,6 @@ TOLERANCE = 0.0045  # a published share counts as reproduced when within this (b
 
 
 # --------------------------------------------------------------------------- inputs
-
-def load_design(path: Path = paths.SYNTHETIC_DESIGN) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
-
 
 def load_targets(targets: Path = paths.RECONSTRUCTION_TARGETS,
                  published: Path = paths.PUBLISHED_FIGURES) -> pd.DataFrame:
@@ -60,20 +57,6 @@ def load_targets(targets: Path = paths.RECONSTRUCTION_TARGETS,
     if value.isna().any():
         raise ValueError(f"{targets}: rows without a value: {table[value.isna()].index.tolist()}")
     return table.assign(share=value / 100)
-
-
-def clustering_assumption(design: dict | None = None) -> str:
-    """The reconstruction's assumption about leaders of one institution, in words, from the
-    values in synthetic_design.yaml (key `institution_clustering`), for the report to quote."""
-    c = (design or load_design())["institution_clustering"]
-    return (
-        "Assumed, not published: leaders of one institution share its facts (whether it offers "
-        "micro-credentials, awards credit for them and expanded them; its type and country), "
-        f"except that {c['leader_dissent']:.0%} of leaders answer a fact differently from their "
-        f"institution (on whether it offers, {c['dissent_not_sure']:.0%} of them \"Not sure\"); "
-        "opinions (agreement items, barriers) rest on latent traits of which leaders of one "
-        f"institution share {c['opinion_shared']:.0%} of the variance. Design effects on this data "
-        "follow from these assumed values, not from the survey.")
 
 
 # --------------------------------------------------------------------------- allocation
@@ -415,7 +398,8 @@ def _multi_select(people, cb, targets, question, eligible, rng, design, latent):
     if q.get("max_selected"):
         chosen = _cap_selections(chosen, q["max_selected"], rng)
     labels = [o["label"] for o in options]
-    joined = np.array([",".join(lab for lab, c in zip(labels, row) if c) for row in chosen],
+    joined = np.array([CHOICE_SEPARATOR.join(lab for lab, c in zip(labels, row) if c)
+                       for row in chosen],
                       dtype=object)
     empty = answered & (chosen.sum(axis=1) == 0)
     # a respondent who answered chose something: the exclusive option, or the likeliest one left
@@ -589,7 +573,7 @@ def leaders_export(seed: int | None = None, design: dict | None = None,
 
     `size` scales the valid sample (every country in proportion) for benchmarks; the published
     figures are only guaranteed at the design's own size."""
-    design = design or load_design()
+    design = design or synthetic_design.load()
     if size is not None:
         design = _scaled(design, size)
     rng = np.random.default_rng(design["seed"] if seed is None else seed)
@@ -606,7 +590,7 @@ def leaders_export(seed: int | None = None, design: dict | None = None,
 
 def _scaled(design: dict, size: int) -> dict:
     factor = size / sum(c["n"] for c in design["countries"].values())
-    scaled = yaml.safe_load(yaml.safe_dump(design))
+    scaled = copy.deepcopy(design)
     for spec in scaled["countries"].values():
         spec["n"] = max(1, round(spec["n"] * factor))
     scaled["institutions"] = max(len(scaled["countries"]), round(design["institutions"] * factor))
@@ -616,7 +600,7 @@ def _scaled(design: dict, size: int) -> dict:
 
 
 def employers_export(seed: int | None = None, design: dict | None = None) -> pd.DataFrame:
-    design = design or load_design()
+    design = design or synthetic_design.load()
     spec = design["employers"]
     rng = np.random.default_rng(spec["seed"] if seed is None else seed)
     cb = codebook_mod.load("employers")
