@@ -165,6 +165,16 @@ def api(base: str, path: str, token: str, method: str = "GET", body: dict | None
         return json.loads(response.read() or b"null")
 
 
+def api_when_up(base: str, path: str, token: str, tries: int):
+    """The server's answer at `path` once it is up: asked every half second, `tries` times."""
+    for _ in range(tries - 1):
+        try:
+            return api(base, path, token)
+        except OSError:
+            time.sleep(0.5)
+    return api(base, path, token)
+
+
 async def run_cells(base: str, kernel_id: str, token: str, cells: list[str]) -> list[dict]:
     from tornado.httpclient import HTTPRequest
     from tornado.websocket import websocket_connect
@@ -198,12 +208,7 @@ def test_make_lab_offers_the_project_kernel_and_runs_the_cleaning_notebook(tmp_p
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(120):
-            try:
-                specs = api(base, "/api/kernelspecs", token)
-                break
-            except OSError:
-                time.sleep(0.5)
+        specs = api_when_up(base, "/api/kernelspecs", token, tries=120)
         assert "microcred" in specs["kernelspecs"]
         page = browser.new_page()
         page.goto(f"{base}/lab/tree/01_clean.ipynb?token={token}")

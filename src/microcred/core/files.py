@@ -67,12 +67,13 @@ def _as_text(value):
     if not isinstance(value, str):
         return value
     text = value.replace("\r\n", "\n").replace("\r", "\n")
-    if text.startswith(FORMULA_START) and not (text[0] in "+-" and _is_number(text)):
+    if text.startswith(FORMULA_START) and not (text[0] in "+-" and is_number(text)):
         return f"'{text}"
     return text
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
+    """Whether Python reads the text as a number (as a float)."""
     try:
         float(text)
     except ValueError:

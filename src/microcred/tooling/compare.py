@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from microcred.core import paths
+from microcred.core.files import is_number
 from microcred.tooling.runs import Run
 
 FLAGS = {"True", "False", "true", "false"}
@@ -26,14 +27,6 @@ LARGEST = 20  # changes drawn
 TOLERANCE = 1e-9
 STATUSES = ("changed", "hidden", "shown", "only in first", "only in second")
 COLUMNS = ["table", "row", "column", "first", "second", "change", "status"]
-
-
-def is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def keys(first: pd.DataFrame, second: pd.DataFrame) -> list[str]:
