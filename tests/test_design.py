@@ -58,7 +58,7 @@ def linearised_by_hand(y, codes, rows):
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_grouped_variance_matches_a_linearisation_written_out(seed):
     y, codes, groups = clustered(seed)
-    est = design.Cells(groups, codes, 3).shares(y, np.ones(len(y), bool))
+    est = design.GroupedShares(groups, codes, 3).shares(y, np.ones(len(y), bool))
     for g in range(3):
         rows = groups == g
         assert est["n"][g] == rows.sum() and est["p"][g] == pytest.approx(y[rows].mean())
@@ -68,50 +68,52 @@ def test_grouped_variance_matches_a_linearisation_written_out(seed):
 def test_whole_sample_variance_equals_statsmodels_cluster_robust_variance():
     y, codes, _ = clustered(4)
     fit = sm.OLS(y, np.ones(len(y))).fit(cov_type="cluster", cov_kwds={"groups": codes})
-    est = design.Cells(np.zeros(len(y), int), codes, 1).shares(y, np.ones(len(y), bool))
+    est = design.GroupedShares(np.zeros(len(y), int), codes, 1).shares(y, np.ones(len(y), bool))
     assert est["variance"][0] == pytest.approx(fit.bse[0] ** 2, rel=1e-10)
 
 
 def test_design_effect_is_one_without_clusters_and_grows_with_agreement():
     y, _, _ = clustered(5)
     alone = np.arange(len(y))
-    est = design.Cells(np.zeros(len(y), int), alone, 1).shares(y, np.ones(len(y), bool))
+    est = design.GroupedShares(np.zeros(len(y), int), alone, 1).shares(y, np.ones(len(y), bool))
     p, n = est["p"][0], est["n"][0]
     assert design.design_effect(est["variance"], p, n)[0] == pytest.approx(1.0)
     # pairs that always agree: every pair counts once, so the variance doubles (n - 1 over
     # n - 2 from the two references' degrees of freedom)
     pairs = np.repeat(np.arange(200), 2)
     y2 = np.repeat((np.arange(200) % 5 < 2).astype(float), 2)
-    est = design.Cells(np.zeros(400, int), pairs, 1).shares(y2, np.ones(400, bool))
+    est = design.GroupedShares(np.zeros(400, int), pairs, 1).shares(y2, np.ones(400, bool))
     deff = design.design_effect(est["variance"], est["p"], est["n"])[0]
     assert deff == pytest.approx(2 * 399 / 400 * 200 / 199, rel=1e-10)
 
 
-def test_svy_gives_the_same_domain_variance_and_design_effect():
+def svy_sample(y, codes, groups):
+    """The same rows as svy's sample: clusters as PSUs, unit weights, groups by their code."""
     pl = pytest.importorskip("polars")
     svy = pytest.importorskip("svy")
-    y, codes, groups = clustered(6)
     data = pl.DataFrame({"y": y, "psu": codes.astype(str), "g": groups.astype(str),
                          "w": np.ones(len(y))})
+    return svy, svy.Sample(data, svy.Design(psu="psu", wgt="w"))
+
+
+def test_svy_gives_the_same_domain_variance_and_design_effect():
+    y, codes, groups = clustered(6)
+    _, sample = svy_sample(y, codes, groups)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = svy.Sample(data, svy.Design(psu="psu", wgt="w")).estimation.mean(
-            "y", by="g", deff="wr").to_polars().sort("g")
-    est = design.Cells(groups, codes, 3).shares(y, np.ones(len(y), bool))
+        result = sample.estimation.mean("y", by="g", deff="wr").to_polars().sort("g")
+    est = design.GroupedShares(groups, codes, 3).shares(y, np.ones(len(y), bool))
     deff = design.design_effect(est["variance"], est["p"], est["n"])
     assert np.sqrt(est["variance"]) == pytest.approx(result["se"].to_numpy(), rel=1e-8)
     assert deff == pytest.approx(result["deff"].to_numpy(), rel=1e-8)
 
 
 def test_svy_contrast_gives_the_same_linearised_difference():
-    pl = pytest.importorskip("polars")
-    svy = pytest.importorskip("svy")
     y, codes, groups = clustered(7)
-    data = pl.DataFrame({"y": y, "psu": codes.astype(str), "g": groups.astype(str),
-                         "w": np.ones(len(y))})
+    svy, sample = svy_sample(y, codes, groups)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        by = svy.Sample(data, svy.Design(psu="psu", wgt="w")).estimation.mean("y", by="g")
+        by = sample.estimation.mean("y", by="g")
         contrast = by.contrast(svy.estd("0") - svy.estd("1")).to_polars()
     ours = difference(of_codes(codes), y, groups == 0, groups == 1)
     assert ours["diff"] == pytest.approx(contrast["est"][0])
@@ -371,8 +373,8 @@ def test_rows_in_no_group_change_no_cell():
     groups, codes = rng.integers(-1, 3, 500), rng.integers(0, 40, 500)
     y, base = rng.integers(0, 2, 500).astype(float), rng.random(500) < 0.8
     some = groups >= 0
-    every = design.Cells(groups, codes, 3).shares(y, base)
-    only = design.Cells(groups[some], codes[some], 3).shares(y[some], base[some])
+    every = design.GroupedShares(groups, codes, 3).shares(y, base)
+    only = design.GroupedShares(groups[some], codes[some], 3).shares(y[some], base[some])
     for key in ("n", "count", "p", "variance"):  # the same sums in the same order: equal
         np.testing.assert_array_equal(every[key], only[key])
 
@@ -381,11 +383,11 @@ def test_a_base_shared_by_several_metrics_is_counted_once_and_gives_the_same_sha
     rng = np.random.default_rng(5)
     groups, codes = rng.integers(0, 3, 300), rng.integers(0, 30, 300)
     base = rng.random(300) < 0.7
-    cells = design.Cells(groups, codes, 3)
+    cells = design.GroupedShares(groups, codes, 3)
     first = cells.shares(rng.integers(0, 2, 300).astype(float), base)
     y = rng.integers(0, 2, 300).astype(float)
     again = cells.shares(y, base.copy())  # the same base: its counts reused
-    fresh = design.Cells(groups, codes, 3).shares(y, base)
+    fresh = design.GroupedShares(groups, codes, 3).shares(y, base)
     for key in fresh:
         np.testing.assert_array_equal(again[key], fresh[key])
     first["n"][:] = -1  # a caller's change to a result does not reach the next metric
@@ -400,9 +402,9 @@ def test_weights_found_once_give_the_shares_of_each_grouping_exactly():
         rows = int(rng.integers(50, 2000))
         groups, codes = rng.integers(-1, 5, rows), rng.integers(0, int(rng.integers(2, 300)), rows)
         y = np.where(rng.random(rows) < 0.8, rng.integers(0, 2, rows), np.nan).astype(np.float32)
-        cells = design.Cells(groups, codes, 5)
+        cells = design.GroupedShares(groups, codes, 5)
         fast = cells.shares_of(design.Weights.of(y))
-        plain = design.Cells(groups, codes, 5).shares(y, ~np.isnan(y) & (groups >= 0))
+        plain = design.GroupedShares(groups, codes, 5).shares(y, ~np.isnan(y) & (groups >= 0))
         for key in plain:
             np.testing.assert_array_equal(fast[key], plain[key])
 

@@ -11,7 +11,7 @@ variance (those without a domain row count with a total of zero), and its degree
 are its own PSUs minus one. This is what R's `survey` computes (`subset` of a design, `degf`);
 tests/test_r_survey.py checks the equality on R's own numbers.
 
-Cluster totals are bincounts over integer codes (`Cells`), so a million rows cost a few array
+Cluster totals are bincounts over integer codes (`GroupedShares`), so a million rows cost a few array
 passes."""
 
 from __future__ import annotations
@@ -102,10 +102,11 @@ class SurveyDesign:
             self._groupings[column] = (keys.cat.codes.to_numpy(), list(keys.cat.categories))
         return self._groupings[column]
 
-    def cells(self, column: str | None) -> Cells:
-        """The (group, PSU) cells of a grouping, for every metric's shares (`Cells`)."""
+    def grouped_shares(self, column: str | None) -> GroupedShares:
+        """Every group's shares of a grouping, from its (group, PSU) cells found once for every
+        metric (`GroupedShares`)."""
         codes, labels = self.grouping(column)
-        return Cells(codes, self.clusters, len(labels), self.n_psu, self.weights)
+        return GroupedShares(codes, self.clusters, len(labels), self.n_psu, self.weights)
 
     def keys(self, columns) -> pd.DataFrame:
         """The groupings named as categoricals and the institutions as numbers (`inst_id`: a
@@ -169,8 +170,9 @@ def design_effect(variance, p, n):
         return np.where(reference > 0, np.asarray(variance) / reference, np.nan)
 
 
-class Cells:
-    """The (group, PSU) cells of one grouping, found once and reused for every metric.
+class GroupedShares:
+    """Shares of every group of one grouping, from its (group, PSU) cells, found once and
+    reused for every metric (the gate counts its own cells: `release.gate`).
     `groups` are codes 0..n_groups-1 (negative: no group), `codes` the rows' PSUs, `n_psu` the
     PSUs of the whole design (the variance of a domain counts them all), `weights` the design's
     (None: unweighted)."""
