@@ -27,6 +27,8 @@ def p_values_as_text(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_bytes(path: Path, data: bytes) -> Path:
+    """Write `data` to `path` atomically (a temporary file, then a rename), only when the bytes
+    differ."""
     path = Path(path)
     if path.exists() and path.read_bytes() == data:
         return path
@@ -82,19 +84,24 @@ def is_number(text: str) -> bool:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A table as the project's CSV bytes: p-values as text, cells safe from formula injection,
+    a fixed float format."""
     text = formula_safe(p_values_as_text(frame)).to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
     return text.encode("utf-8")
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    """Write a table as CSV (`csv_bytes`), atomically and only when its bytes change."""
     return write_bytes(path, csv_bytes(frame))
 
 
 def write_json(data, path: Path) -> Path:
+    """Write JSON with sorted keys and a final newline, atomically and only when it changes."""
     return write_bytes(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8"))
 
 
 def markdown(frame: pd.DataFrame, title: str = "") -> str:
+    """A table as Markdown (floats to one decimal, missing cells empty), under an optional title."""
     def cell(v):
         if isinstance(v, float):
             return "" if pd.isna(v) else f"{v:.1f}"

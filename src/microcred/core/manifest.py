@@ -63,6 +63,7 @@ def notebooks() -> tuple[str, ...]:
 
 
 def notebook(name: str) -> Notebook:
+    """The notebook of that name, as pipeline.yaml describes it."""
     return _notebooks()[name]
 
 
@@ -97,6 +98,7 @@ def output_names(name: str) -> tuple[str, ...]:
 
 
 def executed(name: str) -> Path:
+    """Where the executed copy of a notebook is kept (report/notebooks/)."""
     return paths.EXECUTED / f"{name}.ipynb"
 
 

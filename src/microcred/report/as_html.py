@@ -92,6 +92,7 @@ def render(doc: Document) -> str:
 
 
 def build(params: dict) -> str:
+    """Write report/report.html from the outputs and parameters; returns the page."""
     page = render(document.build(params))
     files.write_bytes(paths.REPORT_HTML, page.encode("utf-8"))
     return page

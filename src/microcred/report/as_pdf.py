@@ -40,6 +40,7 @@ def typeset(data: dict) -> dict:
 
 
 def render(data: dict) -> bytes:
+    """The report as PDF bytes, typeset by Typst from the same content as the HTML page."""
     import typst  # imported here: only this step needs the typesetter
 
     return typst.compile(**typeset(data), format="pdf")

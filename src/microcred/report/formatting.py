@@ -56,10 +56,12 @@ class ReaderTable:
 
     @property
     def label(self) -> str:
+        """"Table N", as the text refers to it."""
         return f"Table {self.number}" if self.number else "Table"
 
     @property
     def anchor(self) -> str:
+        """The table's anchor in the page."""
         return f"tab-{self.name}"
 
 
@@ -80,6 +82,7 @@ def number(value, decimals: int = 1) -> str | None:
 
 
 def integer(value) -> str | None:
+    """A whole number with thousands separators; None where missing."""
     return number(value, 0)
 
 
@@ -110,12 +113,14 @@ def p_in_words(p) -> str:
 
 
 def yes_no(value) -> str | None:
+    """"yes" or "no"; None where missing."""
     if _missing(value):
         return None
     return "yes" if value in (True, "True", "true", 1) else "no"
 
 
 def text(value) -> str | None:
+    """The value as text; None where missing or not shown."""
     return None if _missing(value) or value == NOT_SHOWN else str(value)
 
 
@@ -131,30 +136,37 @@ class Column:
 
 
 def col_text(key: str, label: str) -> Column:
+    """A column of text."""
     return Column(label, lambda r: text(r.get(key)), numeric=False)
 
 
 def col_int(key: str, label: str) -> Column:
+    """A column of whole numbers."""
     return Column(label, lambda r: integer(r.get(key)))
 
 
 def col_num(key: str, label: str, decimals: int = 1) -> Column:
+    """A column of numbers with a fixed count of decimals."""
     return Column(label, lambda r: number(r.get(key), decimals))
 
 
 def col_interval(center: str, low: str, high: str, label: str, decimals: int = 1) -> Column:
+    """A column of estimates with their intervals, "51.0 (47.5–54.4)"."""
     return Column(label, lambda r: interval(r.get(center), r.get(low), r.get(high), decimals))
 
 
 def col_p(key: str, label: str) -> Column:
+    """A column of p-values."""
     return Column(label, lambda r: p_value(r.get(key)))
 
 
 def col_yes_no(key: str, label: str) -> Column:
+    """A column of yes or no."""
     return Column(label, lambda r: yes_no(r.get(key)), numeric=False)
 
 
 def col_metric(key: str = "metric", label: str = "Measure") -> Column:
+    """A column of metrics, shown by their labels."""
     from microcred.report.column_dictionary import metric_labels  # reads the codebook
 
     labels = metric_labels()
@@ -185,6 +197,7 @@ ONLY_IN_THE_CSV = {"suppressed", "srs_ci_low", "srs_ci_high", "diff_se", "df", "
 
 
 def humanise(column: str) -> str:
+    """A column's heading for readers: its label, or its name in words."""
     return LABELS.get(column, column.replace("_", " ").capitalize())
 
 

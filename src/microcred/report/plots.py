@@ -47,6 +47,7 @@ class Figures:
     synthetic: bool
 
     def caption(self, text: str) -> str:
+        """The caption, with the note that the data is synthetic where it is."""
         return f"{text} {SYNTHETIC_NOTE}" if self.synthetic else text
 
     def save(self, fig, name: str, title: str, caption: str, alt: str | None = None):
@@ -131,6 +132,7 @@ def setup(synthetic: bool) -> Figures:
 
 
 def new_figure(height: float = FIGSIZE[1], width: float = FIGSIZE[0], **kw):
+    """A figure and its axes in the report's size, laid out to fit."""
     return plt.subplots(figsize=(width, height), layout="constrained", **kw)
 
 
@@ -141,6 +143,7 @@ def _err(center, low, high) -> np.ndarray:
 
 
 def with_n(labels, n) -> list[str]:
+    """Labels with their n, "Africa (n=120)"."""
     return [f"{lab} (n={int(k):,})" for lab, k in zip(labels, n)]
 
 

@@ -15,6 +15,7 @@ from microcred.survey import synthetic_design
 
 
 def load_metadata(path=paths.SURVEY_METADATA) -> dict:
+    """The survey's published facts (data/external/survey_metadata.yaml)."""
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 

@@ -189,7 +189,8 @@ class GroupedShares:
         self.n_psu = n_psu if n_psu is not None else (
             int(np.count_nonzero(np.bincount(codes))) if len(codes) else 0)
         self.weights = weights
-        self._last_base = None  # (base, its rows per cell, per group): see _base_counts
+        # (base, its rows per group, per cell, its total per group, its PSUs per group)
+        self._last_base: tuple[np.ndarray, ...] | None = None  # see _base_counts
 
     def shares(self, y: np.ndarray, base: np.ndarray) -> dict[str, np.ndarray]:
         """n, count, share, linearised variance and degrees of freedom of a 0/1 indicator in
@@ -274,7 +275,7 @@ def share_intervals(p, variance, n, df, level: float) -> dict[str, np.ndarray]:
 
 
 def stratified_influence(y: np.ndarray, rows: np.ndarray, strata: np.ndarray,
-                         weights: np.ndarray):
+                         weights: np.ndarray) -> tuple[float, np.ndarray]:
     """A post-stratified share sum_h W_h p_h (weights fixed within each stratum h, summing to
     W_h) and its influence values w_i (y_i - p_h), the residual from the stratum's own share:
     the linearisation credits the post-stratification (Särndal, Swensson and Wretman, 7.6)."""

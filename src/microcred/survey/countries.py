@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 @cache
 def converter():
+    """country_converter's converter, quiet."""
     import country_converter as coco  # imported lazily: it is the slowest import of the package
 
     logging.getLogger("country_converter").setLevel(logging.CRITICAL)
@@ -35,6 +36,8 @@ def converter():
 
 @cache
 def aliases() -> pd.DataFrame:
+    """The reviewed alias table (data/external/country_aliases.csv), checked to be written
+    folded."""
     import pandas as pd
 
     table = pd.read_csv(paths.COUNTRY_ALIASES, dtype=str, keep_default_na=False)

@@ -60,6 +60,7 @@ def platform_ids(names: list[str], cb) -> dict[str, str]:
 # --------------------------------------------------------------------------- SPSS
 
 def read_sav(path: Path, cb, mapping) -> Table:
+    """An SPSS export as the reader's text table: value labels as answers, multi-selects joined."""
     import pyreadstat
 
     try:

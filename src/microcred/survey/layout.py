@@ -61,10 +61,12 @@ class Table:
 
 
 def is_import_row(cells: list[str]) -> bool:
+    """Whether a header row is the platform's row of JSON import ids."""
     return bool(cells) and all(import_id(c) is not None for c in cells)
 
 
 def import_id(cell) -> str | None:
+    """The ImportId of a header cell written as JSON; None otherwise."""
     try:
         value = json.loads(cell)
     except (json.JSONDecodeError, TypeError):

@@ -64,6 +64,7 @@ def describe_sources(leaders_export, employers_export, synthetic: bool, n_leader
 
 
 def write_provenance(info: dict) -> None:
+    """Write the provenance beside the clean data."""
     files.write_json(info, paths.PROVENANCE)
 
 

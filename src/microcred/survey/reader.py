@@ -76,6 +76,7 @@ class Export:
         return replace(self, data=self.data.iloc[:0], malformed=self.malformed.iloc[:0], rows=None)
 
     def error(self, message: str, row: int | None = None, column: str | None = None) -> ExportError:
+        """An ExportError naming this export (and sheet), the row and the column."""
         return ExportError(self.path, message, row=row, column=column, sheet=self.sheet)
 
     @property

@@ -13,6 +13,7 @@ from microcred.survey.layout import RESPONSE_ID
 
 
 def leaders_schema(cb: Codebook, regions: list[str]) -> pa.DataFrameSchema:
+    """The pandera schema the clean leaders data must meet."""
     columns = {
         "response_id": pa.Column(str, pa.Check.str_matches(RESPONSE_ID.pattern), unique=True),
         "inst_id": pa.Column(str, pa.Check.str_length(16, 16), nullable=True),  # no name given
@@ -63,6 +64,7 @@ def _exclusive_alone(df: pd.DataFrame, cb: Codebook) -> pd.Series:
 
 
 def employers_schema(cb: Codebook) -> pa.DataFrameSchema:
+    """The pandera schema the clean employers data must meet."""
     columns = {"response_id": pa.Column(str, unique=True),
                "iso3": pa.Column(str, pa.Check.str_matches(r"^[A-Z]{3}$")),
                "country": pa.Column(str), "region": pa.Column(str, nullable=True)}

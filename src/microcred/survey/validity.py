@@ -231,6 +231,7 @@ def leader_rules(resolved: pd.DataFrame, speeder_fraction: float, repeat_window:
 
 
 def employer_rules(resolved: pd.DataFrame, real=REAL_RESPONSES) -> list[Step]:
+    """The rules for the employer survey: live, complete, with an identifiable country."""
     return [
         Step("previews and spam", lambda r: live_responses(r, real), STATUS),
         Step("unfinished or partial", complete_responses, COMPLETION),

@@ -337,6 +337,7 @@ def _labels_for(selected, answered, yes_labels, no_labels, rng):
 
 def answer_leaders(people: pd.DataFrame, cb, targets: pd.DataFrame, design: dict,
                    rng: np.random.Generator) -> pd.DataFrame:
+    """The leaders' answers, drawn to reproduce the reconstruction targets."""
     answers = pd.DataFrame(index=people.index)
     agree = cb.scales["agreement"]
     strongly = design["agree_strongly"]
@@ -600,6 +601,7 @@ def _scaled(design: dict, size: int) -> dict:
 
 
 def employers_export(seed: int | None = None, design: dict | None = None) -> pd.DataFrame:
+    """The synthetic employers export, as the survey platform writes it."""
     design = design or synthetic_design.load()
     spec = design["employers"]
     rng = np.random.default_rng(spec["seed"] if seed is None else seed)
@@ -679,6 +681,7 @@ def to_csv_bytes(frame: pd.DataFrame, header: list[list[str]] | None = None) -> 
 
 def write_exports(leaders: Path = paths.LEADERS_EXPORT, employers: Path = paths.EMPLOYERS_EXPORT,
                   seed: int | None = None, size: int | None = None) -> None:
+    """Write the synthetic exports (leaders, and employers unless None) from their seeds."""
     cb = codebook_mod.load("leaders")
     files.write_bytes(leaders, to_csv_bytes(leaders_export(seed, size=size), list(header_rows(cb))))
     if employers is not None:

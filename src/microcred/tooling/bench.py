@@ -39,6 +39,7 @@ TARGETS = {  # what the issues ask; the README says met or missed
 
 
 def timed(function, *args) -> float:
+    """Seconds the call takes."""
     start = time.perf_counter()
     function(*args)
     return time.perf_counter() - start
@@ -59,6 +60,7 @@ def notebook_script(notebook: str, folder: Path) -> str:
 
 
 def run_scripts(folder: Path) -> None:
+    """Run each notebook's code as a plain script (the measure of papermill's overhead)."""
     env = {**os.environ, "MICROCRED_ROOT": str(folder), "MPLBACKEND": "Agg"}
     for notebook in manifest.notebooks():
         script = folder / "build" / f"{notebook}.py"
@@ -69,6 +71,7 @@ def run_scripts(folder: Path) -> None:
 
 
 def pipeline_timings(work: Path) -> dict:
+    """The pipeline's timings: full runs, a run with nothing to do, a change to 03, scripts."""
     folder = make_sandbox(work / "pipeline")
     microcred(folder, "report")  # warm caches (fonts, bytecode) before anything is timed
     out = {}
@@ -93,6 +96,7 @@ def pipeline_timings(work: Path) -> dict:
 # --------------------------------------------------------------------------- scale
 
 def measure_read_csv(path: Path) -> dict:
+    """Seconds and peak memory of pandas reading the export (the reference of the scale ratio)."""
     start = time.perf_counter()
     pd.read_csv(path, dtype=str, skiprows=[1, 2], keep_default_na=False, encoding="utf-8-sig")
     return {"seconds": time.perf_counter() - start, "peak_rss_mb": _peak_rss_mb()}
@@ -148,6 +152,7 @@ REPEATS = 3  # alternated runs of read_csv and the pipeline per size: medians, s
 
 
 def scale_timings(work: Path, sizes=SIZES, repeats: int = REPEATS) -> list[dict]:
+    """At each size: the pipeline's and read_csv's medians over alternated runs, peak memory."""
     rows = []
     for size in sizes:
         path = work / f"leaders_{size}.csv"
@@ -170,6 +175,7 @@ def scale_timings(work: Path, sizes=SIZES, repeats: int = REPEATS) -> list[dict]
 # --------------------------------------------------------------------------- report
 
 def results_table(pipeline: dict, scale: list[dict]) -> pd.DataFrame:
+    """The results, one measure a row, with each target and whether it is met."""
     rows = [{"measure": k, "value": v} for k, v in pipeline.items()]
     for s in scale:
         n = s["size"]
@@ -197,6 +203,7 @@ def _met(measure: str, value: float) -> str:
 
 
 def write_readme(table: pd.DataFrame, command: str, folder: Path) -> None:
+    """benchmarks/README.md: the results table, then benchmarks/NOTES.md."""
     lines = ["# Benchmarks", "", f"Produced by `{command}` on {os.cpu_count()} cores; every ratio "
              "is of two timings taken in the same run (at scale, the medians of alternated runs).",
              "", "| measure | value | target | met |",
@@ -209,6 +216,7 @@ def write_readme(table: pd.DataFrame, command: str, folder: Path) -> None:
 
 
 def main(argv=None) -> int:
+    """Run the benchmark (`make bench`; --smoke: a small one) and write its results."""
     parser = argparse.ArgumentParser(prog="python -m microcred.tooling.bench", description=__doc__)
     parser.add_argument("--measure", nargs=2, metavar=("KIND", "FILE"), help=argparse.SUPPRESS)
     parser.add_argument("--smoke", action="store_true", help="a small, fast version (scale only)")

@@ -144,6 +144,7 @@ class Attempt:
 
     @property
     def view(self) -> Path:
+        """Where this run's outputs are read: its staging folder, else its root."""
         return self.staging or self.run.root
 
     def execute(self) -> bool:

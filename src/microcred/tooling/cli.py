@@ -28,6 +28,7 @@ from microcred.core import paths
 
 
 def report(args) -> int:
+    """`report`: bring figures/, tables/ and report/ up to date."""
     from microcred.tooling import build
 
     return build.report(paths.resolve(args.params or paths.PARAMS), args.raw or None,
@@ -36,6 +37,7 @@ def report(args) -> int:
 
 
 def compare(args) -> int:
+    """`compare`: what changed between two runs."""
     from microcred.tooling import compare as comparison
 
     return comparison.main(args.first, args.second, args.out)
@@ -100,6 +102,7 @@ def test(args) -> int:
 
 
 def lint(args) -> int:
+    """`lint`: ruff over src, tests and notebooks, mypy over the statistics and release layers."""
     return _python("-m", "ruff", "check", *(["--fix"] if args.fix else []), "src", "tests",
                    "notebooks")
 
@@ -127,6 +130,7 @@ def lab(args) -> int:
 
 
 def bench(args) -> int:
+    """`bench`: the speed and scale benchmark."""
     from microcred.tooling import bench as benchmark
 
     return benchmark.main(["--smoke"] if args.smoke else [])
@@ -147,6 +151,7 @@ def committed_outputs():
 
 
 def clean(args) -> int:
+    """`clean`: remove what runs wrote (with --all, the committed outputs too, after asking)."""
     from microcred.tooling import lock
 
     with lock.held("clean"):
@@ -185,6 +190,7 @@ def _remove(found) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    """The command line's parser, one subcommand per command."""
     top = argparse.ArgumentParser(prog="python -m microcred", description=__doc__,
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -242,6 +248,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """Run one command; errors end as one sentence and an exit code."""
     from microcred.core.choices import ParameterError
     from microcred.tooling.errors import RunError, described
 

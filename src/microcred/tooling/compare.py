@@ -67,6 +67,7 @@ def compare_table(table: str, first: pd.DataFrame, second: pd.DataFrame) -> pd.D
 
 
 def cell_change(first: str, second: str) -> tuple[str | None, float | None]:
+    """How one cell changed (hidden, shown, changed) and by how much; None where it did not."""
     if first == second:
         return None, None
     if first != "" and second == "":
@@ -80,12 +81,14 @@ def cell_change(first: str, second: str) -> tuple[str | None, float | None]:
 
 
 def read_tables(run: Run) -> dict[str, pd.DataFrame]:
+    """Every table of a run, as text."""
     folder = run.root / paths.TABLES.relative_to(paths.OUTPUT_ROOT)
     return {p.stem: pd.read_csv(p, dtype=str, keep_default_na=False)
             for p in sorted(folder.glob("*.csv"))}
 
 
 def changes(first: Run, second: Run) -> pd.DataFrame:
+    """Every cell that differs between two runs' tables, and the tables only one has."""
     a, b = read_tables(first), read_tables(second)
     frames = [compare_table(t, a[t], b[t]) for t in a if t in b]
     alone = [(t, "only in first") for t in a if t not in b] + [(t, "only in second") for t in b if t not in a]
@@ -97,6 +100,7 @@ def changes(first: Run, second: Run) -> pd.DataFrame:
 
 
 def summary(found: pd.DataFrame) -> pd.DataFrame:
+    """Per table: how many cells changed, were hidden or shown, and the largest change."""
     counts = pd.crosstab(found["table"], found["status"]).reindex(columns=STATUSES, fill_value=0)
     largest = found.assign(size=found["change"].abs()).groupby("table")["size"].max()
     return counts.assign(largest_change=largest).reset_index().rename_axis(columns=None)
@@ -155,6 +159,7 @@ def figure(found: pd.DataFrame, first: Run, second: Run, path: Path) -> None:
 
 
 def main(first_spec: str, second_spec: str, out: str = "") -> int:
+    """Compare two runs and write the changes and their summary (`python -m microcred compare`)."""
     from microcred.tooling.runs import find
 
     first, second = find(first_spec), find(second_spec)

@@ -51,6 +51,8 @@ def check_clean(values: dict[str, dict], clean_leaders: Path) -> None:
 
 
 def check_values(values: dict[str, dict], leaders) -> None:
+    """Check each parameter value that must be in the data (the focus groups) against the clean
+    leaders."""
     from microcred.release.policy import Policy
     from microcred.report.context import check_focus
 

@@ -37,14 +37,17 @@ def pins(lock_text: str) -> list[tuple[str, str, str]]:
 
 
 def versions(lock_text: str) -> dict[str, str]:
+    """Each pinned package's version in a lock."""
     return {normalise(name): version for name, version, _ in pins(lock_text)}
 
 
 def requirement(name: str, version: str, marker: str) -> str:
+    """A pin as pip reads it, with its environment marker."""
     return f"{name}=={version}" + (f" ; {marker}" if marker else "")
 
 
 def environment_yml(lock_text: str) -> str:
+    """environment.yml's text from the lock."""
     lines = [
         "# Generated from requirements.lock by `make lock` (python -m microcred.tooling.lockfile): do not edit.",
         "# conda supplies Python and pip; pip installs the lock's pins and the package (-e .).",
@@ -65,6 +68,7 @@ def environment_yml(lock_text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Write environment.yml from requirements.lock (`make lock`)."""
     parser = argparse.ArgumentParser(description="write environment.yml from requirements.lock")
     parser.add_argument("--lock", type=Path, default=LOCK)
     parser.add_argument("--output", type=Path, default=ENVIRONMENT)

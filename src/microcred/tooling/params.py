@@ -127,6 +127,8 @@ def _check_text(value, name: str, where: list) -> None:
 
 
 def read_file(params_file: Path) -> dict:
+    """The parameters file's sections (common and one per notebook), each a mapping; unknown
+    sections refused."""
     spec = _load_yaml(params_file) or {}
     if not isinstance(spec, dict):
         raise ParameterError(f"{paths.relative(params_file)}: expected sections "

@@ -40,10 +40,12 @@ class Move:
 
     @property
     def temporary(self) -> Path:
+        """Where the new file waits before it takes the target's place."""
         return self.target.with_name(f".{self.target.name}.publishing")
 
     @property
     def backup(self) -> Path:
+        """Where the previous file waits until the publication succeeded."""
         return self.target.with_name(f".{self.target.name}.previous")
 
 
@@ -97,6 +99,7 @@ def check_folders(folders) -> None:
 
 
 def check_writable(planned: list[Move]) -> None:
+    """Stop before anything moves where a target cannot be written."""
     check_folders(m.target.parent for m in planned)
     for move in planned:
         if move.target.is_dir():

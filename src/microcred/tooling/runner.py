@@ -42,6 +42,7 @@ HISTORY_IN_MEMORY = "--HistoryManager.hist_file=:memory:"  # what nbclient adds 
 
 
 def failed_path(notebook: str) -> Path:
+    """Where a failed notebook is kept to see why."""
     return paths.EXECUTED / f"{notebook}.failed.ipynb"
 
 
@@ -191,6 +192,7 @@ def standby(params_file: Path, raw: str | None, timeout: int) -> int:
 
 
 def main(argv=None) -> int:
+    """Run one notebook (`python -m microcred.tooling.runner`), or stand by for one."""
     parser = argparse.ArgumentParser(prog="python -m microcred.tooling.runner", description=__doc__)
     parser.add_argument("notebook", nargs="?", choices=manifest.notebooks())
     parser.add_argument("--standby", action="store_true",
