@@ -55,7 +55,8 @@ def distributions(modules: set[str]) -> set[str]:
 
 def declared(group: str) -> set[str]:
     project = tomllib.loads((paths.ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    specs = project["dependencies"] if group == "dependencies" else project["optional-dependencies"][group]
+    specs = (project["dependencies"] if group == "dependencies"
+             else project["optional-dependencies"][group])
     return {lockfile.normalise(re.split(r"[<>=!~\[ ;]", s)[0]) for s in specs}
 
 
@@ -71,7 +72,8 @@ def imports_of_the_tests():
 
 
 def test_the_import_scanner_finds_third_party_modules_only():
-    source = "import os, numpy.linalg\nfrom pandas import DataFrame\nfrom . import paths\nimport microcred\n"
+    source = ("import os, numpy.linalg\nfrom pandas import DataFrame\nfrom . import paths\n"
+              "import microcred\n")
     assert imported_modules(source) == {"numpy", "pandas"}
 
 

@@ -28,7 +28,8 @@ def test_lab_hides_the_pairs_and_leaves_no_server_or_kernel_when_stopped(tmp_pat
     lab = subprocess.Popen([sys.executable, "-m", "microcred", "lab",
                             f"--lab-args=--no-browser --ip=127.0.0.1 --port={port} "
                             f"--IdentityProvider.token={token}"],
-                           cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                           cwd=folder, env=env, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         listing = api_when_up(base, "/api/contents/", token, tries=240)

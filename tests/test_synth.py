@@ -52,7 +52,8 @@ def test_every_noise_kind_is_removed_by_its_own_rule(clean_default):
     removed = cleaned.dispositions.set_index("rule")["removed"]
     assert removed["previews and spam"] == noise["previews"] + noise["spam"]
     assert removed["unfinished or partial"] == noise["partial"]
-    assert removed["repeat submissions of one person"] == noise["repeat_by_email"] + noise["repeat_by_ip"]
+    repeats = noise["repeat_by_email"] + noise["repeat_by_ip"]
+    assert removed["repeat submissions of one person"] == repeats
     assert removed["speeders"] == noise["speeders"]
     assert removed["country not identified"] == len(noise["unknown_country"])
 
@@ -104,7 +105,8 @@ def test_assumed_targets_are_met_roughly(clean_default):
     assumed = targets[targets["flag"].eq("assumed") & ~targets["metric"].str.startswith("employer")]
     far = []
     for r in assumed.itertuples():
-        own = targets.loc[targets["metric"].eq(r.metric) & targets["group_type"].eq("country"), "group"]
+        own = targets.loc[targets["metric"].eq(r.metric) & targets["group_type"].eq("country"),
+                          "group"]
         if r.group_type == "region":
             rows = leaders[leaders["region"].eq(r.group) & ~leaders["country"].isin(own)]
         elif r.group_type == "country":
@@ -195,7 +197,8 @@ def test_opinions_cluster_within_institutions(clean_default):
     leaders, _, _, _ = clean_default
     named = leaders["barriers_count"].astype(float)
     y = pd.DataFrame({"inst": leaders["inst_id"],
-                      "y": named - named.groupby(leaders["country"], observed=True).transform("mean")})
+                      "y": named - named.groupby(leaders["country"],
+                                                 observed=True).transform("mean")})
     y = y.dropna()
     y = y[y.groupby("inst", observed=True)["y"].transform("size") >= 2]
     groups = y.groupby("inst", observed=True)["y"]

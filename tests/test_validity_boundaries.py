@@ -114,7 +114,8 @@ def test_the_disposition_of_each_rule_counts_what_it_took():
 def test_no_valid_response_left_stops_with_the_count_of_each_rule():
     r = records(Finished=[False, False])
     cleaned = apply_rules(r, [Step("complete", validity.complete_responses, validity.COMPLETION)])
-    with pytest.raises(validity.NoValidResponses, match=r"all 2 records were rejected \(complete: 2\)"):
+    with pytest.raises(validity.NoValidResponses,
+                       match=r"all 2 records were rejected \(complete: 2\)"):
         validity.require_valid(cleaned, "x.csv")
     no_records = apply_rules(r.iloc[:0], [Step("complete", validity.complete_responses,
                                                validity.COMPLETION)])

@@ -39,7 +39,8 @@ def write_bytes(path: Path, data: bytes) -> Path:
     return path
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\n")  # how a cell a spreadsheet runs as a formula starts
+# how a cell a spreadsheet runs as a formula starts
+FORMULA_START = ("=", "+", "-", "@", "\t", "\n")
 
 
 def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
@@ -53,13 +54,15 @@ def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
     for position in range(frame.shape[1]):
         values = frame.iloc[:, position]
         categorical = isinstance(values.dtype, pd.CategoricalDtype)
-        if not (categorical or pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+        text = pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)
+        if not (categorical or text):
             continue
         distinct = values.cat.categories if categorical else values.dropna().unique()
         changed = {v: safe for v in distinct if (safe := _as_text(v)) != v}
         if changed:
             out = out.copy() if out is frame else out
-            out.isetitem(position, values.cat.rename_categories([changed.get(v, v) for v in distinct])
+            out.isetitem(position,
+                         values.cat.rename_categories([changed.get(v, v) for v in distinct])
                          if categorical else values.replace(changed))
     return out
 
@@ -86,7 +89,8 @@ def is_number(text: str) -> bool:
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """A table as the project's CSV bytes: p-values as text, cells safe from formula injection,
     a fixed float format."""
-    text = formula_safe(p_values_as_text(frame)).to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+    text = formula_safe(p_values_as_text(frame)).to_csv(index=False, float_format=FLOAT_FORMAT,
+                                                        lineterminator="\n")
     return text.encode("utf-8")
 
 
@@ -105,11 +109,14 @@ def markdown(frame: pd.DataFrame, title: str = "") -> str:
     def cell(v):
         if isinstance(v, float):
             return "" if pd.isna(v) else f"{v:.1f}"
-        return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v).replace("|", "\\|")
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            return ""
+        return str(v).replace("|", "\\|")
 
     frame = p_values_as_text(frame)
     lines = [f"**{title}**", ""] if title else []
     lines.append("| " + " | ".join(map(str, frame.columns)) + " |")
     lines.append("|" + "---|" * len(frame.columns))
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |"
+              for row in frame.itertuples(index=False)]
     return "\n".join(lines) + "\n"

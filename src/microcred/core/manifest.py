@@ -113,7 +113,8 @@ class Section:
 
 def report_sections() -> list[Section]:
     """The report's sections in order, each with its heading, text blocks, figures and tables."""
-    return [Section(k, v["heading"], *(tuple(v.get(f) or ()) for f in ("text", "figures", "tables")))
+    parts = ("text", "figures", "tables")
+    return [Section(k, v["heading"], *(tuple(v.get(f) or ()) for f in parts))
             for k, v in _manifest()["report_sections"].items()]
 
 

@@ -30,7 +30,9 @@ from microcred.report.formatting import SYNTHETIC_NOTE, ReaderTable
 DOCX = paths.REPORT / "report.docx"
 FIXED_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-ACCENT, MUTED, WARN = RGBColor(0x0B, 0x5C, 0xAD), RGBColor(0x57, 0x60, 0x6A), RGBColor(0xB3, 0x47, 0x00)
+ACCENT = RGBColor(0x0B, 0x5C, 0xAD)
+MUTED = RGBColor(0x57, 0x60, 0x6A)
+WARN = RGBColor(0xB3, 0x47, 0x00)
 WIDTH = Cm(16.5)  # A4 less the margins
 
 

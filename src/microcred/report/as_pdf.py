@@ -35,7 +35,8 @@ def typeset(data: dict) -> dict:
     """The arguments every Typst call gets: the template, the run's output root (the figures are
     read from it, staged or in place) and the content as data; embedded fonts only, so every
     machine sets the same PDF."""
-    return {"input": TEMPLATE.read_bytes(), "root": str(paths.OUTPUT_ROOT), "ignore_system_fonts": True,
+    return {"input": TEMPLATE.read_bytes(), "root": str(paths.OUTPUT_ROOT),
+            "ignore_system_fonts": True,
             "sys_inputs": {"report": json.dumps(data)}}
 
 

@@ -1,7 +1,8 @@
 """What the report says, for every format alike: its title, the key findings read from the tables
 (each naming the figures and tables that show its numbers), the methods and limitations
 (templates/report_text.j2), the transparency statement and how many cells each table hides.
-How it is laid out is `report.document`'s concern; how a table's numbers read, `report.formatting`'s."""
+How it is laid out is `report.document`'s concern; how a table's numbers read,
+`report.formatting`'s."""
 
 from __future__ import annotations
 

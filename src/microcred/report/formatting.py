@@ -18,8 +18,8 @@ from microcred.release.policy import NOT_SHOWN
 HIDDEN = "not shown"
 SYNTHETIC_NOTE = "SYNTHETIC DATA: a reconstruction, not the survey's responses."
 NOT_APPLICABLE = "–"
-MINUS = "\u2212"
-WRAP_AT = 28  # characters: a printed column no wider than this wraps its text  # a typographic minus: read as "minus", never lost as a hyphen
+MINUS = "\u2212"  # a typographic minus: read as "minus", never lost as a hyphen
+WRAP_AT = 28  # characters: a printed column no wider than this wraps its text
 
 
 @dataclass(frozen=True)
@@ -220,7 +220,8 @@ def generic_columns(frame: pd.DataFrame) -> list[Column]:
             out.append(col_p(c, humanise(c)))
         elif c in INTEGERS:
             out.append(col_int(c, humanise(c)))
-        elif pd.api.types.is_bool_dtype(frame[c]) or c in ("holds", "within_rounding", "equivalent"):
+        elif pd.api.types.is_bool_dtype(frame[c]) or c in ("holds", "within_rounding",
+                                                           "equivalent"):
             out.append(col_yes_no(c, humanise(c)))
         elif pd.api.types.is_numeric_dtype(frame[c]):
             out.append(col_num(c, humanise(c), decimals))
@@ -306,13 +307,16 @@ def _comparison(frame: pd.DataFrame) -> list[Column]:
 
 def _published(frame: pd.DataFrame) -> list[Column]:
     def published(r):
-        return integer(r.get("published")) if r.get("unit") in ("percent", "count", "count_lower_bound") \
+        return integer(r.get("published")) if r.get("unit") in ("percent", "count",
+                                                                "count_lower_bound") \
             and _numeric(r.get("published")) else text(r.get("published"))
 
     def reproduced(r):
         if r.get("unit") == "percent":
             return interval(r.get("reproduced"), r.get("ci_low"), r.get("ci_high"))
-        return integer(r.get("reproduced")) if _numeric(r.get("reproduced")) else text(r.get("claim"))
+        if _numeric(r.get("reproduced")):
+            return integer(r.get("reproduced"))
+        return text(r.get("claim"))
 
     return [col_text("figure_id", "Id"), col_text("label", "Published figure"),
             col_text("group", "Group"), col_text("role", "Reading"),
@@ -334,9 +338,11 @@ VIEWS: dict[str, View] = {
         col_int("rows_out", "Records kept")]),
     "estimates": View(
         "Offering, benefits and plans: every leader who was asked", lambda t: [
-            col_metric(), Column("Asked of", lambda r: BASES.get(r.get("base"), r.get("base")), False),
+            col_metric(), Column("Asked of", lambda r: BASES.get(r.get("base"), r.get("base")),
+                                 False),
             col_int("n", "n"), col_interval("pct", "ci_low", "ci_high", "% (interval)")],
-        rows=lambda t: t[t["group_type"].eq("all") & ~t["metric"].str.startswith(("barrier_", "growth_"))],
+        rows=lambda t: t[t["group_type"].eq("all")
+                         & ~t["metric"].str.startswith(("barrier_", "growth_"))],
         note="By region, by country and by offering status: the CSV file."),
     "focus_region_vs_rest": View("The focus region against the rest of the sample", _comparison),
     "barriers_focus_vs_rest": View("Barriers: the focus country against the rest", _comparison),

@@ -79,7 +79,8 @@ def describe(fig) -> str:
         if ax.get_label() == "<colorbar>":
             continue
         if not ax.axison:
-            parts += [t.get_text().strip() + "." for t in ax.texts]  # a panel saying why it is empty
+            # a panel saying why it is empty
+            parts += [t.get_text().strip() + "." for t in ax.texts]
             continue
         text, rows_said = _describe_panel(ax, fig, rows_said)
         parts.append(text)
@@ -330,7 +331,8 @@ def published_scatter(ax, table: pd.DataFrame):
     readings of a figure (another base, the `role` "alternative") open, and the legend names
     both."""
     ax.plot([0, 100], [0, 100], color="#999999", lw=0.8, ls="--")
-    alternative = table["role"].eq("alternative") if "role" in table else pd.Series(False, table.index)
+    alternative = (table["role"].eq("alternative") if "role" in table
+                   else pd.Series(False, table.index))
     for (alt, within), part in table.groupby([alternative, table["within_rounding"].astype(bool)],
                                              sort=True):
         color = OKABE_ITO[2] if within else OKABE_ITO[5]

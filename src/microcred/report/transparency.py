@@ -74,7 +74,8 @@ def statement(metadata: dict, provenance: dict, dispositions: pd.DataFrame,
                          f"{provenance['valid_leaders']:,} valid leader responses of "
                          f"{provenance['leaders']['records']:,} records; "
                          f"{provenance['valid_employers']:,} employers."),
-        "Dispositions": f"Records removed by rule, in order: {removed}. No response rate: no frame.",
+        "Dispositions": (f"Records removed by rule, in order: {removed}. No response rate: no "
+                         "frame."),
         "Weighting": weights,
         "Precision": (f"{level:.0%} intervals. Leaders are clustered in institutions: one survey "
                       "design for every estimate, variances linearised with institutions as "

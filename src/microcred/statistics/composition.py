@@ -74,5 +74,7 @@ def _labels(frame: pd.DataFrame, metric: Metric) -> set[str]:
 
 def biggest_gap(balanced: pd.DataFrame) -> pd.Series | None:
     """The headline metric whose region-balanced share moves most from the raw one."""
-    shown = balanced.dropna(subset=["difference"]) if "difference" in balanced else balanced.iloc[:0]
+    if "difference" not in balanced:
+        return None
+    shown = balanced.dropna(subset=["difference"])
     return None if shown.empty else shown.loc[shown["difference"].abs().idxmax()]

@@ -11,8 +11,8 @@ variance (those without a domain row count with a total of zero), and its degree
 are its own PSUs minus one. This is what R's `survey` computes (`subset` of a design, `degf`);
 tests/test_r_survey.py checks the equality on R's own numbers.
 
-Cluster totals are bincounts over integer codes (`GroupedShares`), so a million rows cost a few array
-passes."""
+Cluster totals are bincounts over integer codes (`GroupedShares`), so a million rows cost a few
+array passes."""
 
 from __future__ import annotations
 

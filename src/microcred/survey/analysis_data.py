@@ -104,15 +104,18 @@ def institution_facts(clean: pd.DataFrame, cb: Codebook, facts=INSTITUTION_FACTS
         n_leaders=("response_id", "size")).astype({"n_leaders": "int64"})  # not Arrow's int
     for fact in facts:
         answered = by_seniority.dropna(subset=[fact])
-        counts = answered.groupby(["inst_id", fact], observed=True).size().rename("votes").reset_index()
+        counts = answered.groupby(["inst_id", fact],
+                                  observed=True).size().rename("votes").reset_index()
         first_rank = answered.groupby(["inst_id", fact], observed=True)["_rank"].min().to_numpy()
         counts["seniority"] = -first_rank
-        winner = counts.sort_values(["inst_id", "votes", "seniority"], ascending=[True, False, False],
+        winner = counts.sort_values(["inst_id", "votes", "seniority"],
+                                    ascending=[True, False, False],
                                     kind="stable").drop_duplicates("inst_id").set_index("inst_id")
         asked = cb.question(fact)["asked"]
         applies = _routing_holds(base, asked)
         base[fact] = cb.categorical(fact, winner[fact].reindex(base.index).where(applies))
-        base[f"{fact}_disagree"] = counts.groupby("inst_id").size().reindex(base.index).gt(1) & applies
+        answers = counts.groupby("inst_id").size().reindex(base.index)
+        base[f"{fact}_disagree"] = answers.gt(1) & applies
         if isinstance(asked, dict):
             answers = answered.groupby("inst_id").size().reindex(base.index, fill_value=0)
             base[f"{fact}_set_aside"] = answers.where(~applies, 0)

@@ -107,7 +107,8 @@ class Codebook:
             among = tuple((m.get("among") or {}).items())
             if "multi" in m:
                 for opt in self.options(m["multi"]):
-                    out.append(Metric(opt["metric"], opt["metric"], among, (), opt["label"], m["multi"]))
+                    out.append(Metric(opt["metric"], opt["metric"], among, (), opt["label"],
+                                      m["multi"]))
                 continue
             num = m["numerator"]
             numerator = tuple(self.top_box(num) if isinstance(num, str) else num)

@@ -42,7 +42,8 @@ def aliases() -> pd.DataFrame:
 
     table = pd.read_csv(paths.COUNTRY_ALIASES, dtype=str, keep_default_na=False)
     if table["alias"].map(fold).ne(table["alias"]).any():
-        raise ValueError(f"{paths.COUNTRY_ALIASES}: every alias must be written folded (see fold())")
+        raise ValueError(f"{paths.COUNTRY_ALIASES}: every alias must be written folded (see "
+                         "fold())")
     return table.set_index("alias")
 
 
@@ -103,7 +104,8 @@ def _several_countries(spellings: pd.Series, iso3: pd.Series) -> pd.Series:
     if parts.empty:
         return pd.Series(dtype=str)
     found = pd.DataFrame(_lookup(fold_unique(parts)), index=parts.index)
-    ambiguous = found["key"].where(found["reason"].str.startswith("ambiguous"))  # "Korea": a country
+    # an ambiguous spelling ("Korea") still names a country
+    ambiguous = found["key"].where(found["reason"].str.startswith("ambiguous"))
     named = found["iso3"].where(found["iso3"].ne(""), ambiguous).dropna()
     codes = named.groupby(level=0).agg(lambda c: ", ".join(sorted(set(c))))
     return codes[codes.str.contains(", ") & ~_is_own_name(spellings, iso3)[codes.index]]

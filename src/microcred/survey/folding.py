@@ -59,7 +59,8 @@ def _folded_in_order(distinct, size: int) -> Iterator[np.ndarray]:
 
     worker = ThreadPoolExecutor(1)
     try:
-        yield from worker.map(_fold_many, [distinct[i:i + size] for i in range(0, len(distinct), size)])
+        yield from worker.map(_fold_many,
+                              [distinct[i:i + size] for i in range(0, len(distinct), size)])
     finally:  # closed early: the chunks not yet started are dropped
         worker.shutdown(cancel_futures=True)
     yield np.array([""], dtype=object)
@@ -94,7 +95,8 @@ def _fold_many(texts) -> np.ndarray:
     plain = pc.string_is_ascii(text).to_numpy(zero_copy_only=False)
     out = _ascii_fold(text)
     other = np.flatnonzero(~plain)
-    accented = other[pc.match_substring_regex(text.take(other), LATIN).to_numpy(zero_copy_only=False)]
+    latin = pc.match_substring_regex(text.take(other), LATIN).to_numpy(zero_copy_only=False)
+    accented = other[latin]
     if len(accented):
         stripped = _marks_dropped(text.take(accented))
         now_plain = pc.string_is_ascii(stripped).to_numpy(zero_copy_only=False)
@@ -103,7 +105,8 @@ def _fold_many(texts) -> np.ndarray:
     if not plain.all():
         other = pd.Series(texts, dtype=object)[~plain]
         out[~plain] = (other.str.normalize("NFKD").str.replace(COMBINING, "", regex=True)
-                       .str.casefold().str.replace(r"[^\w]+", " ", regex=True).str.strip()).to_numpy()
+                       .str.casefold().str.replace(r"[^\w]+", " ", regex=True)
+                       .str.strip()).to_numpy()
     return out
 
 
@@ -136,4 +139,5 @@ def _marks_dropped(text):
     return pc.replace_substring_regex(pc.utf8_normalize(text, "NFKD"), "[\\x{300}-\\x{36f}]", "")
 
 
-COMBINING = "[" + "".join(chr(c) for c in range(0x300, 0x370)) + "\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+COMBINING = ("[" + "".join(chr(c) for c in range(0x300, 0x370))
+             + "\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")

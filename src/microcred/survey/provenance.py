@@ -33,7 +33,8 @@ def synthetic_file(export) -> bool:
         raise export.error(f"{int(marked.sum()):,} of {len(marked):,} records carry the synthetic "
                            f"reconstruction's marker ({SYNTHETIC!r}) and the others do not: a "
                            "file is the reconstruction or an export, not both; remove the "
-                           "synthetic records", row=export.row_of(first), column="ExternalReference")
+                           "synthetic records", row=export.row_of(first),
+                           column="ExternalReference")
     return is_synthetic(export.data)
 
 

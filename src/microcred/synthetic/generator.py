@@ -137,7 +137,8 @@ def allocate(answered: np.ndarray, constraints: list[Constraint], prior: np.ndar
             group, free = answered & c.mask, answered & c.mask & ~decided
         need = k - int((selected & group).sum())
         if not 0 <= need <= free.sum():
-            raise ValueError(f"targets cannot all hold: need {need} of {free.sum()} free respondents")
+            raise ValueError(f"targets cannot all hold: need {need} of {free.sum()} free "
+                             "respondents")
         selected |= _pick(free, need, prior, cells, score)
         decided |= free
     rest = answered & ~decided
@@ -189,7 +190,8 @@ INSTITUTION_PATTERNS = {
     "ES": ["Universidad Autónoma de {}", "Universidad de {}", "Instituto Tecnológico de {}"],
     "PT-BR": ["Universidade Federal de {}", "Centro Universitário {}"],
     "FR": ["Université de {}", "École Supérieure de {}"],
-    "EN": ["University of {}", "{} State University", "St. {} College", "{} Institute of Technology",
+    "EN": ["University of {}", "{} State University", "St. {} College",
+           "{} Institute of Technology",
            "{} Community College"],
 }
 
@@ -330,7 +332,8 @@ def _institution_fact(inst: np.ndarray, said_yes: np.ndarray, voters: np.ndarray
 def _labels_for(selected, answered, yes_labels, no_labels, rng):
     """Answer labels: one of `yes_labels` for the numerator, of `no_labels` otherwise."""
     out = np.full(len(selected), "", dtype=object)
-    for mask, (labels, probs) in ((answered & selected, yes_labels), (answered & ~selected, no_labels)):
+    for mask, (labels, probs) in ((answered & selected, yes_labels),
+                                  (answered & ~selected, no_labels)):
         out[mask] = rng.choice(labels, int(mask.sum()), p=probs)
     return out
 
@@ -444,7 +447,8 @@ def _retype_institution(name: str, rng) -> str:
     if variant == 0:
         return name.lower()
     if variant == 1:
-        return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+        decomposed = unicodedata.normalize("NFKD", name)
+        return "".join(c for c in decomposed if not unicodedata.combining(c))
     if variant == 2:
         return name.replace(".", "").replace(" of ", " Of ")
     return "  ".join(name.split(" "))
@@ -505,7 +509,8 @@ def _metadata(people, answers, design, rng) -> pd.DataFrame:
     meta["comments"] = [t.format(email=a, first=f, last=la) if c else ""
                         for t, a, f, la, c in zip(templates, addresses, first, last, with_comment)]
     other = answers["barriers"].str.contains("Other")
-    meta["barriers_8_TEXT"] = np.where(other, "Union agreements, and timetabling; \"seat time\" rules", "")
+    meta["barriers_8_TEXT"] = np.where(other,
+                                       "Union agreements, and timetabling; \"seat time\" rules", "")
     spellings = [rng.choice(design["countries"][iso]["names"]) for iso in people["iso3"]]
     meta["country"] = [_type_like_a_person(s, rng, design["country_typing"]) for s in spellings]
     meta["institution"] = people["institution"]
@@ -537,7 +542,8 @@ def _noise(valid: pd.DataFrame, design: dict, rng) -> pd.DataFrame:
     partial = take(spec["partial"])
     partial["Finished"] = "False"
     partial["Progress"] = rng.integers(5, 96, len(partial))
-    later = ["benefit_", "career_outcomes", "plan_credit_5y", "adopt_5y", "barriers", "growth", "comments"]
+    later = ["benefit_", "career_outcomes", "plan_credit_5y", "adopt_5y", "barriers", "growth",
+             "comments"]
     for column in [c for c in partial.columns if c.startswith(tuple(later))]:
         partial[column] = np.where(partial["Progress"] < 70, "", partial[column])
     pieces.append(partial)
@@ -581,8 +587,8 @@ def leaders_export(seed: int | None = None, design: dict | None = None,
     cb = codebook_mod.load("leaders")
     people = build_people(design, rng)
     answers = answer_leaders(people, cb, load_targets(), design, rng)
-    valid = pd.concat([people[["role", "inst_type"]], answers, _metadata(people, answers, design, rng)],
-                      axis=1)
+    metadata = _metadata(people, answers, design, rng)
+    valid = pd.concat([people[["role", "inst_type"]], answers, metadata], axis=1)
     records = pd.concat([valid, _noise(valid, design, rng)], ignore_index=True)
     records = _finish_times(records).sort_values("RecordedDate", kind="stable")
     records["ResponseId"] = _response_ids(rng, len(records))
@@ -616,7 +622,8 @@ def employers_export(seed: int | None = None, design: dict | None = None) -> pd.
     answers = pd.DataFrame(index=people.index)
     agree = cb.scales["agreement"]
     for metric, yes, no in (
-        ("employer_distinguishes", ([agree[4], agree[3]], [0.5, 0.5]), (agree[:3], [0.2, 0.3, 0.5])),
+        ("employer_distinguishes", ([agree[4], agree[3]], [0.5, 0.5]),
+         (agree[:3], [0.2, 0.3, 0.5])),
         ("employer_hire_degree_plus_mc", (["Yes"], [1]), (["No", "Not sure"], [0.5, 0.5])),
     ):
         answered, sel = _answer_question(people, cb, targets, [metric], everyone, rng,
@@ -694,7 +701,8 @@ EXAMPLE = paths.ROOT / "examples" / "qualtrics_default_ids"
 def write_example_export(folder: Path = EXAMPLE, seed: int = 11) -> Path:
     """The your-own-data example: a synthetic export written the way another survey would be,
     by inverting the mapping in the example's params.yaml (and with one extra platform column)."""
-    mapping = yaml.safe_load((folder / "params.yaml").read_text(encoding="utf-8"))["01_clean"]["mapping"]
+    params = yaml.safe_load((folder / "params.yaml").read_text(encoding="utf-8"))
+    mapping = params["01_clean"]["mapping"]
     cb = codebook_mod.load("leaders")
     frame = leaders_export(seed)
     for scale, relabel in mapping["labels"].items():

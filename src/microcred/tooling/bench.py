@@ -142,8 +142,8 @@ def _peak_rss_mb() -> float:
 
 def _in_subprocess(kind: str, path: Path) -> dict:
     """Each measurement in its own process, so peak memory is its own."""
-    result = subprocess.run([sys.executable, "-m", "microcred.tooling.bench", "--measure", kind, str(path)],
-                            check=True, capture_output=True, text=True)
+    command = [sys.executable, "-m", "microcred.tooling.bench", "--measure", kind, str(path)]
+    result = subprocess.run(command, check=True, capture_output=True, text=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -159,7 +159,8 @@ def scale_timings(work: Path, sizes=SIZES, repeats: int = REPEATS) -> list[dict]
         if not path.exists():  # in its own process: a child inherits its parent's peak memory
             subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; "
                             "from microcred.synthetic import generator; "
-                            "generator.write_exports(Path(sys.argv[1]), None, size=int(sys.argv[2]))",
+                            "generator.write_exports(Path(sys.argv[1]), None, "
+                            "size=int(sys.argv[2]))",
                             str(path), str(size)], check=True)
         pairs = [(_in_subprocess("read_csv", path), _in_subprocess("pipeline", path))
                  for _ in range(repeats)]
@@ -186,10 +187,11 @@ def results_table(pipeline: dict, scale: list[dict]) -> pd.DataFrame:
     by_size = {s["size"]: s for s in scale}
     for small, large in zip(SIZES, SIZES[1:]):
         if small in by_size and large in by_size:
-            rows.append({"measure": f"growth_{small}_to_{large}",
-                         "value": by_size[large]["pipeline_seconds"] / by_size[small]["pipeline_seconds"]})
+            growth = by_size[large]["pipeline_seconds"] / by_size[small]["pipeline_seconds"]
+            rows.append({"measure": f"growth_{small}_to_{large}", "value": growth})
     table = pd.DataFrame(rows)
-    table["target"] = table["measure"].map(lambda m: " ".join(map(str, TARGETS[m])) if m in TARGETS else "")
+    table["target"] = table["measure"].map(
+        lambda m: " ".join(map(str, TARGETS[m])) if m in TARGETS else "")
     table["met"] = [_met(m, v) for m, v in zip(table["measure"], table["value"])]
     return table
 
@@ -224,7 +226,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.measure:
         kind, path = args.measure
-        result = measure_read_csv(Path(path)) if kind == "read_csv" else measure_pipeline(Path(path))
+        measure = measure_read_csv if kind == "read_csv" else measure_pipeline
+        result = measure(Path(path))
         print(json.dumps(result))
         return 0
     args.out.mkdir(parents=True, exist_ok=True)
@@ -234,7 +237,8 @@ def main(argv=None) -> int:
         scale = scale_timings(work, (2_000,), 1) if args.smoke else scale_timings(work)
     table = results_table(pipeline, scale)
     table.to_csv(args.out / "results.csv", index=False, float_format="%.4f")
-    write_readme(table, "python -m microcred.tooling.bench --smoke" if args.smoke else "make bench", args.out)
+    write_readme(table, "python -m microcred.tooling.bench --smoke" if args.smoke else "make bench",
+                 args.out)
     print(table.to_string(index=False))
     return 0
 

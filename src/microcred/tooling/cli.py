@@ -71,7 +71,8 @@ def _python(*arguments: str, env: dict | None = None) -> int:
 WORKERS = ["--numprocesses=auto", "--maxprocesses=4"]
 # One BLAS thread per process (unless set otherwise): the workers already fill the cores, and
 # BLAS threads competing for them spin (the disclosure audit's tests took twice as long).
-ONE_BLAS_THREAD = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+ONE_BLAS_THREAD = {name: "1"
+                   for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
 PARTS = {
     "unit": ["-m", "pytest", *WORKERS, "--dist=loadgroup", "-m", "not slow", "tests"],
     "notebooks": ["-m", "pytest", "-p", "no:cacheprovider",
@@ -90,7 +91,8 @@ SAYS = {  # what each part does, said as it starts: the end-to-end part runs for
 
 
 def test(args) -> int:
-    """Unit tests, nbval over the executed notebooks, end to end; stops at the first failing part."""
+    """`test`: unit tests, nbval over the executed notebooks, end to end; stops at the first
+    failing part."""
     for part in args.parts or list(PARTS):
         print(f"test part {part}: {SAYS[part]}", flush=True)
         started = time.perf_counter()
@@ -120,7 +122,8 @@ def lab(args) -> int:
     from microcred.core import manifest
 
     hidden = [*HIDDEN_IN_LAB, *(f"{notebook}.py" for notebook in manifest.notebooks())]
-    argv = [f"--notebook-dir={paths.NOTEBOOKS}", "--MappingKernelManager.default_kernel_name=microcred",
+    argv = [f"--notebook-dir={paths.NOTEBOOKS}",
+            "--MappingKernelManager.default_kernel_name=microcred",
             f"--ContentsManager.hide_globs={hidden}"]
     if getattr(os, "geteuid", lambda: 1)() == 0:  # containers run as root; Jupyter refuses it
         argv.append("--allow-root")
@@ -195,7 +198,8 @@ def parser() -> argparse.ArgumentParser:
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = commands.add_parser("report", help="run the out-of-date notebooks: figures/, tables/, report/")
+    p = commands.add_parser("report",
+                            help="run the out-of-date notebooks: figures/, tables/, report/")
     p.add_argument("--raw", default="", metavar="FILE", help="another leaders export")
     p.add_argument("--params", default="", metavar="FILE", help="another parameters file")
     p.add_argument("--run", dest="run_name", default="", metavar="NAME",
@@ -207,7 +211,8 @@ def parser() -> argparse.ArgumentParser:
                    help="as --dry-run, and exit 1 when anything would run (0: all up to date)")
     p.set_defaults(run=report)
 
-    p = commands.add_parser("compare", help="what changed between two runs: estimates, hidden cells")
+    p = commands.add_parser("compare",
+                            help="what changed between two runs: estimates, hidden cells")
     p.add_argument("first", metavar="RUN_A", help="`default`, or a run's name (runs/NAME)")
     p.add_argument("second", metavar="RUN_B")
     p.add_argument("--out", default="", metavar="FOLDER",
@@ -221,8 +226,10 @@ def parser() -> argparse.ArgumentParser:
                    help="a leaders export: clean it in memory and check the values against it")
     p.set_defaults(run=params_check)
 
-    p = commands.add_parser("test", help="unit tests, nbval over the executed notebooks, end to end")
-    p.add_argument("--part", dest="parts", action="append", choices=["unit", "notebooks", "end-to-end"],
+    p = commands.add_parser("test",
+                            help="unit tests, nbval over the executed notebooks, end to end")
+    p.add_argument("--part", dest="parts", action="append",
+                   choices=["unit", "notebooks", "end-to-end"],
                    help="only this part (repeatable)")
     p.add_argument("pytest_args", nargs="*", help="passed to pytest (after --)")
     p.set_defaults(run=test)

@@ -20,9 +20,10 @@ from microcred.core import paths
 LOCK = paths.LOCK
 ENVIRONMENT = paths.CONDA_ENVIRONMENT
 PYTHON = "3.11"  # the lowest Python the lock is resolved for (requires-python in pyproject.toml)
-KERNEL = 'python -m ipykernel install --sys-prefix --name microcred --display-name "Python (microcred)"'
-PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>[^\s;\\]+)(?:\s*;\s*(?P<marker>[^\\]+?))?\s*\\?$",
-                 re.M)
+KERNEL = ('python -m ipykernel install --sys-prefix --name microcred '
+          '--display-name "Python (microcred)"')
+PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>[^\s;\\]+)"
+                 r"(?:\s*;\s*(?P<marker>[^\\]+?))?\s*\\?$", re.M)
 
 
 def normalise(name: str) -> str:
@@ -49,7 +50,8 @@ def requirement(name: str, version: str, marker: str) -> str:
 def environment_yml(lock_text: str) -> str:
     """environment.yml's text from the lock."""
     lines = [
-        "# Generated from requirements.lock by `make lock` (python -m microcred.tooling.lockfile): do not edit.",
+        "# Generated from requirements.lock by `make lock` (python -m microcred.tooling.lockfile): "
+        "do not edit.",
         "# conda supplies Python and pip; pip installs the lock's pins and the package (-e .).",
         "#   conda env create -f environment.yml && conda activate microcred",
         "# conda cannot run a step after installing: register the notebooks' kernel once with",

@@ -103,7 +103,8 @@ def check_writable(planned: list[Move]) -> None:
     check_folders(m.target.parent for m in planned)
     for move in planned:
         if move.target.is_dir():
-            raise RunError(f"{name(move.target)} is a folder where the run writes a file: {UNCHANGED}")
+            raise RunError(f"{name(move.target)} is a folder where the run writes a file: "
+                           f"{UNCHANGED}")
 
 
 def _why_not(folder: Path) -> str:

@@ -141,8 +141,10 @@ def _execute(notebook: str, params_file: Path, raw: str | None, timeout: int, km
         failed.parent.mkdir(parents=True, exist_ok=True)
         running.replace(failed)
         invalidate_from(notebook)
-        where = "" if staged() else f"the failed notebook, with its traceback: {paths.relative(failed)}"
-        return _fail(notebook, described_text(err.ename, err.evalue) or f"{err.ename}: {err.evalue}",
+        where = ("" if staged()
+                 else f"the failed notebook, with its traceback: {paths.relative(failed)}")
+        return _fail(notebook,
+                     described_text(err.ename, err.evalue) or f"{err.ename}: {err.evalue}",
                      where)
     except OSError as err:  # writing the executed notebook: a full disk, a read-only folder
         running.unlink(missing_ok=True)
