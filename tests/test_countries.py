@@ -162,17 +162,7 @@ def test_accented_latin_text_folded_by_arrow_folds_as_fold_does():
     letters = [chr(c) for c in range(1, 0x80)] + [chr(c) for c in range(0xa0, 0x250)]
     names = ["".join(rng.choice(letters, int(rng.integers(1, 12)))) for _ in range(5000)]
     names += [chr(c) for c in range(0xa0, 0x250)] + ["École Supérieure", "Ǆemal", "Ωmega"]
-    assert list(folding._fold_many(names)) == [folding.fold(n) for n in names]
-
-
-def test_folds_in_chunks_are_the_folds_of_fold_codes_in_order():
-    values = pd.Series([f"Univ. {i % 7} of Place-{i}" for i in range(50)] + [None, "École"])
-    codes, whole = folding.fold_codes(values)
-    chunk_codes, chunks = folding.fold_chunks(values, size=8)
-    chunks = list(chunks)
-    assert len(chunks) == 8  # seven chunks of the 51 distinct values, then the missing one's ''
-    assert (chunk_codes == codes).all() and list(np.concatenate(chunks)) == list(whole)
-    assert list(whole[codes]) == [folding.fold(v) if isinstance(v, str) else "" for v in values]
+    assert list(folding.fold_many(names)) == [folding.fold(n) for n in names]
 
 
 def test_numbers_are_never_read_as_iso_codes_by_the_library():

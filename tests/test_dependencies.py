@@ -21,6 +21,8 @@ USED_WITHOUT_IMPORT = {
     "nbval": "pytest plugin comparing the executed notebooks",
     "pytest-xdist": "pytest plugin running the tests on every core (`python -m microcred test`)",
     "ruff": "lint",
+    "mypy": "lint (type checks of the statistics and release layers)",
+    "mutmut": "`make mutate` (mutation testing)",
     "nbstripout": "git filter that strips source notebooks (run by microcred.nbfilter)",
     "nbdime": "git diff driver for notebooks (see .gitattributes)",
     "pyreadstat": "SPSS exports (pandas reads .sav through it)",

@@ -243,8 +243,7 @@ class GroupedShares:
 
 class Weights(NamedTuple):
     """A 0/1 indicator as the weights its cells sum: `hits` (the indicator, 0 outside the base)
-    and `base` (boolean). Found once per metric: `np.where` over a million rows per grouping
-    was a fifth of each pass."""
+    and `base` (boolean). Found once per metric, not once per grouping (benchmarks/NOTES.md)."""
     hits: np.ndarray
     base: np.ndarray
 

@@ -185,7 +185,7 @@ TEXT_KINDS = ("datetime", "number", "response_id")  # parsed or checked value by
 
 
 # values of their own per respondent, and institution names (nearly as many as respondents in
-# a large survey: as categories, 800,000 names cost 0.8 s to become pandas' categories)
+# a large survey: as categories they would cost more than they save; benchmarks/NOTES.md)
 ARROW_TEXT_COLUMNS = ("IPAddress", "RecipientEmail", "LocationLatitude", "LocationLongitude",
                       "institution")
 
@@ -368,7 +368,7 @@ def _to_pandas(table: pa.Table, arrow_text) -> pd.DataFrame:
     rest = table.drop_columns([table.column_names[i] for i in kept])
     del table
     # Arrow's buffers freed as each column is converted; the few numeric and date columns
-    # consolidated (splitting them into blocks of their own cost 0.2-0.3 s at a million records)
+    # consolidated (blocks of their own cost more: benchmarks/NOTES.md)
     data = rest.to_pandas(self_destruct=True)
     del rest
     pa.default_memory_pool().release_unused()  # and handed back to the system, not kept pooled
@@ -384,7 +384,7 @@ def _contiguous(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pa.chunked_array([column.combine_chunks()]) if column.nbytes < 2**31 else column
 
 
-BLOCK_BYTES = 1 << 22  # Arrow parses in blocks (4 MiB: 0.5 s faster than 16 at a million records,
+BLOCK_BYTES = 1 << 22  # Arrow parses in blocks of 4 MiB (faster than 16: benchmarks/NOTES.md)
 
 
 def _arrow_table(path: Path, n_header: int, width: int, categorical, threads: bool,
@@ -614,8 +614,8 @@ def _typed_metadata(export: Export, meta: dict, cb) -> pd.Series:
 
 def _repeats(values: pd.Series) -> pd.Series:
     """Where a value repeats an earlier one. Arrow's distinct values settle the usual answer,
-    none, in a fraction of the time of marking each value (a million ResponseIds: 0.15 s against
-    0.45); only an export with a repeat has its repeats found."""
+    none, in a fraction of the time of marking each value (benchmarks/NOTES.md); only an export
+    with a repeat has its repeats found."""
     arrow = isinstance(values.dtype, pd.ArrowDtype)
     if arrow and len(pc.unique(pa.array(values.array))) == len(values):
         return pd.Series(False, index=values.index)

@@ -7,7 +7,8 @@ environment's: .venv/bin/python, or `python` once the environment is activated):
     python -m microcred compare RUN_A RUN_B                   what changed between two runs
     python -m microcred params check [--raw FILE]             parameters (against an export)
     python -m microcred test                                  every test
-    python -m microcred lint                                  ruff over src, tests, notebooks
+    python -m microcred lint                                  ruff; mypy over statistics, release
+    python -m microcred mutate                                mutation testing (not in `test`)
     python -m microcred lab                                   JupyterLab with the project kernel
     python -m microcred bench                                 speed and scale benchmark
     python -m microcred clean [--all]                         remove what is not committed
@@ -70,7 +71,7 @@ def _python(*arguments: str, env: dict | None = None) -> int:
 # otherwise start before 01 has written the clean data).
 WORKERS = ["--numprocesses=auto", "--maxprocesses=4"]
 # One BLAS thread per process (unless set otherwise): the workers already fill the cores, and
-# BLAS threads competing for them spin (the disclosure audit's tests took twice as long).
+# BLAS threads competing for them spin (benchmarks/NOTES.md).
 ONE_BLAS_THREAD = {name: "1"
                    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
 PARTS = {
@@ -103,10 +104,21 @@ def test(args) -> int:
     return 0
 
 
+TYPED = ["src/microcred/statistics", "src/microcred/release"]  # what mypy checks in `lint`
+
+
 def lint(args) -> int:
     """`lint`: ruff over src, tests and notebooks, mypy over the statistics and release layers."""
-    return _python("-m", "ruff", "check", *(["--fix"] if args.fix else []), "src", "tests",
+    ruff = _python("-m", "ruff", "check", *(["--fix"] if args.fix else []), "src", "tests",
                    "notebooks")
+    return _python("-m", "mypy", *TYPED) or ruff
+
+
+def mutate(args) -> int:
+    """`mutate`: mutation testing of the statistics and the disclosure gate."""
+    from microcred.tooling import mutate as mutation
+
+    return mutation.main([f"--jobs={args.jobs}"] if args.jobs else [])
 
 
 # The file browser lists each notebook once: its jupytext pair (notebooks/<name>.py, for review)
@@ -141,9 +153,10 @@ def bench(args) -> int:
 
 def uncommitted():
     """What runs write and the repository never holds: the build's state, staging and cache, the
-    named runs, the clean data and what cleaning set aside, failed notebooks, comparisons."""
+    named runs, mutation testing's work, the clean data and what cleaning set aside, failed
+    notebooks, comparisons."""
     yield from (p for p in paths.BUILD.glob("*") if p != paths.RUN_LOCK)
-    yield from (paths.RUNS, *paths.EXECUTED.glob("*.failed.ipynb"))
+    yield from (paths.RUNS, paths.MUTANTS, *paths.EXECUTED.glob("*.failed.ipynb"))
     yield from (p for folder in (paths.INTERIM, paths.PROCESSED) for p in folder.glob("*")
                 if p.name != "README.md")
 
@@ -234,9 +247,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("pytest_args", nargs="*", help="passed to pytest (after --)")
     p.set_defaults(run=test)
 
-    p = commands.add_parser("lint", help="ruff over src, tests and notebooks")
+    p = commands.add_parser("lint", help="ruff over src, tests and notebooks; mypy over "
+                            "statistics and release")
     p.add_argument("--fix", action="store_true", help="let ruff fix what it can")
     p.set_defaults(run=lint)
+
+    p = commands.add_parser("mutate", help="mutation testing of the statistics and the gate")
+    p.add_argument("--jobs", type=int, default=0, help="mutants tested side by side (default: "
+                   "every core)")
+    p.set_defaults(run=mutate)
 
     p = commands.add_parser("lab", help="JupyterLab with the project kernel in notebooks/")
     p.add_argument("--lab-args", default="", help="more arguments for jupyter lab, as one string")
