@@ -22,7 +22,7 @@ override TIMEOUT  := $(value TIMEOUT)
 override LAB_ARGS := $(value LAB_ARGS)
 export RAW PARAMS RUN JOBS TIMEOUT LAB_ARGS
 
-.PHONY: help setup data report test test-unit test-notebooks test-end-to-end lint lab clean lock bench browser
+.PHONY: help setup data report test test-unit test-notebooks test-end-to-end lint mutate lab clean lock bench browser
 
 help: ## list the targets (default)
 	@grep -E '^[a-z-]+:.*## ' Makefile | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -82,8 +82,11 @@ test-notebooks: | $(SETUP) ## nbval: re-run the executed notebooks, compare thei
 test-end-to-end: browser | $(SETUP) ## byte-for-byte rebuild, bad exports, your-own-data example, browser
 	$(PY) -m microcred test --part end-to-end
 
-lint: | $(SETUP) ## ruff over src, tests and notebooks
+lint: | $(SETUP) ## ruff over src, tests and notebooks; mypy over statistics and release
 	$(PY) -m microcred lint
+
+mutate: | $(SETUP) ## mutation testing of the statistics and the disclosure gate (not in `make test`)
+	$(PY) -m microcred mutate
 
 # Chromium and the libraries it needs come to about 250 MB on a slim Debian (less where a desktop
 # is installed). apt shows its progress (plain lines, no redrawn bar); DEBCONF_NOWARNINGS silences

@@ -50,7 +50,8 @@ def clean_default():
         export = read_export(path, survey)
         resolved = countries.resolve_spellings(export.data["country"])
         cleaned = validity.apply_rules(export.data, rules(resolved))
-        frame = analysis_data.analysis_frame(cleaned.kept, codebook.load(survey), resolved, "m49", "test-key")
+        frame = analysis_data.analysis_frame(cleaned.kept, codebook.load(survey), resolved, "m49",
+                                             "test-key")
         return frame, cleaned, export
 
     leaders, cleaned, export = run(paths.LEADERS_EXPORT, "leaders",

@@ -72,7 +72,8 @@ def numeric_values(frame: pd.DataFrame, survey: str = "leaders") -> tuple[pd.Dat
               for q in cb.questions if q["kind"] == "choice"}
     for q in (q for q in cb.questions if q["kind"] == "multi"):
         codes = {label: str(i) for i, label in enumerate(cb.labels(q["id"]), 1)}
-        out[q["id"]] = out[q["id"]].map(lambda v, c=codes: ",".join(c[o] for o in v.split(",")) if v else "")
+        out[q["id"]] = out[q["id"]].map(
+            lambda v, c=codes: ",".join(c[o] for o in v.split(",")) if v else "")
         labels[q["id"]] = {int(code): label for label, code in codes.items()}
     ids = {q["id"]: f"Q{k}" for k, q in enumerate(cb.questions, 1)}
     out.columns = [ids.get(c, c) for c in out.columns]

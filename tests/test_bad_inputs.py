@@ -47,8 +47,10 @@ def test_formula_payloads_typed_as_a_country_reach_the_unresolved_spellings_as_t
     resolved = countries.resolve_spellings(spellings)
     unresolved = resolved[resolved["iso3"].eq("")]
     assert len(unresolved) == len(PAYLOADS)
-    path = files.write_csv(unresolved[["spelling", "reason"]], tmp_path / "unresolved_spellings.csv")
-    first = [row[0] for row in csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline=""))]
+    path = files.write_csv(unresolved[["spelling", "reason"]],
+                           tmp_path / "unresolved_spellings.csv")
+    text = io.StringIO(path.read_text(encoding="utf-8"), newline="")
+    first = [row[0] for row in csv.reader(text)]
     assert all(cell.startswith("'") for cell in first[1:])
 
 
@@ -57,7 +59,8 @@ def test_your_own_export_beside_the_bundled_synthetic_employers_gets_no_employer
     """`make report RAW=your.csv` leaves raw_employers at the bundled synthetic export: the
     employer results are left out, the report says so, and no table shows synthetic employers."""
     folder = make_sandbox(tmp_path)
-    write_export(folder / "data" / "raw" / "mine.csv", synth.leaders_export().assign(ExternalReference=""))
+    write_export(folder / "data" / "raw" / "mine.csv",
+                 synth.leaders_export().assign(ExternalReference=""))
     make(folder, "report", "RAW=data/raw/mine.csv")
     provenance = json.loads((folder / "data" / "processed" / "provenance.json").read_text())
     assert not provenance["synthetic"] and provenance["employers"]["synthetic"]
@@ -67,6 +70,7 @@ def test_your_own_export_beside_the_bundled_synthetic_employers_gets_no_employer
     us = pd.read_csv(folder / "tables" / "employers_us_vs_rest.csv")
     assert us["n_group"].eq(0).all() and us["pct_group"].isna().all()
     page = (folder / "report" / "report.html").read_text(encoding="utf-8")
-    assert "records; the employer results are left out: the leaders export is not the synthetic" in page
+    assert ("records; the employer results are left out: the leaders export is not the "
+            "synthetic") in page
     assert not re.search(r"[1-9][\d,]* employers\.", page)  # the transparency statement: 0
     assert "Synthetic data" not in page

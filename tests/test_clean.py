@@ -49,7 +49,8 @@ def test_repeat_by_email_keeps_the_latest_and_ignores_case_and_spaces():
     r = records(RecipientEmail=["a@x.edu", " A@X.EDU ", "", ""],
                 IPAddress=["1.1.1.1", "2.2.2.2", "3.3.3.3", "4.4.4.4"],
                 institution=["U", "U", "U", "U"],
-                RecordedDate=pd.to_datetime(["2024-05-02", "2024-05-01", "2024-05-01", "2024-05-01"]))
+                RecordedDate=pd.to_datetime(["2024-05-02", "2024-05-01", "2024-05-01",
+                                             "2024-05-01"]))
     reason = validity.latest_submission_per_person(r)
     assert list(reason.ne("")) == [False, True, False, False]
 
@@ -95,7 +96,8 @@ def test_apply_rules_accounts_for_every_record():
     r = records(Status=["IP Address", "Spam", "IP Address", "IP Address"],
                 Finished=[True, True, False, True])
     out = validity.apply_rules(r, [validity.Step("live", validity.live_responses, validity.STATUS),
-                               validity.Step("complete", validity.complete_responses, validity.COMPLETION)])
+                               validity.Step("complete", validity.complete_responses,
+                                             validity.COMPLETION)])
     assert len(out.kept) + len(out.rejected) == len(r)
     assert list(out.dispositions["removed"]) == [1, 1]
     assert list(out.dispositions["rows_out"]) == [3, 2]
@@ -126,13 +128,16 @@ def test_institution_facts_majority_then_most_senior_role(cb):
         "iso3": "MEX", "country": "Mexico", "region": "Latin America and the Caribbean",
         "role": pd.Categorical(["Dean", "Director", "Dean", "Director", "President or Chancellor"],
                                categories=cb.labels("role"), ordered=True),
-        "offers_mc": pd.Categorical(["Yes", "No", "Yes", "Yes", "No"], categories=cb.labels("offers_mc")),
-        "offers_credit": pd.Categorical(["Yes", None, "Yes", "No", None], categories=cb.labels("offers_credit")),
+        "offers_mc": pd.Categorical(["Yes", "No", "Yes", "Yes", "No"],
+                                    categories=cb.labels("offers_mc")),
+        "offers_credit": pd.Categorical(["Yes", None, "Yes", "No", None],
+                                        categories=cb.labels("offers_credit")),
     })
     facts = analysis_data.institution_facts(frame, cb).set_index("inst_id")
     assert facts.at["i1", "offers_mc"] == "Yes"  # two of three
     assert facts.at["i2", "offers_mc"] == "No"  # a tie goes to the president
-    assert bool(facts.at["i1", "offers_mc_disagree"]) and not bool(facts.at["i1", "offers_credit_disagree"])
+    assert bool(facts.at["i1", "offers_mc_disagree"])
+    assert not bool(facts.at["i1", "offers_credit_disagree"])
 
 
 def test_institution_facts_credit_only_where_the_institution_offers(cb):
@@ -150,9 +155,11 @@ def test_institution_facts_credit_only_where_the_institution_offers(cb):
     })
     facts = analysis_data.institution_facts(frame, cb).set_index("inst_id")
     assert facts.at["i1", "offers_mc"] == "No"  # a tie goes to the dean
-    assert pd.isna(facts.at["i1", "offers_credit"]) and facts.at["i1", "offers_credit_set_aside"] == 1
+    assert pd.isna(facts.at["i1", "offers_credit"]) and facts.at["i1",
+                                                                 "offers_credit_set_aside"] == 1
     assert not facts.at["i1", "offers_credit_disagree"]
-    assert pd.isna(facts.at["i2", "offers_credit"]) and facts.at["i2", "offers_credit_set_aside"] == 0
+    assert pd.isna(facts.at["i2", "offers_credit"]) and facts.at["i2",
+                                                                 "offers_credit_set_aside"] == 0
     assert facts.at["i3", "offers_credit"] == "Yes" and facts.at["i3", "offers_credit_disagree"]
     assert facts.at["i3", "offers_credit_set_aside"] == 0
     not_offering = facts["offers_mc"].ne("Yes")
@@ -160,7 +167,8 @@ def test_institution_facts_credit_only_where_the_institution_offers(cb):
 
 
 def test_multi_select_parsing_keeps_not_answered_apart(cb):
-    answers = pd.Series(["Lack of awareness,Faculty buy-in", None, "None of these", "Faculty buy-in"])
+    answers = pd.Series(["Lack of awareness,Faculty buy-in", None, "None of these",
+                         "Faculty buy-in"])
     cols = analysis_data.multi_select_columns(answers, cb, "barriers")
     assert list(cols["barriers_answered"]) == [True, False, True, True]
     assert cols["barrier_faculty"].tolist() == [True, pd.NA, False, True]
@@ -176,7 +184,8 @@ def test_is_synthetic_reads_the_marker(raw_leaders):
 def test_the_synthetic_marker_is_checked_per_file_and_half_marked_files_are_refused(
         export_file, raw_leaders):
     assert provenance.synthetic_file(read_export(export_file()))
-    assert not provenance.synthetic_file(read_export(export_file(raw_leaders.assign(ExternalReference=""))))
+    unmarked = export_file(raw_leaders.assign(ExternalReference=""))
+    assert not provenance.synthetic_file(read_export(unmarked))
     mixed = raw_leaders.copy()
     mixed.loc[5:, "ExternalReference"] = ""
     export = read_export(export_file(mixed))
@@ -188,7 +197,8 @@ def test_the_synthetic_marker_is_checked_per_file_and_half_marked_files_are_refu
 
 @pytest.mark.parametrize("leaders_synthetic,employers_synthetic", [(True, True), (False, False),
                                                                    (False, True), (True, False)])
-def test_the_employer_export_follows_the_leaders(export_file, leaders_synthetic, employers_synthetic):
+def test_the_employer_export_follows_the_leaders(export_file, leaders_synthetic,
+                                                 employers_synthetic):
     frame = synth.employers_export()
     employers = read_export(export_file(frame if employers_synthetic else
                                         frame.assign(ExternalReference=""), three_headers=False),
@@ -204,9 +214,11 @@ def test_an_export_left_out_is_cleaned_as_no_records_at_all(export_file):
     employers = read_export(export_file(synth.employers_export(), three_headers=False),
                             "employers").without_records()
     resolved = countries.resolve_spellings(employers.data["country"])
-    cleaned = validity.apply_rules(employers.data, validity.employer_rules(resolved), employers.malformed)
+    cleaned = validity.apply_rules(employers.data, validity.employer_rules(resolved),
+                                   employers.malformed)
     validity.require_valid(cleaned, employers.path)  # none read, none rejected: nothing to say
-    frame = analysis_data.analysis_frame(cleaned.kept, codebook.load("employers"), resolved, "m49", "k")
+    frame = analysis_data.analysis_frame(cleaned.kept, codebook.load("employers"), resolved, "m49",
+                                         "k")
     cb = codebook.load("employers")
     assert schema.validate(frame, schema.employers_schema(cb), export_file().parent / "f.csv").empty
 
@@ -224,7 +236,8 @@ def test_schema_failures_name_response_and_column_and_are_written(cb, clean_defa
     frame = clean_default[0].copy()
     frame.loc[2, "region"] = "Atlantis"
     with pytest.raises(schema.ValidationFailed) as err:
-        schema.validate(frame, schema.leaders_schema(cb, region_schemes.regions()), tmp_path / "f.csv")
+        schema.validate(frame, schema.leaders_schema(cb, region_schemes.regions()),
+                        tmp_path / "f.csv")
     message = str(err.value)
     assert "{" not in message  # words, not the schema library's JSON
     failures = pd.read_csv(tmp_path / "f.csv")
@@ -237,14 +250,16 @@ def test_schema_failures_name_response_and_column_and_are_written(cb, clean_defa
 def test_schema_failures_name_the_row_of_the_export_and_what_the_reader_noted(cb, clean_default,
                                                                              tmp_path):
     frame = clean_default[0].copy()
-    export = replace(clean_default[3], notes=["offers_mc: 3 user-missing value(s) (-99) read as not answered"])
+    export = replace(clean_default[3],
+                     notes=["offers_mc: 3 user-missing value(s) (-99) read as not answered"])
     frame.loc[2, ["offers_mc", "offers_credit"]] = ["No", "Yes"]  # answered, yet not asked
     with pytest.raises(schema.ValidationFailed) as err:
         schema.validate(frame, schema.leaders_schema(cb, region_schemes.regions()),
                         tmp_path / "f.csv", export)
     row = export.response_rows()[frame.at[2, "response_id"]]
     message = str(err.value)
-    assert f"response {frame.at[2, 'response_id']} (row {row} of data/raw/leaders_survey_export.csv)" in message
+    response = frame.at[2, "response_id"]
+    assert f"response {response} (row {row} of data/raw/leaders_survey_export.csv)" in message
     assert "offers_credit answered but not asked (asked where offers_mc is 'Yes')" in message
     assert message.endswith("(the reader noted: offers_mc: 3 user-missing value(s) (-99) read as "
                             "not answered)")
@@ -264,7 +279,8 @@ def test_test_responses_and_unknown_statuses_are_rejected_with_their_reason():
 
 
 def test_which_statuses_count_is_a_parameter():
-    reason = validity.live_responses(records(Status=STATUSES), ["IP Address", "Offline", "Imported"])
+    reason = validity.live_responses(records(Status=STATUSES),
+                                     ["IP Address", "Offline", "Imported"])
     assert list(reason.eq(""))[:4] == [True, True, True, False]
 
 
@@ -331,7 +347,8 @@ def test_a_country_without_a_region_no_longer_stops_cleaning(cb, export_file, ra
     frame.loc[frame["ResponseId"].eq(valid), "country"] = "Antarctica"
     export = read_export(export_file(frame))
     resolved = countries.resolve_spellings(export.data["country"])
-    cleaned = validity.apply_rules(export.data, validity.leader_rules(resolved, 1 / 3, "24h", "m49"))
+    cleaned = validity.apply_rules(export.data,
+                                   validity.leader_rules(resolved, 1 / 3, "24h", "m49"))
     assert cleaned.rejected["reason"].str.contains("Antarctica").sum() == 1
     leaders = analysis_data.analysis_frame(cleaned.kept, cb, resolved, "m49", "k")
     schema.leaders_schema(cb, region_schemes.regions("m49")).validate(leaders)
@@ -341,10 +358,13 @@ def test_a_country_without_a_region_no_longer_stops_cleaning(cb, export_file, ra
 
 def test_records_set_aside_by_the_reader_are_rejected_first():
     r = records(Status=["IP Address", "Spam"])
-    malformed = pd.DataFrame({"row": [7], "ResponseId": [""], "reason": ["malformed record: row 7"]})
-    out = validity.apply_rules(r, [validity.Step("live", validity.live_responses, validity.STATUS)], malformed)
+    malformed = pd.DataFrame({"row": [7], "ResponseId": [""],
+                              "reason": ["malformed record: row 7"]})
+    out = validity.apply_rules(r, [validity.Step("live", validity.live_responses, validity.STATUS)],
+                               malformed)
     assert len(out.kept) + len(out.rejected) == 3
-    assert out.dispositions.iloc[0].to_dict() == {"step": 0, "rule": validity.MALFORMED, "rows_in": 3,
+    assert out.dispositions.iloc[0].to_dict() == {"step": 0, "rule": validity.MALFORMED,
+                                                  "rows_in": 3,
                                                   "removed": 1, "rows_out": 2}
     assert list(out.rejected.columns) == ["ResponseId", "step", "rule", "reason"]
 
@@ -360,8 +380,8 @@ def test_email_key_folds_arrow_and_python_strings_as_strip_and_casefold_do():
 def test_institution_id_is_the_keyed_hash_of_each_country_and_folded_name():
     import hashlib
 
-    names = pd.Series(["Univ. of X", "univ of x", "École Normale", None, "Other", " -- ", "Univ of X"],
-                      dtype="category")
+    names = pd.Series(["Univ. of X", "univ of x", "École Normale", None, "Other", " -- ",
+                       "Univ of X"], dtype="category")
     iso3 = pd.Series(["USA", "USA", "FRA", "USA", "GBR", "GBR", "CAN"])
     secret = hashlib.blake2b(b"key", digest_size=32).digest()
     folded = [folding.fold(n) if isinstance(n, str) else "" for n in names]
@@ -376,10 +396,12 @@ def test_institution_id_is_the_keyed_hash_of_each_country_and_folded_name():
 def test_respondents_who_name_no_institution_are_clusters_of_their_own():
 
     names = pd.Series(["Univ. of X", None, "univ of x", "", None, "Other"])
-    frame = pd.DataFrame({"inst_id": pseudonyms.institution_id(names, pd.Series(["USA"] * 6), "key")})
+    ids = pseudonyms.institution_id(names, pd.Series(["USA"] * 6), "key")
+    frame = pd.DataFrame({"inst_id": ids})
     codes = SurveyDesign.of(frame).clusters
     assert codes[0] == codes[2]  # one institution, however it is written
-    assert len({codes[1], codes[3], codes[4]}) == 3 and not {codes[1], codes[3], codes[4]} & {codes[0], codes[5]}
+    assert len({codes[1], codes[3], codes[4]}) == 3 and not {codes[1], codes[3],
+                                                             codes[4]} & {codes[0], codes[5]}
 
 
 def test_each_rule_sees_only_what_the_earlier_rules_kept_and_the_records_are_filtered_once():
@@ -410,7 +432,8 @@ def test_multi_select_count_is_the_substantive_options_chosen(cb):
 
 def test_a_rule_whose_reasons_are_not_its_records_is_refused():
     r = records(Status=["IP Address", "Spam", "IP Address"])
-    shuffled = validity.Step("shuffled", lambda kept: validity.live_responses(kept)[::-1], validity.STATUS)
+    shuffled = validity.Step("shuffled", lambda kept: validity.live_responses(kept)[::-1],
+                             validity.STATUS)
     with pytest.raises(ValueError, match="'shuffled' returned reasons for other records"):
         validity.apply_rules(r, [shuffled])
 

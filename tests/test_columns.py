@@ -17,7 +17,8 @@ from microcred.report import column_dictionary
 def test_every_table_in_tables_is_described():
     tables = column_dictionary.table_columns()
     assert tables, "no tables to check: run `make report`"
-    assert not set(tables) - set(column_dictionary.TABLES), "tables without a description in column_dictionary.TABLES"
+    assert not set(tables) - set(column_dictionary.TABLES), \
+        "tables without a description in column_dictionary.TABLES"
 
 
 def test_every_column_of_every_table_is_described():
@@ -35,7 +36,8 @@ def test_the_column_dictionary_page_describes_every_column_as_the_code_does():
     stale = [f"{name}.{c}" for name, cs in column_dictionary.table_columns().items() for c in cs
              if f"## `tables/{name}.csv`" not in page
              or f"| `{c}` | {column_dictionary.describe(c, labels, name)} |" not in page]
-    assert not stale, f"docs/columns.md is stale for {stale}: run `.venv/bin/python -m microcred.columns`"
+    assert not stale, (f"docs/columns.md is stale for {stale}: run "
+                       "`.venv/bin/python -m microcred.report.column_dictionary`")
 
 
 def test_an_undescribed_column_shows_up(tmp_path):

@@ -28,6 +28,8 @@ from microcred.statistics import (
 )
 from microcred.statistics.design import SurveyDesign, difference
 
+OFFERS = ["Yes", "No", "Not sure"]  # the answers to offers_mc
+
 
 def of_codes(codes, **columns) -> SurveyDesign:
     """The design of rows whose institutions are `codes`."""
@@ -58,7 +60,7 @@ def linearised_by_hand(y, codes, rows):
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_grouped_variance_matches_a_linearisation_written_out(seed):
     y, codes, groups = clustered(seed)
-    est = design.Cells(groups, codes, 3).shares(y, np.ones(len(y), bool))
+    est = design.GroupedShares(groups, codes, 3).shares(y, np.ones(len(y), bool))
     for g in range(3):
         rows = groups == g
         assert est["n"][g] == rows.sum() and est["p"][g] == pytest.approx(y[rows].mean())
@@ -68,50 +70,52 @@ def test_grouped_variance_matches_a_linearisation_written_out(seed):
 def test_whole_sample_variance_equals_statsmodels_cluster_robust_variance():
     y, codes, _ = clustered(4)
     fit = sm.OLS(y, np.ones(len(y))).fit(cov_type="cluster", cov_kwds={"groups": codes})
-    est = design.Cells(np.zeros(len(y), int), codes, 1).shares(y, np.ones(len(y), bool))
+    est = design.GroupedShares(np.zeros(len(y), int), codes, 1).shares(y, np.ones(len(y), bool))
     assert est["variance"][0] == pytest.approx(fit.bse[0] ** 2, rel=1e-10)
 
 
 def test_design_effect_is_one_without_clusters_and_grows_with_agreement():
     y, _, _ = clustered(5)
     alone = np.arange(len(y))
-    est = design.Cells(np.zeros(len(y), int), alone, 1).shares(y, np.ones(len(y), bool))
+    est = design.GroupedShares(np.zeros(len(y), int), alone, 1).shares(y, np.ones(len(y), bool))
     p, n = est["p"][0], est["n"][0]
     assert design.design_effect(est["variance"], p, n)[0] == pytest.approx(1.0)
     # pairs that always agree: every pair counts once, so the variance doubles (n - 1 over
     # n - 2 from the two references' degrees of freedom)
     pairs = np.repeat(np.arange(200), 2)
     y2 = np.repeat((np.arange(200) % 5 < 2).astype(float), 2)
-    est = design.Cells(np.zeros(400, int), pairs, 1).shares(y2, np.ones(400, bool))
+    est = design.GroupedShares(np.zeros(400, int), pairs, 1).shares(y2, np.ones(400, bool))
     deff = design.design_effect(est["variance"], est["p"], est["n"])[0]
     assert deff == pytest.approx(2 * 399 / 400 * 200 / 199, rel=1e-10)
 
 
-def test_svy_gives_the_same_domain_variance_and_design_effect():
+def svy_sample(y, codes, groups):
+    """The same rows as svy's sample: clusters as PSUs, unit weights, groups by their code."""
     pl = pytest.importorskip("polars")
     svy = pytest.importorskip("svy")
-    y, codes, groups = clustered(6)
     data = pl.DataFrame({"y": y, "psu": codes.astype(str), "g": groups.astype(str),
                          "w": np.ones(len(y))})
+    return svy, svy.Sample(data, svy.Design(psu="psu", wgt="w"))
+
+
+def test_svy_gives_the_same_domain_variance_and_design_effect():
+    y, codes, groups = clustered(6)
+    _, sample = svy_sample(y, codes, groups)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = svy.Sample(data, svy.Design(psu="psu", wgt="w")).estimation.mean(
-            "y", by="g", deff="wr").to_polars().sort("g")
-    est = design.Cells(groups, codes, 3).shares(y, np.ones(len(y), bool))
+        result = sample.estimation.mean("y", by="g", deff="wr").to_polars().sort("g")
+    est = design.GroupedShares(groups, codes, 3).shares(y, np.ones(len(y), bool))
     deff = design.design_effect(est["variance"], est["p"], est["n"])
     assert np.sqrt(est["variance"]) == pytest.approx(result["se"].to_numpy(), rel=1e-8)
     assert deff == pytest.approx(result["deff"].to_numpy(), rel=1e-8)
 
 
 def test_svy_contrast_gives_the_same_linearised_difference():
-    pl = pytest.importorskip("polars")
-    svy = pytest.importorskip("svy")
     y, codes, groups = clustered(7)
-    data = pl.DataFrame({"y": y, "psu": codes.astype(str), "g": groups.astype(str),
-                         "w": np.ones(len(y))})
+    svy, sample = svy_sample(y, codes, groups)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        by = svy.Sample(data, svy.Design(psu="psu", wgt="w")).estimation.mean("y", by="g")
+        by = sample.estimation.mean("y", by="g")
         contrast = by.contrast(svy.estd("0") - svy.estd("1")).to_polars()
     ours = difference(of_codes(codes), y, groups == 0, groups == 1)
     assert ours["diff"] == pytest.approx(contrast["est"][0])
@@ -123,17 +127,21 @@ def test_svy_contrast_gives_the_same_linearised_difference():
 def korn_graubard_by_hand(p, variance, n, df, level=0.95):
     """Korn and Graubard (1998), eqs. as in R's svyciprop(method = "beta") source."""
     alpha = 1 - level
-    n_eff = p * (1 - p) / variance * (stats.t.ppf(alpha / 2, n - 1) / stats.t.ppf(alpha / 2, df)) ** 2
+    factor = (stats.t.ppf(alpha / 2, n - 1) / stats.t.ppf(alpha / 2, df)) ** 2
+    n_eff = p * (1 - p) / variance * factor
     return (n_eff, stats.beta.ppf(alpha / 2, n_eff * p, n_eff * (1 - p) + 1),
             stats.beta.ppf(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p)))
 
 
 def test_korn_graubard_is_clopper_pearson_on_the_df_adjusted_effective_sample_size():
-    for p, variance, n, df in [(0.3, 0.002, 200, 60), (0.71, 0.0024, 77, 61), (0.05, 1e-4, 900, 800)]:
+    for p, variance, n, df in [(0.3, 0.002, 200, 60), (0.71, 0.0024, 77, 61),
+                               (0.05, 1e-4, 900, 800)]:
         assert intervals.korn_graubard(p, variance, n, df) == pytest.approx(
             korn_graubard_by_hand(p, variance, n, df), rel=1e-12)
     # fewer degrees of freedom than n - 1: a wider interval than on the same n_eff without them
-    narrow, wide = intervals.korn_graubard(0.3, 0.002, 200, 199), intervals.korn_graubard(0.3, 0.002, 200, 20)
+    narrow, wide = intervals.korn_graubard(0.3, 0.002, 200, 199), intervals.korn_graubard(0.3,
+                                                                                          0.002,
+                                                                                          200, 20)
     assert wide[1] < narrow[1] and wide[2] > narrow[2]
     # a design effect below 1 is credited (as R does): n_eff above n
     assert intervals.korn_graubard(0.5, 0.25 / 300, 200, 199)[0] > 200
@@ -172,8 +180,9 @@ def test_a_unanimous_group_s_difference_rests_on_the_other_group_s_variance():
     first = np.arange(len(y)) < 58
     out = difference(of_codes(np.arange(len(y))), y, first, ~first)
     rest = y[~first]
-    assert out["se"] == pytest.approx(math.sqrt(rest.var(ddof=1) / len(rest) * (len(y) / (len(y) - 1))
-                                                * (len(rest) - 1) / len(rest)), rel=1e-9)
+    variance = (rest.var(ddof=1) / len(rest) * (len(y) / (len(y) - 1))
+                * (len(rest) - 1) / len(rest))
+    assert out["se"] == pytest.approx(math.sqrt(variance), rel=1e-9)
 
 
 def test_test_and_interval_never_disagree_over_many_random_comparisons():
@@ -198,16 +207,17 @@ def test_test_and_interval_never_disagree_over_many_random_comparisons():
 
 def test_compare_with_rest_uses_institutions_as_clusters(cb):
     offers = ["Yes"] * 12 + ["No"] * 8 + ["Yes"] * 10 + ["No"] * 20
-    frame = pd.DataFrame({"offers_mc": pd.Categorical(offers, categories=["Yes", "No", "Not sure"]),
+    frame = pd.DataFrame({"offers_mc": pd.Categorical(offers, categories=OFFERS),
                           "region": ["N"] * 20 + ["S"] * 30})
-    apart = compare.compare_with_rest(SurveyDesign.of(frame.assign(inst_id=[f"i{i}" for i in range(50)])),
-                                      cb.metric("offers_mc"), frame["region"].eq("N"))
+    alone = SurveyDesign.of(frame.assign(inst_id=[f"i{i}" for i in range(50)]))
+    apart = compare.compare_with_rest(alone, cb.metric("offers_mc"), frame["region"].eq("N"))
     # each leader alone: the two shares' variances p(1 - p) / (n - 1), times C / (C - 1) n/n
-    v1, v2 = (p * (1 - p) / n * n / (n - 1) * (n - 1) / n * 50 / 49 for p, n in ((0.6, 20), (1 / 3, 30)))
+    v1, v2 = (p * (1 - p) / n * n / (n - 1) * (n - 1) / n * 50 / 49
+              for p, n in ((0.6, 20), (1 / 3, 30)))
     assert apart["diff_se"] == pytest.approx(100 * math.sqrt(v1 + v2))
     assert apart["df"] == pytest.approx((v1 + v2) ** 2 / (v1 ** 2 / 19 + v2 ** 2 / 29))
-    together = compare.compare_with_rest(SurveyDesign.of(frame.assign(inst_id=[f"i{i // 2}" for i in range(50)])),
-                                         cb.metric("offers_mc"), frame["region"].eq("N"))
+    pairs = SurveyDesign.of(frame.assign(inst_id=[f"i{i // 2}" for i in range(50)]))
+    together = compare.compare_with_rest(pairs, cb.metric("offers_mc"), frame["region"].eq("N"))
     assert together["diff_high"] - together["diff_low"] > apart["diff_high"] - apart["diff_low"]
 
 
@@ -262,13 +272,15 @@ def test_raking_matches_iterative_proportional_fitting_by_hand():
     rng = np.random.default_rng(9)
     sample = pd.DataFrame({"region": rng.choice(["A", "B", "C"], 300, p=[0.6, 0.3, 0.1]),
                            "inst_type": rng.choice(["x", "y"], 300)})
-    targets = {"region": {"A": 100.0, "B": 200.0, "C": 300.0}, "inst_type": {"x": 250.0, "y": 350.0}}
+    targets = {"region": {"A": 100.0, "B": 200.0, "C": 300.0},
+               "inst_type": {"x": 250.0, "y": 350.0}}
     w = weighting.rake(sample, targets)
     assert w == pytest.approx(ipf_by_hand({k: sample[k].to_numpy() for k in targets}, targets)
                               * 300 / 600, rel=1e-6)  # scaled to average 1
     for name, totals in targets.items():
         shares = {k: v / 600 * 300 for k, v in totals.items()}
-        assert pd.Series(w).groupby(sample[name].to_numpy()).sum().to_dict() == pytest.approx(shares)
+        weighted = pd.Series(w).groupby(sample[name].to_numpy()).sum()
+        assert weighted.to_dict() == pytest.approx(shares)
 
 
 def test_raking_names_what_the_frame_lacks(tmp_path):
@@ -288,19 +300,21 @@ def test_kish_design_effect_and_diagnostics():
     assert d["n_eff"] == pytest.approx(64 / 22) and d["weight_ratio"] == 4
     assert weighting.diagnostics(None).iloc[0]["weighting"] == "unweighted"
     # raking matches each margin separately: never written as their cross-classification
-    assert weighting.diagnostics(w, "f.csv", ["region", "inst_type"]).iloc[0]["margins"] == "region, inst_type"
+    assert weighting.diagnostics(w, "f.csv",
+                                 ["region", "inst_type"]).iloc[0]["margins"] == "region, inst_type"
 
 
 def test_example_frame_margins_and_equal_regions_reproduce_the_balanced_share(cb):
     frame = weighting.read_frame(paths.EXTERNAL / "population_frame_example.csv")
     assert set(weighting.margins(frame)) == {"region", "inst_type"}
     offers = ["Yes"] * 8 + ["No"] * 2 + ["Yes"] * 1 + ["No"] * 1
-    sample = pd.DataFrame({"offers_mc": pd.Categorical(offers, categories=["Yes", "No", "Not sure"]),
+    sample = pd.DataFrame({"offers_mc": pd.Categorical(offers, categories=OFFERS),
                            "region": ["big"] * 10 + ["small"] * 2,
                            "inst_id": [f"i{i}" for i in range(12)]})
     w = weighting.rake(sample, {"region": {"big": 1.0, "small": 1.0}})
     weighted = weighting.weighted_shares(SurveyDesign.of(sample), [cb.metric("offers_mc")], w)
-    balanced = composition.region_balanced(SurveyDesign.of(sample), cb.metric("offers_mc"), ["big", "small"])
+    balanced = composition.region_balanced(SurveyDesign.of(sample), cb.metric("offers_mc"),
+                                           ["big", "small"])
     assert weighted["weighted_pct"].iat[0] == pytest.approx(balanced["region_balanced_pct"])
 
 
@@ -309,17 +323,22 @@ def test_region_balanced_variance_is_the_mean_of_the_regions_variances(cb):
     frame = pd.DataFrame({"offers_mc": pd.Categorical(np.where(y == 1, "Yes", "No"),
                                                       categories=["Yes", "No", "Not sure"]),
                           "region": np.array(["a", "b", "c"])[groups], "inst_id": codes})
-    out = composition.region_balanced(SurveyDesign.of(frame), cb.metric("offers_mc"), ["a", "b", "c"])
-    assert out["region_balanced_pct"] == pytest.approx(100 * np.mean([y[groups == g].mean() for g in range(3)]))
+    out = composition.region_balanced(SurveyDesign.of(frame), cb.metric("offers_mc"),
+                                      ["a", "b", "c"])
+    regions = [y[groups == g].mean() for g in range(3)]
+    assert out["region_balanced_pct"] == pytest.approx(100 * np.mean(regions))
     # each region's share linearised alone; the balanced share's variance is their sum over 9
-    # (the regions share clusters here, so this holds only where they do not: use clusters by region)
+    # (the regions share clusters here, so this holds only where they do not: use clusters by
+    # region)
     nested = codes * 3 + groups
-    out = composition.region_balanced(SurveyDesign.of(frame.assign(inst_id=nested)), cb.metric("offers_mc"),
+    out = composition.region_balanced(SurveyDesign.of(frame.assign(inst_id=nested)),
+                                      cb.metric("offers_mc"),
                                       ["a", "b", "c"])
     variance = sum(linearised_by_hand(y, nested, groups == g) for g in range(3)) / 9
     p = np.mean([y[groups == g].mean() for g in range(3)])
     _, low, high = korn_graubard_by_hand(p, variance, len(y), len(set(nested)) - 1)
-    assert (out["region_balanced_low"], out["region_balanced_high"]) == pytest.approx((100 * low, 100 * high))
+    assert (out["region_balanced_low"],
+            out["region_balanced_high"]) == pytest.approx((100 * low, 100 * high))
 
 
 def test_lift_interval_agrees_with_a_jackknife_over_clusters():
@@ -350,12 +369,13 @@ def test_pair_lifts_give_the_pairs_shown_ranked_by_lower_bound():
 
 
 def test_a_run_without_a_frame_is_unweighted_and_with_the_example_frame_is_raked(cb):
-    frame = pd.DataFrame({"offers_mc": pd.Categorical(["Yes", "No"] * 30, categories=["Yes", "No", "Not sure"]),
+    frame = pd.DataFrame({"offers_mc": pd.Categorical(["Yes", "No"] * 30, categories=OFFERS),
                           "region": ["Europe", "Asia Pacific", "North America"] * 20,
                           "inst_type": ["Public university", "Other"] * 30,
                           "inst_id": [f"i{i}" for i in range(60)]})
     policy = Policy(10, 3)  # every class (region x type) has 10 respondents: all shown
-    diagnostics, weighted = tables.weighted_estimates(SurveyDesign.of(frame), "", [cb.metric("offers_mc")],
+    diagnostics, weighted = tables.weighted_estimates(SurveyDesign.of(frame), "",
+                                                      [cb.metric("offers_mc")],
                                                       policy)
     assert diagnostics["weighting"].iat[0] == "unweighted" and weighted.empty
     diagnostics, weighted = tables.weighted_estimates(SurveyDesign.of(frame),
@@ -371,8 +391,8 @@ def test_rows_in_no_group_change_no_cell():
     groups, codes = rng.integers(-1, 3, 500), rng.integers(0, 40, 500)
     y, base = rng.integers(0, 2, 500).astype(float), rng.random(500) < 0.8
     some = groups >= 0
-    every = design.Cells(groups, codes, 3).shares(y, base)
-    only = design.Cells(groups[some], codes[some], 3).shares(y[some], base[some])
+    every = design.GroupedShares(groups, codes, 3).shares(y, base)
+    only = design.GroupedShares(groups[some], codes[some], 3).shares(y[some], base[some])
     for key in ("n", "count", "p", "variance"):  # the same sums in the same order: equal
         np.testing.assert_array_equal(every[key], only[key])
 
@@ -381,11 +401,11 @@ def test_a_base_shared_by_several_metrics_is_counted_once_and_gives_the_same_sha
     rng = np.random.default_rng(5)
     groups, codes = rng.integers(0, 3, 300), rng.integers(0, 30, 300)
     base = rng.random(300) < 0.7
-    cells = design.Cells(groups, codes, 3)
+    cells = design.GroupedShares(groups, codes, 3)
     first = cells.shares(rng.integers(0, 2, 300).astype(float), base)
     y = rng.integers(0, 2, 300).astype(float)
     again = cells.shares(y, base.copy())  # the same base: its counts reused
-    fresh = design.Cells(groups, codes, 3).shares(y, base)
+    fresh = design.GroupedShares(groups, codes, 3).shares(y, base)
     for key in fresh:
         np.testing.assert_array_equal(again[key], fresh[key])
     first["n"][:] = -1  # a caller's change to a result does not reach the next metric
@@ -400,9 +420,9 @@ def test_weights_found_once_give_the_shares_of_each_grouping_exactly():
         rows = int(rng.integers(50, 2000))
         groups, codes = rng.integers(-1, 5, rows), rng.integers(0, int(rng.integers(2, 300)), rows)
         y = np.where(rng.random(rows) < 0.8, rng.integers(0, 2, rows), np.nan).astype(np.float32)
-        cells = design.Cells(groups, codes, 5)
+        cells = design.GroupedShares(groups, codes, 5)
         fast = cells.shares_of(design.Weights.of(y))
-        plain = design.Cells(groups, codes, 5).shares(y, ~np.isnan(y) & (groups >= 0))
+        plain = design.GroupedShares(groups, codes, 5).shares(y, ~np.isnan(y) & (groups >= 0))
         for key in plain:
             np.testing.assert_array_equal(fast[key], plain[key])
 
@@ -422,7 +442,8 @@ def test_a_domain_is_a_subpopulation_of_the_whole_design():
     in_domain = whole.mean(y, rows)
     subset = whole.subset(rows)
     assert subset.n_psu == whole.n_psu and len(subset) == rows.sum()
-    assert subset.mean(y[rows], np.ones(rows.sum(), bool)).variance == pytest.approx(in_domain.variance)
+    assert subset.mean(y[rows],
+                       np.ones(rows.sum(), bool)).variance == pytest.approx(in_domain.variance)
     assert in_domain.df == subset.degrees_of_freedom() == len(set(codes[rows])) - 1
     alone = of_codes(codes[rows]).mean(y[rows], np.ones(rows.sum(), bool))
     c, c_d = whole.n_psu, len(set(codes[rows]))
@@ -467,8 +488,10 @@ def test_weighted_and_unweighted_shares_come_from_one_estimator(cb):
         totals = pd.Series(z).groupby(codes).sum().to_numpy()
         c = len(totals)
         variance = c / (c - 1) * np.sum((totals - totals.mean()) ** 2)
-        assert row.pct == pytest.approx(100 * p) and row.n == rows.sum() and row.count == y[rows].sum()
+        assert row.pct == pytest.approx(100 * p)
+        assert row.n == rows.sum() and row.count == y[rows].sum()
         assert row.deff == pytest.approx(variance / (p * (1 - p) / (rows.sum() - 1)))
     table = weighting.weighted_shares(SurveyDesign.of(frame), [metric], w)
     overall = estimate.shares(SurveyDesign.of(frame, weights=w), [metric]).iloc[0]
-    assert table["weighted_pct"].iat[0] == overall["pct"] and table["ci_low"].iat[0] == overall["ci_low"]
+    assert table["weighted_pct"].iat[0] == overall["pct"]
+    assert table["ci_low"].iat[0] == overall["ci_low"]

@@ -53,7 +53,8 @@ def files_under(folder: Path, parts=COMPARED) -> dict[str, bytes]:
     out = {}
     for part in parts:
         base = folder / part
-        items = [base] if base.is_file() else sorted(  # what failed attempts kept aside: not outputs
+        # what failed attempts kept aside is no output
+        items = [base] if base.is_file() else sorted(
             p for p in base.rglob("*") if p.is_file() and not p.name.endswith(".failed.ipynb")
             and "failed" not in p.relative_to(base).parts)
         out.update({p.relative_to(folder).as_posix(): p.read_bytes() for p in items})
@@ -65,7 +66,8 @@ def test_fresh_make_report_reproduces_the_committed_outputs_byte_for_byte(built)
     fresh, committed = files_under(built), files_under(ROOT)
     assert sorted(fresh) == sorted(committed)
     differ = [name for name in fresh if fresh[name] != committed[name]]
-    assert not differ, f"outputs differ from the committed ones (run `make report`, commit): {differ}"
+    assert not differ, \
+        f"outputs differ from the committed ones (run `make report`, commit): {differ}"
 
 
 @on_the_build
@@ -78,7 +80,8 @@ def test_second_make_report_has_nothing_to_do(built):
 @on_the_build
 def test_the_outputs_are_the_declared_ones(built):
     produced = set(files_under(built, EVERY_OUTPUT)) - {"data/processed/README.md",
-                                                        "data/interim/README.md", "build/state.json"}
+                                                        "data/interim/README.md",
+                                                        "build/state.json"}
     declared = {n for nb in manifest.notebooks() for n in manifest.output_names(nb)}
     executed = {f"report/notebooks/{nb}.ipynb" for nb in manifest.notebooks()}
     assert produced == declared | executed
@@ -98,7 +101,8 @@ def test_each_notebook_ran_in_a_fresh_kernel_of_its_own_and_none_is_left(built):
 
 def test_a_runner_on_standby_told_nothing_stops_its_kernel_and_exits(tmp_path):
     env = {**os.environ, "MICROCRED_ROOT": str(ROOT), "MICROCRED_STAGING": str(tmp_path)}
-    runner = subprocess.Popen([sys.executable, "-m", "microcred.tooling.runner", "--standby"], cwd=ROOT,
+    runner = subprocess.Popen([sys.executable, "-m", "microcred.tooling.runner", "--standby"],
+                              cwd=ROOT,
                               env=env, stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _, errors = runner.communicate("", timeout=120)
     assert runner.returncode == 0 and not errors
@@ -191,7 +195,8 @@ def test_a_focus_country_not_in_the_data_stops_the_run_before_its_notebook_start
     (built / "p.yaml").write_text((ROOT / "params.yaml").read_text().replace(
         "focus_country: United States", "focus_country: Atlantis"))
     result = make(built, "report", "PARAMS=p.yaml", check=False)
-    assert result.returncode != 0 and "focus_country = 'Atlantis' is not in the data" in result.stderr
+    assert result.returncode != 0
+    assert "focus_country = 'Atlantis' is not in the data" in result.stderr
     assert result.stdout.count(" s  (") == 0  # no notebook ran, 03 did not start
     assert not list((built / "report" / "notebooks").glob("*.failed.ipynb"))
 
@@ -205,7 +210,8 @@ def test_a_focus_region_the_clean_data_lacks_stops_the_run_after_cleaning_before
 
     before = files_under(built, EVERY_OUTPUT)
     frame = synth.leaders_export()
-    iso3 = frame["country"].map(countries.resolve_spellings(frame["country"]).set_index("spelling")["iso3"])
+    resolved = countries.resolve_spellings(frame["country"]).set_index("spelling")
+    iso3 = frame["country"].map(resolved["iso3"])
     table = region_schemes.country_table("continent")
     oceania = iso3.isin(table.loc[table["region"].eq("Oceania"), "iso3"])
     assert oceania.sum() >= 10
@@ -216,7 +222,8 @@ def test_a_focus_region_the_clean_data_lacks_stops_the_run_after_cleaning_before
         "focus_region: North America", "focus_region: Oceania"))
     result = make(built, "report", "PARAMS=p.yaml", "RAW=oceania_speeders.csv", check=False)
     assert result.returncode != 0 and "focus_region = 'Oceania' is not in the data" in result.stderr
-    assert [line.split()[0] for line in result.stdout.splitlines() if " s  (" in line] == ["01_clean"]
+    ran = [line.split()[0] for line in result.stdout.splitlines() if " s  (" in line]
+    assert ran == ["01_clean"]
     assert files_under(built, EVERY_OUTPUT) == before
     assert processes_of(built) == []
 
@@ -232,7 +239,8 @@ def test_exports_with_nothing_valid_reject_every_row_with_its_reason(tmp_path, c
     write_export(folder / "data" / "raw" / "none.csv", frame)
     result = make(folder, "report", "RAW=data/raw/none.csv", check=False)
     assert result.returncode != 0 and "no valid responses remain" in result.stderr
-    assert "kept to see why: report/notebooks/01_clean.failed.ipynb, data/interim/failed" in result.stderr
+    kept = "kept to see why: report/notebooks/01_clean.failed.ipynb, data/interim/failed"
+    assert kept in result.stderr
     assert not (folder / "data" / "interim" / "rejected.csv").exists()  # nothing was published
     rejected = pd.read_csv(folder / "data" / "interim" / "failed" / "rejected.csv")
     assert len(rejected) == len(frame)  # every record of the failed attempt, with its reason
@@ -311,7 +319,8 @@ def test_a_named_run_has_its_own_folder_and_going_back_takes_under_a_second(buil
     europe = built / "runs" / "europe"
     state = json.loads((europe / "state.json").read_text())
     assert state["02_regional_comparison"]["parameters"]["focus_region"] == "Europe"
-    assert (europe / "report" / "report.html").is_file() and (europe / "data" / "interim" / "rejected.csv").is_file()
+    assert (europe / "report" / "report.html").is_file()
+    assert (europe / "data" / "interim" / "rejected.csv").is_file()
     seconds = []  # CPU seconds of the command (a shared machine's load does not count)
     for params in ("europe.yaml", "params.yaml") * 2:  # all four times from the cache
         start = resource.getrusage(resource.RUSAGE_CHILDREN)

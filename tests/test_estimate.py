@@ -49,7 +49,8 @@ def test_indicator_counts_not_sure_in_the_base_only(cb):
 
 
 def test_indicator_applies_the_metric_base(cb):
-    frame = sample(["Yes", "No", "Yes"], ["Strongly agree", "Strongly agree", "Neither agree nor disagree"])
+    frame = sample(["Yes", "No", "Yes"],
+                   ["Strongly agree", "Strongly agree", "Neither agree nor disagree"])
     frame["offers_credit"] = pd.Categorical(["Yes", None, "No"], categories=["Yes", "No"])
     y = estimate.indicator(frame, cb.metric("offers_credit"))
     assert y.iat[0] == 1.0 and np.isnan(y.iat[1]) and y.iat[2] == 0.0
@@ -65,7 +66,8 @@ def test_shares_give_n_count_percent_and_interval(cb):
     # the effective sample size n - 1 (as R's svyciprop), Clopper-Pearson on it
     assert row["deff"] == pytest.approx(1.0) and row["n_eff"] == pytest.approx(9.0)
     assert row["df"] == 9
-    assert (row["ci_low"], row["ci_high"]) == pytest.approx(tuple(100 * v for v in beta_by_hand(6.3, 9)))
+    assert (row["ci_low"],
+            row["ci_high"]) == pytest.approx(tuple(100 * v for v in beta_by_hand(6.3, 9)))
     assert (row["srs_ci_low"], row["srs_ci_high"]) == pytest.approx(
         tuple(100 * v for v in beta_by_hand(7, 10)))
 
@@ -98,7 +100,8 @@ def test_not_sure_sensitivity_shows_the_share_with_and_without_it(cb):
 
 def test_small_groups_keep_n_and_lose_every_value(cb):
     frame = sample(["Yes"] * 10, ["Strongly agree"] * 10, inst=["i1"] * 5 + ["i2"] * 5)
-    row = tables.shares(SurveyDesign.of(frame), [cb.metric("offers_mc")], policy=Policy(5, 5)).iloc[0]
+    row = tables.shares(SurveyDesign.of(frame), [cb.metric("offers_mc")],
+                        policy=Policy(5, 5)).iloc[0]
     assert row["suppressed"] and row["n"] == 10
     assert row[["count", "pct", "ci_low", "ci_high"]].isna().all()
 
@@ -106,18 +109,21 @@ def test_small_groups_keep_n_and_lose_every_value(cb):
 def test_compare_with_rest_excludes_the_group_from_the_rest(cb):
     offers = ["Yes"] * 6 + ["No"] * 4 + ["Yes"] * 3 + ["No"] * 7
     frame = sample(offers, ["Strongly agree"] * 20, region=["N"] * 10 + ["S"] * 10)
-    out = compare.compare_with_rest(SurveyDesign.of(frame), cb.metric("offers_mc"), frame["region"].eq("N"))
+    out = compare.compare_with_rest(SurveyDesign.of(frame), cb.metric("offers_mc"),
+                                    frame["region"].eq("N"))
     assert (out["n_group"], out["n_rest"]) == (10, 10)
     assert (out["pct_group"], out["pct_rest"], out["diff_pp"]) == pytest.approx((60.0, 30.0, 30.0))
     # one standard error for the test and the interval (formula checked in test_design)
     t = (out["diff_high"] - out["diff_low"]) / 2 / out["diff_se"]
     assert t == pytest.approx(stats.t.ppf(0.975, out["df"]))
-    assert out["cohens_h"] == pytest.approx(2 * math.asin(math.sqrt(0.6)) - 2 * math.asin(math.sqrt(0.3)))
+    h = 2 * math.asin(math.sqrt(0.6)) - 2 * math.asin(math.sqrt(0.3))
+    assert out["cohens_h"] == pytest.approx(h)
 
 
 def test_unanimous_groups_compare_without_error(cb):
     frame = sample(["Yes"] * 30, ["Strongly agree"] * 30, region=["N"] * 10 + ["S"] * 20)
-    out = compare.compare_with_rest(SurveyDesign.of(frame), cb.metric("offers_mc"), frame["region"].eq("N"))
+    out = compare.compare_with_rest(SurveyDesign.of(frame), cb.metric("offers_mc"),
+                                    frame["region"].eq("N"))
     # no variation anywhere: the difference is known exactly (as R's svycontrast gives se 0)
     assert out["diff_pp"] == 0 and out["p_value"] == 1 and out["diff_low"] == 0 == out["diff_high"]
 
@@ -134,7 +140,8 @@ def test_adjust_leaves_missing_p_values_missing():
 
 
 def test_compare_family_leaves_small_groups_empty(cb):
-    frame = sample(["Yes"] * 5 + ["No"] * 15, ["Strongly agree"] * 20, region=["N"] * 5 + ["S"] * 15)
+    frame = sample(["Yes"] * 5 + ["No"] * 15, ["Strongly agree"] * 20,
+                   region=["N"] * 5 + ["S"] * 15)
     policy = Policy(10, 1)
     design = SurveyDesign.of(frame)
     released = tables.release_groups(design, [cb.metric("offers_mc")], "region", ["N", "S"], policy)
@@ -147,7 +154,8 @@ def test_compare_family_leaves_small_groups_empty(cb):
 def test_region_balanced_weights_regions_equally(cb):
     offers = ["Yes"] * 8 + ["No"] * 2 + ["Yes"] * 1 + ["No"] * 1
     frame = sample(offers, ["Strongly agree"] * 12, region=["big"] * 10 + ["small"] * 2)
-    out = composition.region_balanced(SurveyDesign.of(frame), cb.metric("offers_mc"), ["big", "small"])
+    out = composition.region_balanced(SurveyDesign.of(frame), cb.metric("offers_mc"),
+                                      ["big", "small"])
     assert out["raw_pct"] == pytest.approx(100 * 9 / 12)
     assert out["region_balanced_pct"] == pytest.approx(100 * (0.8 + 0.5) / 2)
 
@@ -159,13 +167,15 @@ def test_mean_with_interval_matches_t_formula_without_clusters_and_widens_with_t
     half = stats.t.ppf(0.975, 4) * values.std(ddof=1) / math.sqrt(5)
     assert (out["ci_low"], out["ci_high"]) == pytest.approx((3 - half, 3 + half))
     values = np.repeat([1.0, 2, 3, 4, 5], 2)  # pairs that agree: five institutions, four df
-    paired = compare.mean_with_interval(SurveyDesign.of(pd.DataFrame({"inst_id": np.repeat(range(5), 2)})),
-                                        values, np.ones(10, bool))
+    five = SurveyDesign.of(pd.DataFrame({"inst_id": np.repeat(range(5), 2)}))
+    paired = compare.mean_with_interval(five, values, np.ones(10, bool))
     assert (paired["ci_low"], paired["ci_high"]) == pytest.approx((out["ci_low"], out["ci_high"]))
 
 
 def test_share_intervals_of_all_rows_at_once_are_those_of_each_row():
-    p, variance, n, df = [0.8, np.nan, 0.124, 1.0], [0.02, np.nan, 0.0005, 0.0], [10, 0, 250, 7], [6, -1, 200, 3]
+    p, variance, n, df = [0.8, np.nan, 0.124, 1.0], [0.02, np.nan, 0.0005, 0.0], [10, 0, 250,
+                                                                                  7], [6, -1, 200,
+                                                                                       3]
     together = intervals.korn_graubard(p, variance, n, df, 0.9)
     for i in (0, 2, 3):
         alone = intervals.korn_graubard(p[i], variance[i], n[i], df[i], 0.9)
@@ -173,11 +183,13 @@ def test_share_intervals_of_all_rows_at_once_are_those_of_each_row():
     assert np.isnan([v[1] for v in together]).all()
 
 
-def test_release_table_computed_on_several_cores_is_the_one_of_a_single_core(clean_default, monkeypatch):
+def test_release_table_computed_on_several_cores_is_the_one_of_a_single_core(clean_default,
+                                                                             monkeypatch):
     """The groupings and indicators are computed in threads: the table must not depend on it."""
 
     leaders = clean_default[0]
-    args = (SurveyDesign.of(leaders, 0.95), codebook.load(), region_schemes.regions(), Policy(30, 5))
+    args = (SurveyDesign.of(leaders, 0.95), codebook.load(), region_schemes.regions(),
+            Policy(30, 5))
     monkeypatch.setattr(parallel, "cores", lambda: 1)
     alone = tables.release_table(*args)
     monkeypatch.setattr(parallel, "cores", lambda: 3)

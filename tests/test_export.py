@@ -99,9 +99,11 @@ def _edit(frame: pd.DataFrame, row: int, column: str, value: str) -> pd.DataFram
 
 BAD_VALUES = [  # (case, column, value, expected words in the message)
     ("value outside its allowed set", "offers_mc", "Maybe", "not one of the allowed answers"),
-    ("Likert label in another case", "career_outcomes", "strongly agree", "did you mean 'Strongly agree'"),
+    ("Likert label in another case", "career_outcomes", "strongly agree",
+     "did you mean 'Strongly agree'"),
     ("Likert label in another language", "career_outcomes", "Muy de acuerdo", "mapping.labels"),
-    ("unknown multi-select option", "barriers", "Lack of awareness,Lack of funding", "'Lack of funding'"),
+    ("unknown multi-select option", "barriers", "Lack of awareness,Lack of funding",
+     "'Lack of funding'"),
     ("finished neither true nor false", "Finished", "Yes", "True/False"),
     ("progress above 100", "Progress", "150", "outside 0 to 100"),
     ("duration not a number", "Duration (in seconds)", "ten", "not a number"),
@@ -501,7 +503,8 @@ def test_rows_named_after_an_empty_line_are_the_files(tmp_path, raw_leaders):
     assert err.value.row == 25
 
 
-def test_empty_lines_and_records_of_empty_fields_are_no_responses(tmp_path, export_file, raw_leaders):
+def test_empty_lines_and_records_of_empty_fields_are_no_responses(tmp_path, export_file,
+                                                                  raw_leaders):
     records = _records(export_file())
     records[10:10] = ["", "," * 36]  # an empty line and a spreadsheet's empty row
     export = read_export(_write(tmp_path / "blank.csv", records))
@@ -549,7 +552,8 @@ def test_the_legacy_v1_to_v10_layout_is_named_with_what_it_lacks(tmp_path, raw_l
 
 def test_the_platforms_own_question_ids_are_named_as_such(tmp_path, raw_leaders):
     frame, _ = numeric_values(raw_leaders)
-    with pytest.raises(ExportError, match=r"the survey platform's own question ids \(Q1, Q2, ...\), "
+    with pytest.raises(ExportError,
+                       match=r"the survey platform's own question ids \(Q1, Q2, ...\), "
                        r"not the codebook's; map each onto the codebook's id in the params file "
                        r"\(mapping.columns"):
         read_export(write_export(tmp_path / "numeric.csv", frame))
@@ -562,20 +566,23 @@ def test_the_numeric_values_download_is_read_through_its_mapping(tmp_path, raw_l
     data = read_export(write_export(tmp_path / "numeric.csv", frame),
                        mapping=Mapping.from_params(mapping)).data
     expected = read_export(write_export(tmp_path / "text.csv", raw_leaders)).data
-    for column in ("Status", "Finished", "role", "career_outcomes", "barriers", "growth_priorities"):
+    for column in ("Status", "Finished", "role", "career_outcomes", "barriers",
+                   "growth_priorities"):
         assert _as_text(data[[column]]).equals(_as_text(expected[[column]])), column
 
 
 def test_numeric_codes_without_a_label_mapping_say_what_to_map(tmp_path, raw_leaders):
     frame, mapping = numeric_values(raw_leaders)
-    with pytest.raises(ExportError, match=r"value '1' is not one of the allowed answers .*a number, "
-                       r"not an answer label: a download of numeric values\? map the codes onto the "
-                       r"labels in the params file \(mapping.labels.role: \{1: 'President or "
+    with pytest.raises(ExportError,
+                       match=r"value '1' is not one of the allowed answers .*a number, "
+                       r"not an answer label: a download of numeric values\? map the codes onto "
+                       r"the labels in the params file \(mapping.labels.role: \{1: 'President or "
                        "Chancellor'"):
         read_export(write_export(tmp_path / "numeric.csv", frame),
                     mapping=Mapping(columns=mapping["columns"]))
     labels = {k: v for k, v in mapping["labels"].items() if k != "barriers"}
-    with pytest.raises(ExportError, match=r"mapping.labels.barriers: \{1: 'Lack of awareness'") as err:
+    with pytest.raises(ExportError,
+                       match=r"mapping.labels.barriers: \{1: 'Lack of awareness'") as err:
         read_export(write_export(tmp_path / "numeric.csv", frame),
                     mapping=Mapping.from_params({"columns": mapping["columns"], "labels": labels}))
     assert err.value.column == "barriers"
@@ -604,7 +611,8 @@ def test_a_code_mapped_to_null_in_a_multi_select_answer_drops_that_option(export
 
 def test_country_answers_that_are_numbers_stop_the_run_naming_the_mapping(export_file, raw_leaders):
     frame = raw_leaders.assign(country=[str(i % 193 + 1) for i in range(len(raw_leaders))])
-    with pytest.raises(ExportError, match=r"answers are numbers, not country names .*mapping.labels."
+    with pytest.raises(ExportError,
+                       match=r"answers are numbers, not country names .*mapping.labels."
                        r"country.*mapping.country_codes: iso_numeric") as err:
         read_export(export_file(frame))
     assert (err.value.row, err.value.column) == (first_data_row(), "country")
@@ -617,7 +625,8 @@ def test_a_few_numbers_among_country_names_are_read_for_rule_5_to_reject(export_
 
 def test_iso_numeric_country_codes_are_read_where_the_mapping_says_so(export_file, raw_leaders):
     frame = raw_leaders.copy()
-    frame["country"] = frame["country"].replace({"Netherlands": "528", "Brazil": "76", "Mexico": "484"})
+    frame["country"] = frame["country"].replace({"Netherlands": "528", "Brazil": "76",
+                                                 "Mexico": "484"})
     mapping = Mapping.from_params({"country_codes": "iso_numeric"})
     country = read_export(export_file(frame), mapping=mapping).data["country"]
     assert set(country[frame["country"].eq("484")]) == {"MEX"}
@@ -626,7 +635,8 @@ def test_iso_numeric_country_codes_are_read_where_the_mapping_says_so(export_fil
 
 
 def test_a_mapping_of_country_codes_names_what_it_takes():
-    with pytest.raises(MappingError, match=r"mapping.country_codes = 'iso2' is not one of \['iso_numeric'\]"):
+    with pytest.raises(MappingError,
+                       match=r"mapping.country_codes = 'iso2' is not one of \['iso_numeric'\]"):
         Mapping.from_params({"country_codes": "iso2"})
 
 

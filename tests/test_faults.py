@@ -45,9 +45,11 @@ def one_run(folder: Path) -> list[str]:
     state = json.loads((folder / "build" / "state.json").read_text())
     wrong = [name for record in state.values() for name, h in record["writes"].items()
              if fingerprint(folder / name) != h]
-    raw = json.loads((folder / "data" / "processed" / "provenance.json").read_text())["leaders"]["records"]
+    provenance = json.loads((folder / "data" / "processed" / "provenance.json").read_text())
+    raw = provenance["leaders"]["records"]
     clean = len(pd.read_csv(folder / "data" / "processed" / "leaders_clean.csv"))
-    rejected = pd.read_csv(folder / "data" / "interim" / "rejected.csv")["survey"].eq("leaders").sum()
+    rejected = pd.read_csv(folder / "data" / "interim" / "rejected.csv")
+    rejected = rejected["survey"].eq("leaders").sum()
     if clean + rejected != raw:
         wrong.append(f"clean {clean} + rejected {rejected} != raw {raw}")
     return wrong
@@ -166,7 +168,8 @@ def test_a_read_only_report_folder_is_named_and_nothing_is_replaced(project):
         assert mount("-o", "remount,ro,bind", str(report))
         _, errors = process.communicate(timeout=600)
         assert process.returncode != 0
-        assert error(errors) == f"error: cannot write in report/ (a read-only file system): {UNCHANGED}"
+        assert error(errors) == ("error: cannot write in report/ (a read-only file system): "
+                                 f"{UNCHANGED}")
     finally:
         unmount(report)
     assert files_under(project, EVERY_OUTPUT) == before and one_run(project) == []

@@ -14,7 +14,8 @@ from microcred.survey.reader import read_export
 
 from conftest import write_export
 
-WRITERS = {"csv": lambda frame, path: write_export(path, frame), "sav": write_sav, "xlsx": write_xlsx}
+WRITERS = {"csv": lambda frame, path: write_export(path, frame), "sav": write_sav,
+           "xlsx": write_xlsx}
 
 
 def cleaned(path):
@@ -41,7 +42,8 @@ def test_the_same_responses_give_identical_clean_data(three_formats, fmt):
     pd.testing.assert_frame_equal(frame, csv_frame)
     # SPSS pads text with blanks and drops trailing ones: a reason quoting "  " quotes ""
     blanks = {"reason": lambda r: r["reason"].str.replace(" ", "")}
-    pd.testing.assert_frame_equal(result.rejected.assign(**blanks), csv_result.rejected.assign(**blanks))
+    pd.testing.assert_frame_equal(result.rejected.assign(**blanks),
+                                  csv_result.rejected.assign(**blanks))
     pd.testing.assert_frame_equal(result.dispositions, csv_result.dispositions)
 
 
@@ -68,7 +70,8 @@ def test_platform_renamed_ids_in_another_case_are_matched(tmp_path, raw_leaders)
 
 @pytest.mark.parametrize("value,expected", [(100.0, "100"), (12.5, "12.5"), (float("nan"), None),
                                             (True, "True"), ("", None),
-                                            (pd.Timestamp("2024-05-06 09:30:00"), "2024-05-06 09:30:00")])
+                                            (pd.Timestamp("2024-05-06 09:30:00"),
+                                             "2024-05-06 09:30:00")])
 def test_typed_cells_become_the_text_a_csv_carries(value, expected):
     assert text(value) == expected
 
@@ -121,7 +124,8 @@ def test_spss_multi_select_split_per_option_is_joined_even_without_labels(tmp_pa
 
     path = write_sav(raw_leaders, tmp_path / "x.sav")
     frame, meta = pyreadstat.read_sav(path)
-    frame = frame.rename(columns=lambda c: c.replace("barriers_", "Q12_", 1) if c[-1].isdigit() else c)
+    frame = frame.rename(
+        columns=lambda c: c.replace("barriers_", "Q12_", 1) if c[-1].isdigit() else c)
     labels = {k: v for k, v in meta.variable_value_labels.items() if not k.startswith("barriers_")}
     pyreadstat.write_sav(frame, path, variable_value_labels=labels)
     data = read_export(path, mapping=Mapping(columns={"Q12": "barriers"})).data
@@ -164,7 +168,8 @@ def small(raw_leaders):
 def test_records_on_two_sheets_are_refused_naming_them(tmp_path, small):
     rows = _rows(small)
     path = _book(tmp_path, {"export": rows[:21], "export (2)": [rows[0], *rows[21:]]})
-    with pytest.raises(ExportError, match=r"records on 2 sheets \('export', 'export \(2\)'\)") as err:
+    with pytest.raises(ExportError,
+                       match=r"records on 2 sheets \('export', 'export \(2\)'\)") as err:
         read_export(path)
     assert err.value.sheet == "export (2)" and "sheet 'export (2)'" in str(err.value)
 
@@ -226,8 +231,10 @@ def test_formulas_without_a_computed_value_are_refused_naming_the_cells(tmp_path
         for row in range(2, len(small) + 2):
             sheet[f"F{row}"] = f"=ROUND((B{row}-A{row})*86400,0)"
 
-    with pytest.raises(ExportError, match=r"formulas without a computed value in F2:F41 \(column\(s\) "
-                       r"'Duration \(in seconds\)'\): .*open and save it in a spreadsheet program") as err:
+    with pytest.raises(ExportError,
+                       match=r"formulas without a computed value in F2:F41 \(column\(s\) "
+                       r"'Duration \(in seconds\)'\): .*open and save it in a spreadsheet "
+                       "program") as err:
         read_export(_book(tmp_path, {"export": _rows(small)}, edit=formulas))
     assert err.value.row == 2
 
@@ -253,7 +260,8 @@ def test_a_value_far_to_the_right_is_refused_within_bounded_memory(tmp_path, sma
             sheet.cell(row=row, column=16_384, value="x")
 
     path = _book(tmp_path, {"export": _rows(small)}, edit=far)
-    with pytest.raises(ExportError, match=r"the sheet spans A1:XFD2000 \(16,384 columns, 2,000 rows\): "
+    with pytest.raises(ExportError,
+                       match=r"the sheet spans A1:XFD2000 \(16,384 columns, 2,000 rows\): "
                        "over the limit of 1,000 columns on a workbook's dimensions") as err:
         read_export(path)
     assert err.value.sheet == "export"
@@ -270,13 +278,15 @@ def _declared_size(path, size: str) -> None:
     with zipfile.ZipFile(path) as archive:
         parts = {name: archive.read(name) for name in archive.namelist()}
     name = "xl/worksheets/sheet1.xml"
-    parts[name] = re.sub(rb'<dimension ref="[^"]*"', f'<dimension ref="{size}"'.encode(), parts[name])
+    parts[name] = re.sub(rb'<dimension ref="[^"]*"', f'<dimension ref="{size}"'.encode(),
+                         parts[name])
     with zipfile.ZipFile(path, "w") as archive:
         for part, data in parts.items():
             archive.writestr(part, data)
 
 
-def test_a_workbook_beyond_the_size_limits_is_refused_naming_the_limit(tmp_path, small, monkeypatch):
+def test_a_workbook_beyond_the_size_limits_is_refused_naming_the_limit(tmp_path, small,
+                                                                       monkeypatch):
     from microcred.survey import formats
 
     path = _book(tmp_path, {"export": _rows(small)})
@@ -285,7 +295,8 @@ def test_a_workbook_beyond_the_size_limits_is_refused_naming_the_limit(tmp_path,
                        "export CSV instead"):
         read_export(path)
     monkeypatch.setattr(formats, "MAX_UNPACKED", 10_000)
-    with pytest.raises(ExportError, match=r"the workbook unpacks to [\d,]+ bytes, over the limit of "
+    with pytest.raises(ExportError,
+                       match=r"the workbook unpacks to [\d,]+ bytes, over the limit of "
                        "10,000 on a workbook's size"):
         read_export(path)
 
@@ -297,7 +308,8 @@ def test_spss_user_missing_values_read_as_not_answered_and_are_counted(tmp_path,
     frame, meta = pyreadstat.read_sav(path)
     frame.loc[[0, 1, 3], "career_outcomes"] = -99  # "seen but unanswered", declared missing
     labels = {**meta.variable_value_labels,
-              "career_outcomes": {**meta.variable_value_labels["career_outcomes"], -99: "Seen but unanswered"}}
+              "career_outcomes": {**meta.variable_value_labels["career_outcomes"],
+                                  -99: "Seen but unanswered"}}
     pyreadstat.write_sav(frame, path, column_labels=meta.column_names_to_labels,
                          variable_value_labels=labels, missing_ranges={"career_outcomes": [-99]})
     export = read_export(path)

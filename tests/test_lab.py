@@ -13,7 +13,7 @@ import uuid
 
 import psutil
 import pytest
-from test_browser import api, free_port
+from test_browser import api, api_when_up, free_port
 
 from microcred.core import manifest
 from microcred.tooling.sandbox import make_sandbox
@@ -28,15 +28,11 @@ def test_lab_hides_the_pairs_and_leaves_no_server_or_kernel_when_stopped(tmp_pat
     lab = subprocess.Popen([sys.executable, "-m", "microcred", "lab",
                             f"--lab-args=--no-browser --ip=127.0.0.1 --port={port} "
                             f"--IdentityProvider.token={token}"],
-                           cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                           cwd=folder, env=env, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(240):
-            try:
-                listing = api(base, "/api/contents/", token)
-                break
-            except OSError:
-                time.sleep(0.5)
+        listing = api_when_up(base, "/api/contents/", token, tries=240)
         names = {item["name"] for item in listing["content"]}
         notebooks = manifest.notebooks()
         assert {f"{nb}.ipynb" for nb in notebooks} <= names

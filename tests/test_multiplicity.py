@@ -84,7 +84,8 @@ def test_hiding_a_cell_never_changes_another_s_adjusted_p(run):
     shown = {}
     for policy in (Policy(30, 5), Policy(45, 5)):
         released = tables.release_table(design, cb, regions, policy)
-        shown[policy.min_group_size] = tables.compare_family(design, grid, countries, released, policy)
+        shown[policy.min_group_size] = tables.compare_family(design, grid, countries, released,
+                                                             policy)
     lenient, strict = (shown[k].set_index(["group", "metric"]) for k in (30, 45))
     newly_hidden = lenient["p_value"].notna() & strict["p_value"].isna()
     both = lenient["p_adjusted"].notna() & strict["p_adjusted"].notna()
@@ -98,25 +99,31 @@ def test_the_grid_is_adjusted_by_benjamini_hochberg_over_every_planned_compariso
     grid = compare.family(cb, "countries_vs_rest")
     countries = tables.planned_countries(leaders, policy)
     planned = compare.compare_planned(design, grid, countries)
-    released = tables.compare_family(design, grid, countries, tables.release_table(design, cb, regions, policy),
+    released = tables.compare_family(design, grid, countries,
+                                     tables.release_table(design, cb, regions, policy),
                                      policy)
     expected = bh_by_hand(planned["p_value"].to_numpy())
     shown = released["p_adjusted"].notna().to_numpy()
-    assert shown.sum() > 20 and released["p_value"].isna().any()  # some hidden, adjusted all the same
+    # some hidden, adjusted all the same
+    assert shown.sum() > 20 and released["p_value"].isna().any()
     assert released["p_adjusted"].to_numpy()[shown] == pytest.approx(expected[shown])
     assert released["correction"].eq("fdr_bh").all()
 
 
-@pytest.mark.parametrize("name, group_type, group", [("focus_region_vs_rest", "region", "North America"),
-                                                     ("barriers_focus_vs_rest", "country", "United States")])
+@pytest.mark.parametrize("name, group_type, group",
+                         [("focus_region_vs_rest", "region", "North America"),
+                                                     ("barriers_focus_vs_rest", "country",
+                                                      "United States")])
 def test_the_confirmatory_families_are_adjusted_by_holm(run, name, group_type, group):
     leaders, cb, design, regions = run
     policy = Policy(30, 5)
     family = compare.family(cb, name)
-    released = tables.compare_family(design, family, [group], tables.release_table(design, cb, regions, policy),
+    released = tables.compare_family(design, family, [group],
+                                     tables.release_table(design, cb, regions, policy),
                                      policy)
     assert released["p_adjusted"].notna().all()
-    assert released["p_adjusted"].to_numpy() == pytest.approx(holm_by_hand(released["p_value"].to_numpy()))
+    expected = holm_by_hand(released["p_value"].to_numpy())
+    assert released["p_adjusted"].to_numpy() == pytest.approx(expected)
     assert (released["p_adjusted"] > released["p_value"]).any()
 
 
@@ -128,7 +135,8 @@ def test_an_adjusted_p_value_set_by_a_hidden_comparison_is_hidden_too(run, monke
     family = compare.family(cb, "countries_vs_rest")
     countries = tables.planned_countries(leaders, policy)
     real = compare.compare_planned(design, family, countries)
-    hidden = tables.compare_family(design, family, countries, released, policy)["p_value"].isna().to_numpy()
+    hidden = tables.compare_family(design, family, countries, released,
+                                   policy)["p_value"].isna().to_numpy()
     assert hidden.any() and (~hidden).any()
     # one shown p-value just below the hidden ones: the step-up takes its adjusted value from theirs
     p = np.where(hidden, 1.1e-4, 0.5)
@@ -136,7 +144,8 @@ def test_an_adjusted_p_value_set_by_a_hidden_comparison_is_hidden_too(run, monke
 
     def planned(*args):
         table = real.assign(p_value=p)
-        table["p_adjusted"], table["adjusted_by"] = compare.adjust_with_sources(p, family.correction)
+        table["p_adjusted"], table["adjusted_by"] = compare.adjust_with_sources(p,
+                                                                                family.correction)
         return table
 
     monkeypatch.setattr(compare, "compare_planned", planned)
@@ -154,5 +163,6 @@ def test_the_adjusted_interval_excludes_zero_exactly_where_the_adjusted_p_is_bel
     excludes = (planned["adjusted_low"] > 0) | (planned["adjusted_high"] < 0)
     assert ((planned["p_adjusted"] < 0.05) == excludes).all()
     assert excludes.any() and (~excludes).any()
-    wider = planned["adjusted_high"] - planned["adjusted_low"] >= planned["diff_high"] - planned["diff_low"] - 1e-9
+    adjusted = planned["adjusted_high"] - planned["adjusted_low"]
+    wider = adjusted >= planned["diff_high"] - planned["diff_low"] - 1e-9
     assert wider.all()

@@ -200,10 +200,12 @@ def hidden_remainders(table: pd.DataFrame) -> list[tuple]:
     problems = []
     for metric, rows in table.groupby("metric"):
         overall = rows[rows["group_type"].eq("all")]
-        families = [(overall, rows[rows["group_type"].eq(t)]) for t in rows["group_type"].unique() if t != "all"]
+        families = [(overall, rows[rows["group_type"].eq(t)])
+                    for t in rows["group_type"].unique() if t != "all"]
         for region in rows.loc[rows["group_type"].eq("region"), "group"]:
             parts = rows[rows["group_type"].eq("country") & rows["group"].map(region_of).eq(region)]
-            families.append((rows[rows["group_type"].eq("region") & rows["group"].eq(region)], parts))
+            whole = rows[rows["group_type"].eq("region") & rows["group"].eq(region)]
+            families.append((whole, parts))
         for parent, parts in families:
             if len(parent) != 1 or parent["suppressed"].iat[0] or parts.empty:
                 continue

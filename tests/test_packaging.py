@@ -19,7 +19,8 @@ import microcred
 from microcred.core import paths
 from microcred.tooling.sandbox import make_sandbox
 
-VERSION = tomllib.loads((paths.ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+PYPROJECT = tomllib.loads((paths.ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+VERSION = PYPROJECT["project"]["version"]
 
 
 def package_files() -> set[str]:
@@ -54,7 +55,8 @@ def test_the_wheel_carries_every_file_and_builds_the_report_installed_on_its_own
     python = environment / "bin" / "python"
     for command in (["venv", "--quiet", "--python", sys.executable, str(environment)],
                     ["pip", "sync", "--quiet", "--python", str(python), str(paths.LOCK)],
-                    ["pip", "install", "--quiet", "--no-deps", "--python", str(python), str(wheel)]):
+                    ["pip", "install", "--quiet", "--no-deps", "--python", str(python),
+                     str(wheel)]):
         subprocess.run([uv, *command], check=True)
     subprocess.run([python, "-m", "ipykernel", "install", "--sys-prefix", "--name", "microcred"],
                    check=True, capture_output=True)

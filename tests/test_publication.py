@@ -152,16 +152,19 @@ def test_stops_during_a_publication_wait_until_it_ends():
 
 
 HOLD = ("import sys, time; from pathlib import Path; from microcred.tooling import lock; "
-        "cm = lock.held('make report', Path(sys.argv[1])); cm.__enter__(); print('held', flush=True); "
+        "cm = lock.held('make report', Path(sys.argv[1])); cm.__enter__(); print('held', "
+        "flush=True); "
         "time.sleep(60)")
 
 
 def test_a_second_run_in_the_same_checkout_is_refused_and_a_killed_one_frees_it(tmp_path):
     path = tmp_path / "run.lock"
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(path)], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(path)], stdout=subprocess.PIPE,
+                              text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
-        with pytest.raises(lock.Busy, match=rf"another run is working in this checkout \(make report, "
+        with pytest.raises(lock.Busy,
+                           match=rf"another run is working in this checkout \(make report, "
                                             rf"process {holder.pid}, since"):
             with lock.held("make report", path):
                 pass

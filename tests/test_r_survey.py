@@ -48,7 +48,8 @@ def test_shares_design_effects_degrees_of_freedom_and_korn_graubard_intervals_ar
     cb = codebook.load("leaders")
     rows = []
     for (metric, group_type), expected in reference.groupby(["metric", "group_type"], sort=False):
-        ours = estimate.shares(design, [cb.metric(metric)], None if group_type == "all" else group_type,
+        ours = estimate.shares(design, [cb.metric(metric)],
+                               None if group_type == "all" else group_type,
                                group_type, groups=list(expected["group"]),
                                indicators={metric: data[f"ind_{metric}"]})
         rows.append(ours.set_index(expected.index))
@@ -62,8 +63,10 @@ def test_shares_design_effects_degrees_of_freedom_and_korn_graubard_intervals_ar
     some = ~unanimous  # R's deff, n_eff and interval are NaN or noise where all answers agree
     for ours_column, r_column, scale in [("deff", "deff", 1), ("n_eff", "n_eff", 1),
                                          ("ci_low", "ci_low", 100), ("ci_high", "ci_high", 100)]:
-        mine, theirs = ours[ours_column].to_numpy()[some] / scale, reference[r_column].to_numpy()[some]
-        assert np.abs(mine - theirs).max() / max(1.0, np.abs(theirs).max() / 1e3) < TOLERANCE, ours_column
+        mine = ours[ours_column].to_numpy()[some] / scale
+        theirs = reference[r_column].to_numpy()[some]
+        relative = np.abs(mine - theirs).max() / max(1.0, np.abs(theirs).max() / 1e3)
+        assert relative < TOLERANCE, ours_column
     # n_eff is credited beyond n where leaders of one institution disagree more than chance
     assert (ours["n_eff"].to_numpy()[some] > ours["n"].to_numpy()[some]).any()
 

@@ -36,7 +36,8 @@ RUN_HERE = {
     ".venv/bin/python -m microcred report --check": 0,
     "make -q report": 1,  # as the README says: make always counts the target out of date
     ".venv/bin/python -m microcred params check --params other.yaml": 0,
-    ".venv/bin/python -m microcred params check --params other.yaml --raw path/to/leaders_export.csv": 0,
+    ".venv/bin/python -m microcred params check --params other.yaml --raw "
+    "path/to/leaders_export.csv": 0,
     "make report PARAMS=europe.yaml RUN=europe": 0,
     ".venv/bin/python -m microcred compare default europe": 0,
     "python -m microcred.synthetic": 0,
@@ -49,7 +50,8 @@ ELSEWHERE = {
     "make test": ".ci/run",
     "python -m microcred test": ".ci/run",
     "make lint": ".ci/run",
-    "make lab": "test_browser.py::test_make_lab_offers_the_project_kernel_and_runs_the_cleaning_notebook",
+    "make lab":
+        "test_browser.py::test_make_lab_offers_the_project_kernel_and_runs_the_cleaning_notebook",
     "make bench": "test_bench.py::test_bench_smoke_writes_results_and_readme",  # its smoke version
     "make report RAW=path/to/leaders_export.csv":
         "test_end_to_end.py::test_your_own_export_through_a_mapping_under_an_odd_file_name_builds_the_report",
@@ -58,7 +60,8 @@ ELSEWHERE = {
         "test_end_to_end.py::test_your_own_export_through_a_mapping_under_an_odd_file_name_builds_the_report",
     "make report RAW=… PARAMS=…":
         "test_end_to_end.py::test_your_own_export_through_a_mapping_under_an_odd_file_name_builds_the_report",
-    "make report RAW=export.sav": "test_formats.py::test_the_same_responses_give_identical_clean_data",
+    "make report "
+    "RAW=export.sav": "test_formats.py::test_the_same_responses_give_identical_clean_data",
     "python3 -m venv .venv && . .venv/bin/activate":
         "test_packaging.py::test_the_wheel_carries_every_file_and_builds_the_report_installed_on_its_own",
     "python -m pip install -r requirements.lock && python -m pip install --no-deps -e .":
@@ -70,12 +73,14 @@ ELSEWHERE = {
 
 # Run by no test, and why.
 NOT_RUN = {
-    "make lock": "it rewrites requirements.lock from the package index; test_environment.py checks the lock",
+    "make lock": "it rewrites requirements.lock from the package index; test_environment.py "
+                 "checks the lock",
     "conda env create -f environment.yml && conda activate microcred":
         "conda is not part of the test environment; test_environment.py checks environment.yml",
     "docker build -t microcred .": "no Docker engine where the tests run; test_container.py checks "
                                    "the recipe, and its steps are make setup and make report",
-    "docker run --name microcred-run microcred": "no Docker engine where the tests run (test_container.py)",
+    "docker run --name microcred-run microcred": "no Docker engine where the tests run "
+                                                 "(test_container.py)",
     "docker cp microcred-run:/microcred/report ./report-from-container":
         "no Docker engine where the tests run (test_container.py)",
 }
@@ -125,9 +130,11 @@ def test_the_readme_commands_work_as_written(built, tmp_path):
     for command, expected in RUN_HERE.items():
         result = subprocess.run(["bash", "-c", command], cwd=folder, env=env, capture_output=True,
                                 text=True, stdin=subprocess.DEVNULL)
-        assert result.returncode == expected, f"{command}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+        assert result.returncode == expected, \
+            f"{command}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
     assert files_under(folder, COMPARED) == committed  # untouched, by `make clean` too
-    for regenerated in ("data/raw", "examples", "notebooks"):  # the generator and jupytext: same bytes
+    for regenerated in ("data/raw", "examples",
+                        "notebooks"):  # the generator and jupytext: same bytes
         for name, data in files_under(paths.ROOT, [regenerated]).items():
             assert (folder / name).read_bytes() == data, name
     assert (folder / "runs" / "europe").exists() is False  # removed by `make clean`

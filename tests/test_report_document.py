@@ -42,7 +42,8 @@ def test_every_key_finding_links_to_a_figure_or_table_that_is_in_the_report():
     doc = built()
     [findings] = [b for s in doc.sections for b in s.blocks if isinstance(b, document.Findings)]
     assert len(findings.items) >= 5
-    anchors = {f.anchor: f.label for f in doc.figures()} | {t.anchor: t.label for t in doc.tables()} \
+    anchors = {f.anchor: f.label for f in doc.figures()} \
+        | {t.anchor: t.label for t in doc.tables()} \
         | {f.anchor: f"Table {f.number}" for s in doc.sections for b in s.blocks
            if isinstance(b, document.Files) for f in b.files}
     for finding in findings.items:
@@ -77,4 +78,5 @@ def test_the_html_pdf_and_word_reports_carry_the_same_sections():
     pdf = pypdfium2.PdfDocument(paths.REPORT / "report.pdf")
     assert [b.get_title() for b in pdf.get_toc() if b.level == 0] == headings
     word = docx.Document(io.BytesIO((paths.REPORT / "report.docx").read_bytes()))
-    assert [p.text for p in word.paragraphs if p.style.name == "Heading 1"] == ["Contents", *headings]
+    assert [p.text for p in word.paragraphs if p.style.name == "Heading 1"] == ["Contents",
+                                                                                *headings]

@@ -49,7 +49,8 @@ def test_a_hidden_row_says_not_shown_with_a_footnote_and_a_missing_value_says_it
     frame.loc[0, "note"] = np.nan
     table = formatting.view("anything", frame, WHY, synthetic=True)
     assert table.columns == ("Measure", "n", "% (interval)", "Note")
-    assert table.rows[0][:3] == ("Institution offers micro-credentials", "1,040", "51.0 (47.5–54.4)")
+    assert table.rows[0][:3] == ("Institution offers micro-credentials", "1,040",
+                                 "51.0 (47.5–54.4)")
     assert table.rows[1][2] == HIDDEN and (1, 2) in table.hidden
     assert table.hidden_note == f"Not shown: {WHY}."
     assert table.rows[0][3] == formatting.NOT_APPLICABLE

@@ -156,9 +156,11 @@ def test_the_figures_are_vector_graphics_and_the_sections_bookmarks():
     assert len(pdf) < 31  # not 20 pages of raw tables
 
 
-def test_notebook_04_passes_the_switch_to_every_format_and_the_pdf_carries_the_notice(monkeypatch, tmp_path):
+def test_notebook_04_passes_the_switch_to_every_format_and_the_pdf_carries_the_notice(monkeypatch,
+                                                                                      tmp_path):
     """With disclosure control off and thresholds under the floors, notebook 04 builds every
-    format with the switch (before, the PDF step refused the thresholds) and the PDF sets the notice."""
+    format with the switch (before, the PDF step refused the thresholds) and the PDF sets the
+    notice."""
     from microcred.release.policy import OFF, Policy
     from microcred.report import as_docx
 
@@ -169,7 +171,8 @@ def test_notebook_04_passes_the_switch_to_every_format_and_the_pdf_carries_the_n
     built = tmp_path / "report.pdf"
     built.write_bytes(b"%PDF")
     for name, module in (("pdf", as_pdf), ("docx", as_docx)):
-        monkeypatch.setattr(module, "build", lambda params, name=name: given.setdefault(name, params) and built)
+        monkeypatch.setattr(module, "build",
+                            lambda params, name=name: given.setdefault(name, params) and built)
     source = (paths.ROOT / "notebooks" / "04_report.py").read_text(encoding="utf-8")
     injected = f"\nmin_group_size = 5\nmin_institutions = 2\ndisclosure_control = {OFF!r}\n"
     parameters = source.index("# %% tags=[\"parameters\"]")

@@ -80,7 +80,8 @@ def test_a_cache_that_cannot_be_written_is_said_once_and_skipped(cache_folder, c
     monkeypatch.setattr(cache.shutil, "copyfile", full)
     cache.store("03", record, view)
     message = capsys.readouterr().err.strip()
-    assert message.startswith("cache not updated (no space left on device: ") and "\n" not in message
+    assert message.startswith("cache not updated (no space left on device: ")
+    assert "\n" not in message
     assert cache.lookup("03", record) is None
 
 
@@ -165,8 +166,10 @@ def test_values_are_checked_against_the_clean_data_as_the_notebooks_check_them(t
 def test_params_check_with_an_export_cleans_it_and_checks_the_values_against_it(tmp_path):
     (tmp_path / "p.yaml").write_text(paths.PARAMS.read_text().replace(
         "focus_country: United States", "focus_country: Atlantis"))
-    command = [sys.executable, "-m", "microcred", "params", "check", "--params", str(tmp_path / "p.yaml")]
-    assert subprocess.run(command, capture_output=True, text=True).returncode == 0  # a country: data
+    command = [sys.executable, "-m", "microcred", "params", "check", "--params",
+               str(tmp_path / "p.yaml")]
+    assert subprocess.run(command, capture_output=True,
+                          text=True).returncode == 0  # a country: data
     raw = ["--raw", str(paths.LEADERS_EXPORT)]
     stopped = subprocess.run([*command, *raw], capture_output=True, text=True)
     assert stopped.returncode == 2
@@ -184,7 +187,8 @@ def test_clean_removes_only_what_is_not_committed_and_asks_before_the_rest(tmp_p
     written = ["build/state.json", "build/cache/files/ab/abc", "runs/europe/state.json",
                "data/interim/rejected.csv", "data/processed/leaders_clean.csv",
                "report/notebooks/02_regional_comparison.failed.ipynb"]
-    committed = ["figures/a.png", "tables/a.csv", "report/report.pdf", "report/notebooks/01_clean.ipynb",
+    committed = ["figures/a.png", "tables/a.csv", "report/report.pdf",
+                 "report/notebooks/01_clean.ipynb",
                  "data/interim/README.md"]
     for name in written + committed:
         (folder / name).parent.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,7 @@ from microcred.release.policy import Policy
 from microcred.report import published
 from microcred.statistics import compare, estimate
 from microcred.statistics.design import SurveyDesign
-from microcred.survey import analysis_data, codebook, region_schemes
+from microcred.survey import analysis_data, codebook, region_schemes, synthetic_design
 from microcred.synthetic import generator as synth
 
 
@@ -48,11 +48,12 @@ def test_published_counts_after_cleaning(clean_default):
 
 def test_every_noise_kind_is_removed_by_its_own_rule(clean_default):
     _, _, cleaned, _ = clean_default
-    noise = synth.load_design()["noise"]
+    noise = synthetic_design.load()["noise"]
     removed = cleaned.dispositions.set_index("rule")["removed"]
     assert removed["previews and spam"] == noise["previews"] + noise["spam"]
     assert removed["unfinished or partial"] == noise["partial"]
-    assert removed["repeat submissions of one person"] == noise["repeat_by_email"] + noise["repeat_by_ip"]
+    repeats = noise["repeat_by_email"] + noise["repeat_by_ip"]
+    assert removed["repeat submissions of one person"] == repeats
     assert removed["speeders"] == noise["speeders"]
     assert removed["country not identified"] == len(noise["unknown_country"])
 
@@ -104,7 +105,8 @@ def test_assumed_targets_are_met_roughly(clean_default):
     assumed = targets[targets["flag"].eq("assumed") & ~targets["metric"].str.startswith("employer")]
     far = []
     for r in assumed.itertuples():
-        own = targets.loc[targets["metric"].eq(r.metric) & targets["group_type"].eq("country"), "group"]
+        own = targets.loc[targets["metric"].eq(r.metric) & targets["group_type"].eq("country"),
+                          "group"]
         if r.group_type == "region":
             rows = leaders[leaders["region"].eq(r.group) & ~leaders["country"].isin(own)]
         elif r.group_type == "country":
@@ -149,7 +151,7 @@ def test_leaders_of_one_institution_agree_at_the_documented_rate(clean_default):
     answer is against the fact with f = d(1 - s) / (1 - d s). Expected unanimity of an
     institution with k such leaders: (1 - f)^k + f^k."""
     leaders, _, _, _ = clean_default
-    c = synth.load_design()["institution_clustering"]
+    c = synthetic_design.load()["institution_clustering"]
     d, s = c["leader_dissent"], c["dissent_not_sure"]
     f = d * (1 - s) / (1 - d * s)
     several, agreeing = _agreeing_institutions(leaders, "offers_mc", ["Yes", "No"])
@@ -163,7 +165,7 @@ def test_each_leader_answers_against_the_institution_at_the_documented_rate():
     a fact differently is the documented rate; with a rate of zero leaders of one institution
     are unanimous on every fact, and the published figures still hold."""
     cb = codebook.load()
-    design = synth.load_design()
+    design = synthetic_design.load()
     rate = design["institution_clustering"]["leader_dissent"]
 
     def generate(design):
@@ -195,7 +197,8 @@ def test_opinions_cluster_within_institutions(clean_default):
     leaders, _, _, _ = clean_default
     named = leaders["barriers_count"].astype(float)
     y = pd.DataFrame({"inst": leaders["inst_id"],
-                      "y": named - named.groupby(leaders["country"], observed=True).transform("mean")})
+                      "y": named - named.groupby(leaders["country"],
+                                                 observed=True).transform("mean")})
     y = y.dropna()
     y = y[y.groupby("inst", observed=True)["y"].transform("size") >= 2]
     groups = y.groupby("inst", observed=True)["y"]
@@ -222,10 +225,9 @@ def test_institution_facts_on_the_default_data(clean_default):
 
 def test_the_assumptions_table_shows_the_design_values():
     text = (paths.ROOT / "data" / "raw" / "README.md").read_text(encoding="utf-8")
-    for key, value in synth.load_design()["institution_clustering"].items():
+    for key, value in synthetic_design.load()["institution_clustering"].items():
         shown = re.search(rf"\| `{key}` \| ([0-9.]+) \|", text)
         assert shown and float(shown.group(1)) == value, key
-    assert "institution" in synth.clustering_assumption()
 
 
 # --------------------------------------------------------------------------- comparison rows

@@ -12,8 +12,9 @@ from microcred.statistics import weighting
 from microcred.statistics.design import SurveyDesign
 from microcred.survey import codebook
 
-CLAIM = pd.DataFrame([{"figure_id": "X-1", "survey": "employers_2023", "metric": "employer_us_within_2pp",
-                       "group_type": "country", "group": "United States", "value": "", "unit": "ranking",
+CLAIM = pd.DataFrame([{"figure_id": "X-1", "survey": "employers_2023",
+                       "metric": "employer_us_within_2pp", "group_type": "country",
+                       "group": "United States", "value": "", "unit": "ranking",
                        "role": "qualitative", "trust_tier": "B", "label": "within 2 points"}])
 
 
@@ -38,7 +39,8 @@ def test_a_within_claim_on_point_estimates_is_not_an_equivalence(cb):
     assert len(tests) == 2 and tests["diff_pp"].abs().max() < 0.5
     assert not tests["equivalent"].any()  # 200 employers cannot show +-2 points
     large = employers(20000, 140000, 0.88, 0.88)
-    assert published.equivalence_tests(CLAIM, None, SurveyDesign.of(large), cb, cbe)["equivalent"].all()
+    assert published.equivalence_tests(CLAIM, None, SurveyDesign.of(large), cb,
+                                       cbe)["equivalent"].all()
 
 
 def test_the_reproduction_is_called_a_check_of_the_pipeline_never_a_finding():
@@ -85,7 +87,8 @@ def test_comparison_table_has_reproduction_and_equivalence_as_separate_columns()
 
 
 def test_design_effect_note_says_the_synthetic_ones_are_assumed():
-    estimates = pd.DataFrame({"deff": [0.9, 1.2, np.nan, 5.0], "suppressed": [False, False, False, True]})
+    estimates = pd.DataFrame({"deff": [0.9, 1.2, np.nan, 5.0],
+                              "suppressed": [False, False, False, True]})
     synthetic = transparency.design_effect_note(estimates, synthetic=True)
     assert "from 0.90 to 1.20" in synthetic and "ASSUMED" in synthetic
     assert "ASSUMED" not in transparency.design_effect_note(estimates, synthetic=False)

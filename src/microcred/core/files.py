@@ -27,6 +27,8 @@ def p_values_as_text(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_bytes(path: Path, data: bytes) -> Path:
+    """Write `data` to `path` atomically (a temporary file, then a rename), only when the bytes
+    differ."""
     path = Path(path)
     if path.exists() and path.read_bytes() == data:
         return path
@@ -37,7 +39,8 @@ def write_bytes(path: Path, data: bytes) -> Path:
     return path
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\n")  # how a cell a spreadsheet runs as a formula starts
+# how a cell a spreadsheet runs as a formula starts
+FORMULA_START = ("=", "+", "-", "@", "\t", "\n")
 
 
 def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
@@ -51,13 +54,15 @@ def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
     for position in range(frame.shape[1]):
         values = frame.iloc[:, position]
         categorical = isinstance(values.dtype, pd.CategoricalDtype)
-        if not (categorical or pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+        text = pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)
+        if not (categorical or text):
             continue
         distinct = values.cat.categories if categorical else values.dropna().unique()
         changed = {v: safe for v in distinct if (safe := _as_text(v)) != v}
         if changed:
             out = out.copy() if out is frame else out
-            out.isetitem(position, values.cat.rename_categories([changed.get(v, v) for v in distinct])
+            out.isetitem(position,
+                         values.cat.rename_categories([changed.get(v, v) for v in distinct])
                          if categorical else values.replace(changed))
     return out
 
@@ -67,12 +72,13 @@ def _as_text(value):
     if not isinstance(value, str):
         return value
     text = value.replace("\r\n", "\n").replace("\r", "\n")
-    if text.startswith(FORMULA_START) and not (text[0] in "+-" and _is_number(text)):
+    if text.startswith(FORMULA_START) and not (text[0] in "+-" and is_number(text)):
         return f"'{text}"
     return text
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
+    """Whether Python reads the text as a number (as a float)."""
     try:
         float(text)
     except ValueError:
@@ -81,27 +87,36 @@ def _is_number(text: str) -> bool:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    text = formula_safe(p_values_as_text(frame)).to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+    """A table as the project's CSV bytes: p-values as text, cells safe from formula injection,
+    a fixed float format."""
+    text = formula_safe(p_values_as_text(frame)).to_csv(index=False, float_format=FLOAT_FORMAT,
+                                                        lineterminator="\n")
     return text.encode("utf-8")
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    """Write a table as CSV (`csv_bytes`), atomically and only when its bytes change."""
     return write_bytes(path, csv_bytes(frame))
 
 
 def write_json(data, path: Path) -> Path:
+    """Write JSON with sorted keys and a final newline, atomically and only when it changes."""
     return write_bytes(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8"))
 
 
 def markdown(frame: pd.DataFrame, title: str = "") -> str:
+    """A table as Markdown (floats to one decimal, missing cells empty), under an optional title."""
     def cell(v):
         if isinstance(v, float):
             return "" if pd.isna(v) else f"{v:.1f}"
-        return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v).replace("|", "\\|")
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            return ""
+        return str(v).replace("|", "\\|")
 
     frame = p_values_as_text(frame)
     lines = [f"**{title}**", ""] if title else []
     lines.append("| " + " | ".join(map(str, frame.columns)) + " |")
     lines.append("|" + "---|" * len(frame.columns))
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |"
+              for row in frame.itertuples(index=False)]
     return "\n".join(lines) + "\n"

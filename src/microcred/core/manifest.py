@@ -63,6 +63,7 @@ def notebooks() -> tuple[str, ...]:
 
 
 def notebook(name: str) -> Notebook:
+    """The notebook of that name, as pipeline.yaml describes it."""
     return _notebooks()[name]
 
 
@@ -97,6 +98,7 @@ def output_names(name: str) -> tuple[str, ...]:
 
 
 def executed(name: str) -> Path:
+    """Where the executed copy of a notebook is kept (report/notebooks/)."""
     return paths.EXECUTED / f"{name}.ipynb"
 
 
@@ -111,7 +113,8 @@ class Section:
 
 def report_sections() -> list[Section]:
     """The report's sections in order, each with its heading, text blocks, figures and tables."""
-    return [Section(k, v["heading"], *(tuple(v.get(f) or ()) for f in ("text", "figures", "tables")))
+    parts = ("text", "figures", "tables")
+    return [Section(k, v["heading"], *(tuple(v.get(f) or ()) for f in parts))
             for k, v in _manifest()["report_sections"].items()]
 
 

@@ -68,7 +68,9 @@ CLEAN_EMPLOYERS = PROCESSED / "employers_clean.csv"
 PROVENANCE = PROCESSED / "provenance.json"
 
 # the build's own: the default run's state, the staging folders, the cache of notebook results,
-# the lock that lets one run at a time work in this checkout; named runs; the benchmark
+# the lock that lets one run at a time work in this checkout; named runs; the benchmark; mutation
+# testing's work (mutmut's copy of the package and its results) and its list of equivalent
+# mutants
 BUILD = ROOT / "build"
 BUILD_STATE = BUILD / "state.json"
 STAGING = BUILD / "staging"
@@ -76,6 +78,8 @@ CACHE = BUILD / "cache"
 RUN_LOCK = BUILD / "run.lock"
 RUNS = ROOT / "runs"
 BENCHMARKS = ROOT / "benchmarks"
+MUTANTS = ROOT / "mutants"
+EQUIVALENT_MUTANTS = ROOT / "tests" / "mutation" / "equivalent.yaml"
 
 
 def resolve(path: str | Path) -> Path:

@@ -30,7 +30,9 @@ from microcred.report.formatting import SYNTHETIC_NOTE, ReaderTable
 DOCX = paths.REPORT / "report.docx"
 FIXED_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-ACCENT, MUTED, WARN = RGBColor(0x0B, 0x5C, 0xAD), RGBColor(0x57, 0x60, 0x6A), RGBColor(0xB3, 0x47, 0x00)
+ACCENT = RGBColor(0x0B, 0x5C, 0xAD)
+MUTED = RGBColor(0x57, 0x60, 0x6A)
+WARN = RGBColor(0xB3, 0x47, 0x00)
 WIDTH = Cm(16.5)  # A4 less the margins
 
 
@@ -57,6 +59,7 @@ class Writer:
 
     def run(self, paragraph, text: str, size: float | None = None, bold: bool = False,
             color: RGBColor | None = None, superscript: bool = False):
+        """Add a run of text to a paragraph in the given size, weight, colour and position."""
         r = paragraph.add_run(text)
         r.bold = bold or None
         if size:
@@ -88,6 +91,7 @@ class Writer:
 
     # ------------------------------------------------------------------ blocks
     def title_block(self, doc: Document):
+        """The title, subtitle and banners (synthetic data, disclosure control off)."""
         self.docx.core_properties.title = doc.title
         self.docx.add_heading(doc.title, level=0)
         self.run(self.docx.add_paragraph(), doc.subtitle, size=9, color=MUTED)
@@ -104,15 +108,18 @@ class Writer:
             self.link(self.docx.add_paragraph(style="List Number"), section.heading, section.key)
 
     def section(self, section: document.Section):
+        """A section: its heading, bookmarked for links, then each block by its kind."""
         heading = self.docx.add_heading(section.heading, level=1)
         self.bookmark(heading, section.key)
         for block in section.blocks:
             getattr(self, block.kind)(block)
 
     def paragraph(self, block: document.Paragraph):
+        """A paragraph of prose."""
         self.docx.add_paragraph(block.text)
 
     def findings(self, block: document.Findings):
+        """The key findings, numbered, each with links to where its numbers are shown."""
         for finding in block.items:
             p = self.docx.add_paragraph(style="List Number")
             self.run(p, finding.text)
@@ -123,11 +130,13 @@ class Writer:
                 self.run(p, ")")
 
     def bullets(self, block: document.Bullets):
+        """A titled bullet list."""
         self.docx.add_heading(block.title, level=2)
         for item in block.items:
             self.docx.add_paragraph(item, style="List Bullet")
 
     def figure(self, fig: Figure):
+        """A figure's picture with its alt text, then its caption."""
         self.docx.add_picture(str(paths.FIGURES / f"{fig.name}.png"), width=WIDTH)
         picture = self.docx.paragraphs[-1]
         for properties in picture._p.iter(qn("wp:docPr")):
@@ -140,6 +149,7 @@ class Writer:
         self.bookmark(caption, fig.anchor)
 
     def table(self, block: document.TableBlock):
+        """A reader table: caption, header and rows, footnotes and source."""
         tab: ReaderTable = block.table
         caption = self.docx.add_paragraph()
         caption.paragraph_format.keep_with_next = True
@@ -175,6 +185,7 @@ class Writer:
             self.run(p, "1", size=8.5, superscript=True)
 
     def files(self, block: document.Files):
+        """The list of CSV files that come with the report."""
         for f in block.files:
             p = self.docx.add_paragraph()
             self.run(p, f"Table {f.number}. ", bold=True)
@@ -189,6 +200,7 @@ def bookmark_name(anchor: str) -> str:
 
 
 def render(doc: Document) -> bytes:
+    """The report as .docx bytes, the same on every run (fixed dates and zip entries)."""
     writer = Writer(doc)
     writer.title_block(doc)
     for section in doc.sections:

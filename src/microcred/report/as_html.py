@@ -34,7 +34,8 @@ def figure_html(fig: Figure) -> Markup:
         f'<img src="data:image/svg+xml;base64,{data}" width="{width}" height="{height}" '
         f'alt="{escape(fig.alt)}"></a>'
         "</div>"
-        f'<figcaption><span class="number">{fig.label}.</span> <strong>{escape(fig.title)}.</strong> '
+        f'<figcaption><span class="number">{fig.label}.</span> '
+        f'<strong>{escape(fig.title)}.</strong> '
         f'{escape(fig.caption)} <a href="../figures/{fig.name}.svg">figures/{fig.name}.svg</a>'
         "</figcaption></figure>")
 
@@ -58,7 +59,9 @@ def table_html(table: ReaderTable) -> Markup:
     for key, label in zip(keys, table.columns):
         gt = gt.fmt(_labelled(label.replace("\n", " ")), columns=key)
     numeric = [k for k, is_number in zip(keys, table.numeric) if is_number]
-    gt = gt.cols_align("left").cols_align("right", columns=numeric) if numeric else gt.cols_align("left")
+    gt = gt.cols_align("left")
+    if numeric:
+        gt = gt.cols_align("right", columns=numeric)
     for i, j in table.hidden:
         gt = gt.tab_footnote(table.hidden_note, locations=loc.body(columns=keys[j], rows=[i]))
     for note in table.notes:
@@ -67,7 +70,8 @@ def table_html(table: ReaderTable) -> Markup:
         source = escape(table.source_note)
         if table.source.endswith(".csv"):
             source = Markup(str(source).replace(
-                str(escape(table.source)), f'<a href="../{escape(table.source)}">{escape(table.source)}</a>', 1))
+                str(escape(table.source)),
+                f'<a href="../{escape(table.source)}">{escape(table.source)}</a>', 1))
         gt = gt.tab_source_note(html(str(source)))
     body = gt.tab_options(table_width="100%", table_font_size="14px",
                           container_overflow_x="visible").as_raw_html()
@@ -88,10 +92,12 @@ def render(doc: Document) -> str:
     env = Environment(loader=FileSystemLoader(paths.TEMPLATES), autoescape=True)
     return env.get_template("report.html").render(
         doc=doc, figure_html=figure_html, table_html=table_html,
-        synthetic_banner=document.SYNTHETIC_BANNER, disclosure_banner=document.DISCLOSURE_OFF_BANNER)
+        synthetic_banner=document.SYNTHETIC_BANNER,
+        disclosure_banner=document.DISCLOSURE_OFF_BANNER)
 
 
 def build(params: dict) -> str:
+    """Write report/report.html from the outputs and parameters; returns the page."""
     page = render(document.build(params))
     files.write_bytes(paths.REPORT_HTML, page.encode("utf-8"))
     return page

@@ -35,11 +35,13 @@ def typeset(data: dict) -> dict:
     """The arguments every Typst call gets: the template, the run's output root (the figures are
     read from it, staged or in place) and the content as data; embedded fonts only, so every
     machine sets the same PDF."""
-    return {"input": TEMPLATE.read_bytes(), "root": str(paths.OUTPUT_ROOT), "ignore_system_fonts": True,
+    return {"input": TEMPLATE.read_bytes(), "root": str(paths.OUTPUT_ROOT),
+            "ignore_system_fonts": True,
             "sys_inputs": {"report": json.dumps(data)}}
 
 
 def render(data: dict) -> bytes:
+    """The report as PDF bytes, typeset by Typst from the same content as the HTML page."""
     import typst  # imported here: only this step needs the typesetter
 
     return typst.compile(**typeset(data), format="pdf")

@@ -26,7 +26,8 @@ from microcred.survey.codebook import load
 DOCUMENT = paths.COLUMN_DICTIONARY
 
 TABLES = {
-    "dispositions": "How many records each validity rule removed, rule by rule and survey by survey.",
+    "dispositions": "How many records each validity rule removed, rule by rule and survey by "
+                    "survey.",
     "estimates": "Every metric for all leaders, by region, by country and by whether the "
                  "institution offers micro-credentials (shares of leaders).",
     "focus_region_vs_rest": "The focus region's leaders against all other leaders on the headline "
@@ -77,8 +78,8 @@ COLUMNS = {
     "metric": "Metric id (docs/data-contract.md, section 4), or the published figure's measure.",
     "label": "The metric's (or figure's) short description in words.",
     "base": "Who is counted in the denominator, in words.",
-    "group_type": "Kind of group: all, region, country or offers_mc (whether the institution offers "
-                  "micro-credentials).",
+    "group_type": "Kind of group: all, region, country or offers_mc (whether the institution "
+                  "offers micro-credentials).",
     "group": "The group the row describes (All, a region, a country or an answer).",
     "situation": "The institution's situation the row describes, in words.",
     "level": "Counting unit: leaders (each leader once) or institutions (each institution once, "
@@ -137,9 +138,11 @@ COLUMNS = {
     "cohens_h": "Effect size of the difference of two shares (Cohen's h).",
     # composition
     "raw_pct": "Share over the whole sample, in percent (weighted by the sample's composition).",
-    "region_balanced_pct": "Mean of the regions' shares: every region weighted equally, in percent.",
+    "region_balanced_pct": "Mean of the regions' shares: every region weighted equally, in "
+                           "percent.",
     "regions": "Regions with data behind region_balanced_pct.",
-    "raw_low": "Lower bound of raw_pct's interval (effective sample size, institutions as clusters).",
+    "raw_low": "Lower bound of raw_pct's interval (effective sample size, institutions as "
+               "clusters).",
     "raw_high": "Upper bound of raw_pct's interval.",
     "region_balanced_low": "Lower bound of region_balanced_pct's interval.",
     "region_balanced_high": "Upper bound of region_balanced_pct's interval.",
@@ -232,9 +235,9 @@ IN_TABLE = {
                                 "together more often than by chance).",
     ("barriers_named_per_respondent", "group"): "The focus country, or the rest of the sample.",
     ("barriers_named_per_respondent", "n"): "Leaders who answered the barrier question.",
-    ("barriers_named_per_respondent", "mean"): "Mean number of barriers a leader named (institutions "
-                                               "as clusters; the interval a t interval on the "
-                                               "group's institutions - 1).",
+    ("barriers_named_per_respondent", "mean"): "Mean number of barriers a leader named "
+                                               "(institutions as clusters; the interval a t "
+                                               "interval on the group's institutions - 1).",
     ("barriers_named_per_respondent", "p_value"): "p-value of the difference of the two means "
                                                   "(institutions as clusters, Satterthwaite's df).",
     ("equivalence_tests", "diff_pp"): "pct_group - pct_all: the group against everyone, the group "
@@ -263,7 +266,8 @@ IN_TABLE = {
 def _holds(expected, actual, tolerance: float = 2e-3) -> np.ndarray:
     """Rows where the column equals what its description says, to the CSV's three decimals
     (missing values on either side hold: a hidden or undefined cell)."""
-    e, a = (pd.to_numeric(pd.Series(v), errors="coerce").to_numpy(float) for v in (expected, actual))
+    e, a = (pd.to_numeric(pd.Series(v), errors="coerce").to_numpy(float)
+            for v in (expected, actual))
     return np.isnan(e) | np.isnan(a) | (np.abs(e - a) <= tolerance * np.maximum(1, np.abs(e)))
 
 
@@ -298,7 +302,8 @@ def _df_adjusted(t: pd.DataFrame, level: float) -> np.ndarray:
 
 
 def _t_half(t: pd.DataFrame, level) -> np.ndarray:
-    return stats.t.ppf(0.5 + np.asarray(level) / 2, t["df"].to_numpy(float)) * t["diff_se"].to_numpy(float)
+    t_quantile = stats.t.ppf(0.5 + np.asarray(level) / 2, t["df"].to_numpy(float))
+    return t_quantile * t["diff_se"].to_numpy(float)
 
 
 def _adjusted_level(t: pd.DataFrame, level: float) -> np.ndarray:
@@ -338,24 +343,29 @@ CHECKS: dict[str | tuple[str, str], Check] = {
     "adjusted_high": lambda t, level: _holds(t["diff_pp"] + _t_half(t, _adjusted_level(t, level)),
                                              t["adjusted_high"], 2e-2),
     "cohens_h": lambda t, level: _holds(2 * np.arcsin(np.sqrt(t["pct_group"] / 100))
-                                        - 2 * np.arcsin(np.sqrt(t["pct_rest"] / 100)), t["cohens_h"]),
-    "not_sure_pct": lambda t, level: _holds(100 * t["not_sure"] / t["n_answered"], t["not_sure_pct"]),
+                                        - 2 * np.arcsin(np.sqrt(t["pct_rest"] / 100)),
+                                        t["cohens_h"]),
+    "not_sure_pct": lambda t, level: _holds(100 * t["not_sure"] / t["n_answered"],
+                                            t["not_sure_pct"]),
     "missing": lambda t, level: _holds(t["asked"] - t["answered"], t["missing"]),
     "missing_pct": lambda t, level: _holds(100 * t["missing"] / t["asked"], t["missing_pct"]),
     "rows_out": lambda t, level: _holds(t["rows_in"] - t["removed"], t["rows_out"]),
     "weight_ratio": lambda t, level: _holds(t["weight_max"] / t["weight_min"], t["weight_ratio"]),
     "p_tost": lambda t, level: _holds(np.maximum(t["p_lower"], t["p_upper"]), t["p_tost"], 2e-2),
-    "equivalent": lambda t, level: (t["p_tost"] < 0.05).to_numpy() == t["equivalent"].astype(bool).to_numpy(),
-    ("equivalence_tests", "diff_pp"): lambda t, level: _holds(t["pct_group"] - t["pct_all"], t["diff_pp"]),
-    ("region_balanced", "difference"): lambda t, level: _holds(t["region_balanced_pct"] - t["raw_pct"],
-                                                               t["difference"]),
+    "equivalent": lambda t, level: ((t["p_tost"] < 0.05).to_numpy()
+                                    == t["equivalent"].astype(bool).to_numpy()),
+    ("equivalence_tests", "diff_pp"): lambda t, level: _holds(t["pct_group"] - t["pct_all"],
+                                                              t["diff_pp"]),
+    ("region_balanced", "difference"): lambda t, level: _holds(
+        t["region_balanced_pct"] - t["raw_pct"], t["difference"]),
     ("not_sure_sensitivity", "difference"): lambda t, level: _holds(
         t["pct_not_sure_out"] - t["pct_not_sure_in"], t["difference"]),
     ("weighted_estimates", "difference"): lambda t, level: _holds(
         t["weighted_pct"] - t["unweighted_pct"], t["difference"]),
     ("published_vs_reproduced", "difference"): lambda t, level: _holds(
         t["reproduced"] - pd.to_numeric(t["published"], errors="coerce"), t["difference"]),
-    ("weighting_diagnostics", "n_eff"): lambda t, level: _holds(t["n"] / t["kish_deff"], t["n_eff"]),
+    ("weighting_diagnostics", "n_eff"): lambda t, level: _holds(t["n"] / t["kish_deff"],
+                                                                t["n_eff"]),
 }
 
 # columns whose own-table meaning has no general check to run
@@ -389,6 +399,7 @@ def describe(column: str, metric_labels: dict[str, str], table: str = "") -> str
 
 
 def metric_labels() -> dict[str, str]:
+    """Each metric's label by its id, from the leaders' codebook."""
     return {m.id: m.label for m in load("leaders").metrics}
 
 
@@ -402,9 +413,11 @@ def table_columns(folder: Path = paths.TABLES) -> dict[str, list[str]]:
 
 
 def markdown(tables: dict[str, list[str]]) -> str:
+    """docs/columns.md: every table's columns with their descriptions."""
     labels = metric_labels()
     lines = ["# Column dictionary", "",
-             "Generated by `python -m microcred.report.column_dictionary` from `src/microcred/report/column_dictionary.py` and the "
+             "Generated by `python -m microcred.report.column_dictionary` from "
+             "`src/microcred/report/column_dictionary.py` and the "
              "tables' headers: do not edit by hand. Every table in `tables/` is tidy CSV (one row "
              "per observation, UTF-8, `.` as decimal separator; percentages are 0-100; empty cells "
              "are missing or suppressed values). The same rows are in `report/tables/*.md`.", ""]
@@ -419,6 +432,8 @@ def markdown(tables: dict[str, list[str]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Write docs/columns.md from the tables' headers
+    (`python -m microcred.report.column_dictionary`)."""
     parser = argparse.ArgumentParser(description="write docs/columns.md from the column dictionary")
     parser.parse_args(argv)
     DOCUMENT.write_text(markdown(table_columns()), encoding="utf-8")

@@ -1,7 +1,8 @@
 """What the report says, for every format alike: its title, the key findings read from the tables
 (each naming the figures and tables that show its numbers), the methods and limitations
 (templates/report_text.j2), the transparency statement and how many cells each table hides.
-How it is laid out is `report.document`'s concern; how a table's numbers read, `report.formatting`'s."""
+How it is laid out is `report.document`'s concern; how a table's numbers read,
+`report.formatting`'s."""
 
 from __future__ import annotations
 
@@ -155,12 +156,15 @@ def _verdict(holds) -> str:
 
 
 def subtitle(provenance: dict, params: dict) -> str:
+    """The line under the title: which export, its hash, the region scheme, the interval level."""
     return (f"Leaders export {provenance['leaders']['file']} (sha256 "
             f"{provenance['leaders']['sha256'][:12]}); region scheme "
             f"{provenance['region_scheme']}; {params['confidence_level']:.0%} intervals.")
 
 
 def methods(provenance: dict, params: dict) -> list[str]:
+    """The methods section's paragraphs (and how the reconstruction was made, on synthetic
+    data)."""
     text = []
     if provenance["synthetic"]:  # the reconstruction's own targets describe how it was made
         targets = pd.read_csv(paths.RECONSTRUCTION_TARGETS, keep_default_na=False)
@@ -181,6 +185,7 @@ def _weighting_method() -> list[str]:
 
 
 def limitations() -> list[str]:
+    """The limitations section's paragraphs."""
     return prose("limitations")
 
 
@@ -194,6 +199,7 @@ def prose(block: str, **values) -> list[str]:
 
 
 def statement_table(provenance: dict, params: dict) -> pd.DataFrame:
+    """The transparency statement from the run's dispositions, weighting and item non-response."""
     return transparency.statement(
         transparency.load_metadata(), provenance, pd.read_csv(paths.TABLES / "dispositions.csv"),
         pd.read_csv(paths.TABLES / "weighting_diagnostics.csv", keep_default_na=False),

@@ -43,10 +43,12 @@ class Figure:
 
     @property
     def label(self) -> str:
+        """"Figure N", as the text refers to it."""
         return f"Figure {self.number}"
 
     @property
     def anchor(self) -> str:
+        """The figure's anchor in the page."""
         return f"fig-{self.name}"
 
 
@@ -98,10 +100,12 @@ class CsvFile:
 
     @property
     def path(self) -> str:
+        """Where the CSV file lies, relative to the report."""
         return f"tables/{self.name}.csv"
 
     @property
     def anchor(self) -> str:
+        """The file's anchor in the page."""
         return f"csv-{self.name}"
 
 
@@ -127,9 +131,11 @@ class Document:
     sections: tuple[Section, ...]
 
     def figures(self) -> list[Figure]:
+        """Every figure of the report, in order."""
         return [b for s in self.sections for b in s.blocks if isinstance(b, Figure)]
 
     def tables(self) -> list[ReaderTable]:
+        """Every reader table of the report, in order."""
         return [b.table for s in self.sections for b in s.blocks if isinstance(b, TableBlock)]
 
     def as_data(self) -> dict:
@@ -155,15 +161,18 @@ class Document:
 # --------------------------------------------------------------------------- building
 
 def read_figure(name: str, number: int) -> Figure:
+    """A figure and its title, caption and alt text, from the JSON beside its image."""
     meta = json.loads((paths.FIGURES / f"{name}.json").read_text(encoding="utf-8"))
     return Figure(name, number, meta["title"], meta["caption"], meta.get("alt") or meta["title"])
 
 
 def read_table(name: str) -> pd.DataFrame:
+    """A table of tables/ as written (empty cells missing, nothing else)."""
     return pd.read_csv(paths.TABLES / f"{name}.csv", keep_default_na=False, na_values=[""])
 
 
 def hidden_table(why: str, synthetic: bool) -> ReaderTable:
+    """The table of how many cells the disclosure control hid, by table."""
     counts = content.hidden_counts()
     columns = [formatting.col_text("output", "Table"),
                formatting.col_int("primary", "Cells hidden: group under the thresholds"),
@@ -174,6 +183,7 @@ def hidden_table(why: str, synthetic: bool) -> ReaderTable:
 
 
 def statement_table(provenance: dict, params: dict, synthetic: bool) -> ReaderTable:
+    """The transparency statement as a reader table."""
     statement = content.statement_table(provenance, params)
     columns = [formatting.col_text("element", "Element"),
                formatting.col_text("disclosure", "Disclosure")]

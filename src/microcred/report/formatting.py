@@ -18,8 +18,8 @@ from microcred.release.policy import NOT_SHOWN
 HIDDEN = "not shown"
 SYNTHETIC_NOTE = "SYNTHETIC DATA: a reconstruction, not the survey's responses."
 NOT_APPLICABLE = "–"
-MINUS = "\u2212"
-WRAP_AT = 28  # characters: a printed column no wider than this wraps its text  # a typographic minus: read as "minus", never lost as a hyphen
+MINUS = "\u2212"  # a typographic minus: read as "minus", never lost as a hyphen
+WRAP_AT = 28  # characters: a printed column no wider than this wraps its text
 
 
 @dataclass(frozen=True)
@@ -56,10 +56,12 @@ class ReaderTable:
 
     @property
     def label(self) -> str:
+        """"Table N", as the text refers to it."""
         return f"Table {self.number}" if self.number else "Table"
 
     @property
     def anchor(self) -> str:
+        """The table's anchor in the page."""
         return f"tab-{self.name}"
 
 
@@ -80,6 +82,7 @@ def number(value, decimals: int = 1) -> str | None:
 
 
 def integer(value) -> str | None:
+    """A whole number with thousands separators; None where missing."""
     return number(value, 0)
 
 
@@ -110,12 +113,14 @@ def p_in_words(p) -> str:
 
 
 def yes_no(value) -> str | None:
+    """"yes" or "no"; None where missing."""
     if _missing(value):
         return None
     return "yes" if value in (True, "True", "true", 1) else "no"
 
 
 def text(value) -> str | None:
+    """The value as text; None where missing or not shown."""
     return None if _missing(value) or value == NOT_SHOWN else str(value)
 
 
@@ -131,30 +136,37 @@ class Column:
 
 
 def col_text(key: str, label: str) -> Column:
+    """A column of text."""
     return Column(label, lambda r: text(r.get(key)), numeric=False)
 
 
 def col_int(key: str, label: str) -> Column:
+    """A column of whole numbers."""
     return Column(label, lambda r: integer(r.get(key)))
 
 
 def col_num(key: str, label: str, decimals: int = 1) -> Column:
+    """A column of numbers with a fixed count of decimals."""
     return Column(label, lambda r: number(r.get(key), decimals))
 
 
 def col_interval(center: str, low: str, high: str, label: str, decimals: int = 1) -> Column:
+    """A column of estimates with their intervals, "51.0 (47.5–54.4)"."""
     return Column(label, lambda r: interval(r.get(center), r.get(low), r.get(high), decimals))
 
 
 def col_p(key: str, label: str) -> Column:
+    """A column of p-values."""
     return Column(label, lambda r: p_value(r.get(key)))
 
 
 def col_yes_no(key: str, label: str) -> Column:
+    """A column of yes or no."""
     return Column(label, lambda r: yes_no(r.get(key)), numeric=False)
 
 
 def col_metric(key: str = "metric", label: str = "Measure") -> Column:
+    """A column of metrics, shown by their labels."""
     from microcred.report.column_dictionary import metric_labels  # reads the codebook
 
     labels = metric_labels()
@@ -185,6 +197,7 @@ ONLY_IN_THE_CSV = {"suppressed", "srs_ci_low", "srs_ci_high", "diff_se", "df", "
 
 
 def humanise(column: str) -> str:
+    """A column's heading for readers: its label, or its name in words."""
     return LABELS.get(column, column.replace("_", " ").capitalize())
 
 
@@ -207,7 +220,8 @@ def generic_columns(frame: pd.DataFrame) -> list[Column]:
             out.append(col_p(c, humanise(c)))
         elif c in INTEGERS:
             out.append(col_int(c, humanise(c)))
-        elif pd.api.types.is_bool_dtype(frame[c]) or c in ("holds", "within_rounding", "equivalent"):
+        elif pd.api.types.is_bool_dtype(frame[c]) or c in ("holds", "within_rounding",
+                                                           "equivalent"):
             out.append(col_yes_no(c, humanise(c)))
         elif pd.api.types.is_numeric_dtype(frame[c]):
             out.append(col_num(c, humanise(c), decimals))
@@ -293,13 +307,16 @@ def _comparison(frame: pd.DataFrame) -> list[Column]:
 
 def _published(frame: pd.DataFrame) -> list[Column]:
     def published(r):
-        return integer(r.get("published")) if r.get("unit") in ("percent", "count", "count_lower_bound") \
+        return integer(r.get("published")) if r.get("unit") in ("percent", "count",
+                                                                "count_lower_bound") \
             and _numeric(r.get("published")) else text(r.get("published"))
 
     def reproduced(r):
         if r.get("unit") == "percent":
             return interval(r.get("reproduced"), r.get("ci_low"), r.get("ci_high"))
-        return integer(r.get("reproduced")) if _numeric(r.get("reproduced")) else text(r.get("claim"))
+        if _numeric(r.get("reproduced")):
+            return integer(r.get("reproduced"))
+        return text(r.get("claim"))
 
     return [col_text("figure_id", "Id"), col_text("label", "Published figure"),
             col_text("group", "Group"), col_text("role", "Reading"),
@@ -321,9 +338,11 @@ VIEWS: dict[str, View] = {
         col_int("rows_out", "Records kept")]),
     "estimates": View(
         "Offering, benefits and plans: every leader who was asked", lambda t: [
-            col_metric(), Column("Asked of", lambda r: BASES.get(r.get("base"), r.get("base")), False),
+            col_metric(), Column("Asked of", lambda r: BASES.get(r.get("base"), r.get("base")),
+                                 False),
             col_int("n", "n"), col_interval("pct", "ci_low", "ci_high", "% (interval)")],
-        rows=lambda t: t[t["group_type"].eq("all") & ~t["metric"].str.startswith(("barrier_", "growth_"))],
+        rows=lambda t: t[t["group_type"].eq("all")
+                         & ~t["metric"].str.startswith(("barrier_", "growth_"))],
         note="By region, by country and by offering status: the CSV file."),
     "focus_region_vs_rest": View("The focus region against the rest of the sample", _comparison),
     "barriers_focus_vs_rest": View("Barriers: the focus country against the rest", _comparison),

@@ -47,6 +47,7 @@ class Figures:
     synthetic: bool
 
     def caption(self, text: str) -> str:
+        """The caption, with the note that the data is synthetic where it is."""
         return f"{text} {SYNTHETIC_NOTE}" if self.synthetic else text
 
     def save(self, fig, name: str, title: str, caption: str, alt: str | None = None):
@@ -78,7 +79,8 @@ def describe(fig) -> str:
         if ax.get_label() == "<colorbar>":
             continue
         if not ax.axison:
-            parts += [t.get_text().strip() + "." for t in ax.texts]  # a panel saying why it is empty
+            # a panel saying why it is empty
+            parts += [t.get_text().strip() + "." for t in ax.texts]
             continue
         text, rows_said = _describe_panel(ax, fig, rows_said)
         parts.append(text)
@@ -131,6 +133,7 @@ def setup(synthetic: bool) -> Figures:
 
 
 def new_figure(height: float = FIGSIZE[1], width: float = FIGSIZE[0], **kw):
+    """A figure and its axes in the report's size, laid out to fit."""
     return plt.subplots(figsize=(width, height), layout="constrained", **kw)
 
 
@@ -141,6 +144,7 @@ def _err(center, low, high) -> np.ndarray:
 
 
 def with_n(labels, n) -> list[str]:
+    """Labels with their n, "Africa (n=120)"."""
     return [f"{lab} (n={int(k):,})" for lab, k in zip(labels, n)]
 
 
@@ -327,7 +331,8 @@ def published_scatter(ax, table: pd.DataFrame):
     readings of a figure (another base, the `role` "alternative") open, and the legend names
     both."""
     ax.plot([0, 100], [0, 100], color="#999999", lw=0.8, ls="--")
-    alternative = table["role"].eq("alternative") if "role" in table else pd.Series(False, table.index)
+    alternative = (table["role"].eq("alternative") if "role" in table
+                   else pd.Series(False, table.index))
     for (alt, within), part in table.groupby([alternative, table["within_rounding"].astype(bool)],
                                              sort=True):
         color = OKABE_ITO[2] if within else OKABE_ITO[5]

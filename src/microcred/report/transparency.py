@@ -11,9 +11,11 @@ import pandas as pd
 import yaml
 
 from microcred.core import paths
+from microcred.survey import synthetic_design
 
 
 def load_metadata(path=paths.SURVEY_METADATA) -> dict:
+    """The survey's published facts (data/external/survey_metadata.yaml)."""
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
@@ -44,7 +46,7 @@ def statement(metadata: dict, provenance: dict, dispositions: pd.DataFrame,
     synthetic = provenance.get("synthetic", False)
     dates = metadata["field_dates"]["published"]
     if synthetic:
-        fieldwork = yaml.safe_load(paths.SYNTHETIC_DESIGN.read_text(encoding="utf-8")).get("fieldwork", {})
+        fieldwork = synthetic_design.load().get("fieldwork", {})
         dates += (f" The synthetic data assumes fieldwork from {fieldwork.get('start', '?')} to "
                   f"{fieldwork.get('end', '?')} (ASSUMED, not a fact of the survey).")
     leaders = dispositions[dispositions["survey"].eq("leaders")]
@@ -72,7 +74,8 @@ def statement(metadata: dict, provenance: dict, dispositions: pd.DataFrame,
                          f"{provenance['valid_leaders']:,} valid leader responses of "
                          f"{provenance['leaders']['records']:,} records; "
                          f"{provenance['valid_employers']:,} employers."),
-        "Dispositions": f"Records removed by rule, in order: {removed}. No response rate: no frame.",
+        "Dispositions": (f"Records removed by rule, in order: {removed}. No response rate: no "
+                         "frame."),
         "Weighting": weights,
         "Precision": (f"{level:.0%} intervals. Leaders are clustered in institutions: one survey "
                       "design for every estimate, variances linearised with institutions as "
@@ -103,8 +106,7 @@ def design_effect_note(estimates: pd.DataFrame, synthetic: bool) -> str:
             "uses the effective sample size p(1-p)/variance on its group's degrees of freedom "
             "(Korn and Graubard), which exceeds n where the design effect is below 1.")
     if synthetic:
-        assumed = yaml.safe_load(paths.SYNTHETIC_DESIGN.read_text(encoding="utf-8")) or {}
-        rates = assumed.get("institution_clustering") or {}
+        rates = synthetic_design.load().get("institution_clustering") or {}
         described = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in rates.items())
         text += (" On the synthetic data these come from ASSUMED rates at which leaders of one "
                  f"institution agree ({described or 'see the reconstruction design'}; "

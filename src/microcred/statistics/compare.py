@@ -101,6 +101,7 @@ def adjust_with_sources(p_values, method: str) -> tuple[np.ndarray, np.ndarray]:
     tested = np.flatnonzero(~np.isnan(p))
     order = tested[np.argsort(p[tested], kind="stable")]
     m = len(order)
+    better: np.ufunc  # which of two terms the running extreme keeps
     if method == "holm":
         terms, steps = (m - np.arange(m)) * p[order], range(m)
         better = np.greater

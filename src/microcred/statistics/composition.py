@@ -60,7 +60,7 @@ def not_sure_sensitivity(design: SurveyDesign, metrics: list[Metric],
         for k, e in est.items():
             row |= {f"pct_not_sure_{k}": e["pct"], f"ci_low_not_sure_{k}": e["ci_low"],
                     f"ci_high_not_sure_{k}": e["ci_high"], f"n_not_sure_{k}": int(e["n"])}
-        row["difference"] = row["pct_not_sure_out"] - row["pct_not_sure_in"]
+        row["difference"] = est["out"]["pct"] - est["in"]["pct"]
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -74,5 +74,7 @@ def _labels(frame: pd.DataFrame, metric: Metric) -> set[str]:
 
 def biggest_gap(balanced: pd.DataFrame) -> pd.Series | None:
     """The headline metric whose region-balanced share moves most from the raw one."""
-    shown = balanced.dropna(subset=["difference"]) if "difference" in balanced else balanced.iloc[:0]
+    if "difference" not in balanced:
+        return None
+    shown = balanced.dropna(subset=["difference"])
     return None if shown.empty else shown.loc[shown["difference"].abs().idxmax()]

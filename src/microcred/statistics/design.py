@@ -11,8 +11,8 @@ variance (those without a domain row count with a total of zero), and its degree
 are its own PSUs minus one. This is what R's `survey` computes (`subset` of a design, `degf`);
 tests/test_r_survey.py checks the equality on R's own numbers.
 
-Cluster totals are bincounts over integer codes (`Cells`), so a million rows cost a few array
-passes."""
+Cluster totals are bincounts over integer codes (`GroupedShares`), so a million rows cost a few
+array passes."""
 
 from __future__ import annotations
 
@@ -102,10 +102,11 @@ class SurveyDesign:
             self._groupings[column] = (keys.cat.codes.to_numpy(), list(keys.cat.categories))
         return self._groupings[column]
 
-    def cells(self, column: str | None) -> Cells:
-        """The (group, PSU) cells of a grouping, for every metric's shares (`Cells`)."""
+    def grouped_shares(self, column: str | None) -> GroupedShares:
+        """Every group's shares of a grouping, from its (group, PSU) cells found once for every
+        metric (`GroupedShares`)."""
         codes, labels = self.grouping(column)
-        return Cells(codes, self.clusters, len(labels), self.n_psu, self.weights)
+        return GroupedShares(codes, self.clusters, len(labels), self.n_psu, self.weights)
 
     def keys(self, columns) -> pd.DataFrame:
         """The groupings named as categoricals and the institutions as numbers (`inst_id`: a
@@ -169,8 +170,9 @@ def design_effect(variance, p, n):
         return np.where(reference > 0, np.asarray(variance) / reference, np.nan)
 
 
-class Cells:
-    """The (group, PSU) cells of one grouping, found once and reused for every metric.
+class GroupedShares:
+    """Shares of every group of one grouping, from its (group, PSU) cells, found once and
+    reused for every metric (the gate counts its own cells: `release.gate`).
     `groups` are codes 0..n_groups-1 (negative: no group), `codes` the rows' PSUs, `n_psu` the
     PSUs of the whole design (the variance of a domain counts them all), `weights` the design's
     (None: unweighted)."""
@@ -187,7 +189,8 @@ class Cells:
         self.n_psu = n_psu if n_psu is not None else (
             int(np.count_nonzero(np.bincount(codes))) if len(codes) else 0)
         self.weights = weights
-        self._last_base = None  # (base, its rows per cell, per group): see _base_counts
+        # (base, its rows per group, per cell, its total per group, its PSUs per group)
+        self._last_base: tuple[np.ndarray, ...] | None = None  # see _base_counts
 
     def shares(self, y: np.ndarray, base: np.ndarray) -> dict[str, np.ndarray]:
         """n, count, share, linearised variance and degrees of freedom of a 0/1 indicator in
@@ -240,8 +243,7 @@ class Cells:
 
 class Weights(NamedTuple):
     """A 0/1 indicator as the weights its cells sum: `hits` (the indicator, 0 outside the base)
-    and `base` (boolean). Found once per metric: `np.where` over a million rows per grouping
-    was a fifth of each pass."""
+    and `base` (boolean). Found once per metric, not once per grouping (benchmarks/NOTES.md)."""
     hits: np.ndarray
     base: np.ndarray
 
@@ -272,7 +274,7 @@ def share_intervals(p, variance, n, df, level: float) -> dict[str, np.ndarray]:
 
 
 def stratified_influence(y: np.ndarray, rows: np.ndarray, strata: np.ndarray,
-                         weights: np.ndarray):
+                         weights: np.ndarray) -> tuple[float, np.ndarray]:
     """A post-stratified share sum_h W_h p_h (weights fixed within each stratum h, summing to
     W_h) and its influence values w_i (y_i - p_h), the residual from the stratum's own share:
     the linearisation credits the post-stratification (Särndal, Swensson and Wretman, 7.6)."""

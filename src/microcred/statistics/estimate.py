@@ -55,12 +55,13 @@ def shares(design: SurveyDesign, metrics: list[Metric], by: str | None = None,
     `release.tables.shares`). `indicators` may carry the metrics' indicator columns (or their
     `Weights`) already computed."""
     codes, labels = design.grouping(by)
-    cells = design.cells(by)
+    grouped = design.grouped_shares(by)
     wanted = groups if groups is not None else [labels[i] for i in np.unique(codes[codes >= 0])]
     position = {g: i for i, g in enumerate(labels)}
-    columns = {k: [] for k in ("metric", "base", "n", "count", "p", "variance", "df")}
+    keys = ("metric", "base", "n", "count", "p", "variance", "df")
+    columns: dict[str, list] = {k: [] for k in keys}
     for metric in metrics:
-        est = cells.shares_of(weights(design.data, metric, indicators))
+        est = grouped.shares_of(weights(design.data, metric, indicators))
         for group in wanted:
             g = position.get(group)
             n_g = int(est["n"][g]) if g is not None else 0

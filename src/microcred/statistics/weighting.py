@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -64,7 +65,7 @@ def rake(sample: pd.DataFrame, targets: dict[str, dict[str, float]], tol: float 
     import svy
 
     data = {"_row": np.arange(len(sample)), "_w": np.ones(len(sample))}
-    controls = {}
+    controls: dict[str, dict] = {}
     for variable, levels in targets.items():
         if variable not in sample:
             raise ValueError(f"population frame: column {variable!r} is not in the clean data")
@@ -86,7 +87,8 @@ def rake(sample: pd.DataFrame, targets: dict[str, dict[str, float]], tol: float 
         warnings.simplefilter("ignore")
         raked = sample_svy.weighting.rake(controls=controls, wgt_name="_raked", tol=tol,
                                           max_iter=max_iter)
-    return raked.data.sort("_row")["_raked"].to_numpy()
+    weighted = cast(pl.DataFrame, raked.data)  # svy keeps the eager frame it was given
+    return weighted.sort("_row")["_raked"].to_numpy()
 
 
 def diagnostics(weights: np.ndarray | None, frame_path: str = "",

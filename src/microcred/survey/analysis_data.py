@@ -13,6 +13,7 @@ import pyarrow as pa
 from microcred.core.parallel import in_parallel
 from microcred.survey import region_schemes
 from microcred.survey.codebook import Codebook
+from microcred.survey.layout import choices
 from microcred.survey.pseudonyms import institution_id
 
 ARROW_TEXT = pd.ArrowDtype(pa.string())  # a value per respondent: no million Python strings
@@ -68,7 +69,7 @@ def multi_select_columns(answers: pd.Series, cb: Codebook, question: str) -> pd.
     """One nullable boolean per option (NA where the question was not answered), the answered
     flag, and the number of options chosen. Parses and counts each distinct answer once."""
     codes, distinct = pd.factorize(answers)  # code -1: not answered
-    chosen = [{p.strip() for p in str(d).split(",")} for d in distinct]
+    chosen = [set(choices(str(d))) for d in distinct]
     answered = codes >= 0
     cols = {f"{question}_answered": pd.Series(answered, index=answers.index)}
     metrics = cb.metrics_of(question)
@@ -103,15 +104,18 @@ def institution_facts(clean: pd.DataFrame, cb: Codebook, facts=INSTITUTION_FACTS
         n_leaders=("response_id", "size")).astype({"n_leaders": "int64"})  # not Arrow's int
     for fact in facts:
         answered = by_seniority.dropna(subset=[fact])
-        counts = answered.groupby(["inst_id", fact], observed=True).size().rename("votes").reset_index()
+        counts = answered.groupby(["inst_id", fact],
+                                  observed=True).size().rename("votes").reset_index()
         first_rank = answered.groupby(["inst_id", fact], observed=True)["_rank"].min().to_numpy()
         counts["seniority"] = -first_rank
-        winner = counts.sort_values(["inst_id", "votes", "seniority"], ascending=[True, False, False],
+        winner = counts.sort_values(["inst_id", "votes", "seniority"],
+                                    ascending=[True, False, False],
                                     kind="stable").drop_duplicates("inst_id").set_index("inst_id")
         asked = cb.question(fact)["asked"]
         applies = _routing_holds(base, asked)
         base[fact] = cb.categorical(fact, winner[fact].reindex(base.index).where(applies))
-        base[f"{fact}_disagree"] = counts.groupby("inst_id").size().reindex(base.index).gt(1) & applies
+        answers = counts.groupby("inst_id").size().reindex(base.index)
+        base[f"{fact}_disagree"] = answers.gt(1) & applies
         if isinstance(asked, dict):
             answers = answered.groupby("inst_id").size().reindex(base.index, fill_value=0)
             base[f"{fact}_set_aside"] = answers.where(~applies, 0)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 @cache
 def converter():
+    """country_converter's converter, quiet."""
     import country_converter as coco  # imported lazily: it is the slowest import of the package
 
     logging.getLogger("country_converter").setLevel(logging.CRITICAL)
@@ -35,11 +36,14 @@ def converter():
 
 @cache
 def aliases() -> pd.DataFrame:
+    """The reviewed alias table (data/external/country_aliases.csv), checked to be written
+    folded."""
     import pandas as pd
 
     table = pd.read_csv(paths.COUNTRY_ALIASES, dtype=str, keep_default_na=False)
     if table["alias"].map(fold).ne(table["alias"]).any():
-        raise ValueError(f"{paths.COUNTRY_ALIASES}: every alias must be written folded (see fold())")
+        raise ValueError(f"{paths.COUNTRY_ALIASES}: every alias must be written folded (see "
+                         "fold())")
     return table.set_index("alias")
 
 
@@ -100,7 +104,8 @@ def _several_countries(spellings: pd.Series, iso3: pd.Series) -> pd.Series:
     if parts.empty:
         return pd.Series(dtype=str)
     found = pd.DataFrame(_lookup(fold_unique(parts)), index=parts.index)
-    ambiguous = found["key"].where(found["reason"].str.startswith("ambiguous"))  # "Korea": a country
+    # an ambiguous spelling ("Korea") still names a country
+    ambiguous = found["key"].where(found["reason"].str.startswith("ambiguous"))
     named = found["iso3"].where(found["iso3"].ne(""), ambiguous).dropna()
     codes = named.groupby(level=0).agg(lambda c: ", ".join(sorted(set(c))))
     return codes[codes.str.contains(", ") & ~_is_own_name(spellings, iso3)[codes.index]]

@@ -18,7 +18,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from microcred.survey.layout import DATETIME_FORMAT, ExportError, Table, header_row_count, import_id
+from microcred.survey.layout import (
+    CHOICE_SEPARATOR,
+    DATETIME_FORMAT,
+    ExportError,
+    Table,
+    header_row_count,
+    import_id,
+)
 
 
 def text(value) -> str | None:
@@ -53,6 +60,7 @@ def platform_ids(names: list[str], cb) -> dict[str, str]:
 # --------------------------------------------------------------------------- SPSS
 
 def read_sav(path: Path, cb, mapping) -> Table:
+    """An SPSS export as the reader's text table: value labels as answers, multi-selects joined."""
     import pyreadstat
 
     try:
@@ -75,18 +83,21 @@ def _user_missing_as_empty(frame: pd.DataFrame, meta) -> tuple[pd.DataFrame, lis
     answers not given, as SPSS reads them; the note says how many, per variable, since a
     question left so can explain a routing error further on."""
     notes = []
-    declared = {c: [(r["lo"], r["hi"]) for r in ranges] for c, ranges in meta.missing_ranges.items()}
+    declared = {c: [(r["lo"], r["hi"]) for r in ranges]
+                for c, ranges in meta.missing_ranges.items()}
     for column, values in meta.missing_user_values.items():
         declared.setdefault(column, []).extend((v, v) for v in values)
     for column, ranges in declared.items():
         values = frame[column]
         missing = np.zeros(len(values), dtype=bool)
         for low, high in ranges:
-            missing |= (values.ge(low) & values.le(high)).to_numpy() if low != high else values.eq(low).to_numpy()
+            within = values.ge(low) & values.le(high) if low != high else values.eq(low)
+            missing |= within.to_numpy()
         if missing.any():
             codes = sorted(set(values[missing].map(text)))
             labels = meta.variable_value_labels.get(column, {})
-            named = ", ".join(f"{c} {labels[float(c)]!r}" if _float(c) in labels else c for c in codes)
+            named = ", ".join(f"{c} {labels[float(c)]!r}" if _float(c) in labels else c
+                              for c in codes)
             notes.append(f"{column}: {int(missing.sum())} user-missing value(s) ({named}) read as "
                          "not answered")
             frame[column] = values.mask(missing)
@@ -103,8 +114,8 @@ def _float(value: str) -> float | None:
 def _join_split_multi(data: pd.DataFrame, cb, mapping) -> pd.DataFrame:
     """The platform writes a multi-select question to SPSS as one variable per option (`Q12_1`,
     `Q12_2`, ...: the option's label where chosen, empty where not); the codebook has one
-    column of the chosen labels joined by ','. Option k is the codebook's k-th option where
-    the variable carries no label of its own."""
+    column of the chosen labels joined by `CHOICE_SEPARATOR`. Option k is the codebook's k-th
+    option where the variable carries no label of its own."""
     multi = {q["id"] for q in cb.questions if q["kind"] == "multi"}
     names = {spss_name(q).casefold(): q for q in multi}
     groups: dict[str, list[tuple[int, str]]] = {}
@@ -124,10 +135,11 @@ def _join_split_multi(data: pd.DataFrame, cb, mapping) -> pd.DataFrame:
             chosen = data[column].notna() & data[column].ne("0")
             own = labels[k - 1] if k <= len(labels) else f"option {k}"  # the reader names it
             label = data[column].where(data[column].isin(labels), own)
-            joined = joined + ("," + label).where(chosen, "")
+            joined = joined + (CHOICE_SEPARATOR + label).where(chosen, "")
         at = data.columns.get_loc(options[0][1])
         data = data.drop(columns=[c for _, c in options])
-        data.insert(min(at, len(data.columns)), prefix, joined.str[1:].where(joined.ne(""), np.nan))
+        data.insert(min(at, len(data.columns)), prefix,
+                    joined.str[len(CHOICE_SEPARATOR):].where(joined.ne(""), np.nan))
     return data
 
 
@@ -185,7 +197,8 @@ def read_xlsx(path: Path, cb, mapping) -> Table:
     try:
         sheets = []
         for worksheet in book.worksheets:
-            sheets.append(_read_sheet(path, book, worksheet, MAX_CELLS - sum(s.values for s in sheets)))
+            left = MAX_CELLS - sum(s.values for s in sheets)
+            sheets.append(_read_sheet(path, book, worksheet, left))
     finally:
         book.close()
     sheet, header_at, notes = _export_sheet(path, sheets, cb, mapping)
@@ -292,13 +305,16 @@ def _export_sheet(path: Path, sheets: list[_Sheet], cb, mapping) -> tuple[_Sheet
             found[sheet.title] = (sheet, at)
     with_records = [t for t, (sheet, at) in found.items() if len(sheet.rows) > at + 1]
     if len(with_records) > 1:
-        raise ExportError(path, f"records on {len(with_records)} sheets ({', '.join(map(repr, with_records))}), "
+        raise ExportError(path,
+                          f"records on {len(with_records)} sheets "
+                          f"({', '.join(map(repr, with_records))}), "
                           "each under a header row: an export is read from one sheet; put the "
                           "records on one sheet, or export CSV", sheet=with_records[1])
     filled = [s for s in sheets if s.rows]
     if not found:
         if len(filled) != 1:
-            described = "; ".join(f"sheet '{s.title}' row {s.rows[0][0]} reads {_shown(s.rows[0][1])}"
+            described = "; ".join(f"sheet '{s.title}' row {s.rows[0][0]} reads "
+                                  f"{_shown(s.rows[0][1])}"
                                   for s in filled) or "every sheet is empty"
             raise ExportError(path, "no sheet has a header row of the codebook's column ids "
                               f"({described})")
@@ -359,15 +375,18 @@ def _check_cells(path: Path, sheet: _Sheet, header_row: int, columns: list) -> N
     merged = [(ref, bounds) for ref, bounds in merged if bounds[3] >= header_row]
     if merged:
         where = sorted({named(bounds[0]) for _, bounds in merged})
-        raise ExportError(path, f"merged cells ({_listed([ref for ref, _ in merged])}) in column(s) "
-                          f"{', '.join(where)}: a merged range keeps its value in its first cell, so "
-                          "the rows below it would read as unanswered; unmerge them (each row its "
-                          "own answer), or export CSV", row=merged[0][1][1], sheet=sheet.title)
+        raise ExportError(path,
+                          f"merged cells ({_listed([ref for ref, _ in merged])}) in column(s) "
+                          f"{', '.join(where)}: a merged range keeps its value in its first "
+                          "cell, so the rows below it would read as unanswered; unmerge them "
+                          "(each row its own answer), or export CSV", row=merged[0][1][1],
+                          sheet=sheet.title)
     uncached = sorted((c, r) for r, c in sheet.uncached if r >= header_row)
     if uncached:
         ranges = _column_ranges(uncached)
         where = sorted({named(c) for c, _ in uncached})
-        raise ExportError(path, f"formulas without a computed value in {_listed(ranges)} (column(s) "
+        raise ExportError(path,
+                          f"formulas without a computed value in {_listed(ranges)} (column(s) "
                           f"{', '.join(where)}): the workbook was saved by a program that does not "
                           "compute formulas; open and save it in a spreadsheet program, or export "
                           "CSV", row=uncached[0][1], sheet=sheet.title)

@@ -1,6 +1,7 @@
 """What every export format shares before the codebook: the error that names file, row and
-column, the text table a reader produces, the date-time format, ResponseIds, and how the header
-rows (column ids; question text; import ids) are told apart."""
+column, the text table a reader produces, the date-time format, the separator of a multi-select
+answer's options, ResponseIds, and how the header rows (column ids; question text; import ids)
+are told apart."""
 
 from __future__ import annotations
 
@@ -15,6 +16,16 @@ import pandas as pd
 RESPONSE_ID = re.compile(r"^R_[A-Za-z0-9]{15}$")
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+# Between the options of one multi-select answer, as the survey platform writes them to a CSV
+# export ("Lack of awareness,Quality uncertainty"); the options of an SPSS or Excel export are
+# joined with it, and the generator writes it.
+CHOICE_SEPARATOR = ","
+
+
+def choices(answer: str) -> list[str]:
+    """The options of one multi-select answer, without the spaces around them."""
+    return [option.strip() for option in answer.split(CHOICE_SEPARATOR)]
 
 
 class ExportError(ValueError):
@@ -50,10 +61,12 @@ class Table:
 
 
 def is_import_row(cells: list[str]) -> bool:
+    """Whether a header row is the platform's row of JSON import ids."""
     return bool(cells) and all(import_id(c) is not None for c in cells)
 
 
 def import_id(cell) -> str | None:
+    """The ImportId of a header cell written as JSON; None otherwise."""
     try:
         value = json.loads(cell)
     except (json.JSONDecodeError, TypeError):

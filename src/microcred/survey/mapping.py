@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 KEYS = ("columns", "labels", "ignore_columns", "country_codes")
 COUNTRY_CODES = ("iso_numeric",)  # what `country_codes` may declare the country column holds
-EXAMPLE = ("mapping:\n  columns: {Q1: country}\n  labels: {offers_mc: {'Yes, we do': 'Yes', -99: null}}\n"
+EXAMPLE = ("mapping:\n  columns: {Q1: country}\n"
+           "  labels: {offers_mc: {'Yes, we do': 'Yes', -99: null}}\n"
            "  ignore_columns: [Q_RecaptchaScore]\n  country_codes: iso_numeric   # only if so")
 
 
@@ -43,7 +44,8 @@ class Mapping:
             raise MappingError("mapping", f"has unknown key(s) {unknown}; use {', '.join(KEYS)}")
         columns = _text_dict(block.get("columns"), "mapping.columns")
         labels = _dict(block.get("labels"), "mapping.labels")
-        labels = {str(k): _text_dict(v, f"mapping.labels.{k}", missing=True) for k, v in labels.items()}
+        labels = {str(k): _text_dict(v, f"mapping.labels.{k}", missing=True)
+                  for k, v in labels.items()}
         ignore = block.get("ignore_columns") or []
         if not isinstance(ignore, list) or not all(isinstance(c, str) for c in ignore):
             raise MappingError("mapping.ignore_columns", f"= {_short(ignore)} is not a list of "

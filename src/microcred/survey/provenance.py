@@ -33,7 +33,8 @@ def synthetic_file(export) -> bool:
         raise export.error(f"{int(marked.sum()):,} of {len(marked):,} records carry the synthetic "
                            f"reconstruction's marker ({SYNTHETIC!r}) and the others do not: a "
                            "file is the reconstruction or an export, not both; remove the "
-                           "synthetic records", row=export.row_of(first), column="ExternalReference")
+                           "synthetic records", row=export.row_of(first),
+                           column="ExternalReference")
     return is_synthetic(export.data)
 
 
@@ -64,8 +65,10 @@ def describe_sources(leaders_export, employers_export, synthetic: bool, n_leader
 
 
 def write_provenance(info: dict) -> None:
+    """Write the provenance beside the clean data."""
     files.write_json(info, paths.PROVENANCE)
 
 
 def read_provenance() -> dict:
+    """What the clean data came from, as `write_provenance` wrote it."""
     return json.loads(paths.PROVENANCE.read_text(encoding="utf-8"))

@@ -34,10 +34,12 @@ from microcred.core.parallel import in_parallel
 from microcred.survey import codebook as codebook_mod
 from microcred.survey import countries
 from microcred.survey.layout import (
+    CHOICE_SEPARATOR,
     DATETIME_FORMAT,
     RESPONSE_ID,
     ExportError,
     Table,
+    choices,
     header_row_count,
     import_id,
 )
@@ -49,7 +51,8 @@ TRUE_VALUES, FALSE_VALUES = {"True", "true", "TRUE", "1"}, {"False", "false", "F
 @dataclass
 class Export:
     path: Path
-    data: pd.DataFrame  # validated; metadata typed, answers as text (categories in a CSV), NA for empty
+    # validated; metadata typed, answers as text (categories in a CSV), NA for empty
+    data: pd.DataFrame
     questions: dict[str, str]  # column id -> question text (empty with one header row)
     import_ids: dict[str, str]
     header_rows: int
@@ -66,7 +69,9 @@ class Export:
 
     def response_rows(self) -> pd.Series:
         """The record number in the file of each ResponseId."""
-        rows = self.rows if self.rows is not None else np.arange(len(self.data)) + self.header_rows + 1
+        rows = self.rows
+        if rows is None:
+            rows = np.arange(len(self.data)) + self.header_rows + 1
         return pd.Series(np.asarray(rows, dtype=int), index=self.data["ResponseId"].astype(object))
 
     def without_records(self) -> Export:
@@ -74,6 +79,7 @@ class Export:
         return replace(self, data=self.data.iloc[:0], malformed=self.malformed.iloc[:0], rows=None)
 
     def error(self, message: str, row: int | None = None, column: str | None = None) -> ExportError:
+        """An ExportError naming this export (and sheet), the row and the column."""
         return ExportError(self.path, message, row=row, column=column, sheet=self.sheet)
 
     @property
@@ -119,7 +125,8 @@ def _malformed_frame(malformed: list[tuple[int, list[str]]], ids: list[str] = ()
         "ResponseId": [response_id(fields) for _, fields in malformed],
         "reason": [f"malformed record: row {row} has {len(fields)} fields, the header has "
                    f"{width} (a field lost, added or cut off); its answers cannot be placed"
-                   for row, fields in malformed]}).astype({"row": int, "ResponseId": str, "reason": str})
+                   for row, fields in malformed],
+    }).astype({"row": int, "ResponseId": str, "reason": str})
 
 
 HEAD_BYTES = 1 << 20  # enough for the three header rows, however long the question texts
@@ -140,7 +147,8 @@ def _read_csv(path: Path, cb, mapping=None) -> Table:
     notes = _drop_unnamed(path, data, named, width, rows, n_header)
     questions = header[1][:named] if n_header == 3 else []
     imports = [import_id(v) for v in header[2][:named]] if n_header == 3 else []
-    return Table(header[0][:named], data, n_header, questions, imports, rows, malformed, notes=notes)
+    return Table(header[0][:named], data, n_header, questions, imports, rows, malformed,
+                 notes=notes)
 
 
 def _named_width(header: list[list[str]]) -> int:
@@ -153,7 +161,8 @@ def _named_width(header: list[list[str]]) -> int:
     return width
 
 
-def _drop_unnamed(path: Path, data: pd.DataFrame, named: int, width: int, rows, n_header) -> list[str]:
+def _drop_unnamed(path: Path, data: pd.DataFrame, named: int, width: int, rows,
+                  n_header) -> list[str]:
     """The trailing columns without an id are left out where every record leaves them empty;
     a value in one stops the run naming its row (it belongs to no column)."""
     if named == width:
@@ -164,7 +173,8 @@ def _drop_unnamed(path: Path, data: pd.DataFrame, named: int, width: int, rows, 
             at = int(np.argmax(filled))
             row = int(rows[at]) if rows is not None else at + n_header + 1
             raise ExportError(path, f"column {position + 1} has no id in the header row but holds "
-                              f"a value ({data.at[at, position]!r}): give it an id, or delete it", row=row)
+                              f"a value ({data.at[at, position]!r}): give it an id, or delete it",
+                              row=row)
     data.drop(columns=list(range(named, width)), inplace=True)
     return [f"column{'s' if width - named > 1 else ''} {named + 1}"
             f"{f' to {width}' if width - named > 1 else ''} of the file, with no id and empty in "
@@ -175,8 +185,9 @@ TEXT_KINDS = ("datetime", "number", "response_id")  # parsed or checked value by
 
 
 # values of their own per respondent, and institution names (nearly as many as respondents in
-# a large survey: as categories, 800,000 names cost 0.8 s to become pandas' categories)
-ARROW_TEXT_COLUMNS = ("IPAddress", "RecipientEmail", "LocationLatitude", "LocationLongitude", "institution")
+# a large survey: as categories they would cost more than they save; benchmarks/NOTES.md)
+ARROW_TEXT_COLUMNS = ("IPAddress", "RecipientEmail", "LocationLatitude", "LocationLongitude",
+                      "institution")
 
 
 def _categorical(ids: list[str], cb) -> frozenset[int]:
@@ -352,11 +363,12 @@ def _blank(table: pa.Table) -> pa.ChunkedArray | None:
 
 def _to_pandas(table: pa.Table, arrow_text) -> pd.DataFrame:
     """The table as pandas, columns numbered; those in `arrow_text` keep their Arrow strings."""
-    kept = {i: pd.arrays.ArrowExtensionArray(_contiguous(table.column(i))) for i in sorted(arrow_text)}
+    kept = {i: pd.arrays.ArrowExtensionArray(_contiguous(table.column(i)))
+            for i in sorted(arrow_text)}
     rest = table.drop_columns([table.column_names[i] for i in kept])
     del table
     # Arrow's buffers freed as each column is converted; the few numeric and date columns
-    # consolidated (splitting them into blocks of their own cost 0.2-0.3 s at a million records)
+    # consolidated (blocks of their own cost more: benchmarks/NOTES.md)
     data = rest.to_pandas(self_destruct=True)
     del rest
     pa.default_memory_pool().release_unused()  # and handed back to the system, not kept pooled
@@ -372,7 +384,7 @@ def _contiguous(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pa.chunked_array([column.combine_chunks()]) if column.nbytes < 2**31 else column
 
 
-BLOCK_BYTES = 1 << 22  # Arrow parses in blocks (4 MiB: 0.5 s faster than 16 at a million records,
+BLOCK_BYTES = 1 << 22  # Arrow parses in blocks of 4 MiB (faster than 16: benchmarks/NOTES.md)
 
 
 def _arrow_table(path: Path, n_header: int, width: int, categorical, threads: bool,
@@ -403,7 +415,8 @@ def _arrow_table(path: Path, n_header: int, width: int, categorical, threads: bo
                                                      strings_can_be_null=True))
             return table, malformed
         except pa.ArrowInvalid as err:
-            if "straddling" in str(err) and block < path.stat().st_size and not (cut and cut.is_set()):
+            cut_short = cut is not None and cut.is_set()
+            if "straddling" in str(err) and block < path.stat().st_size and not cut_short:
                 block, malformed = block * 8, []
                 continue
             if "UTF8" in str(err) or "UTF-8" in str(err):
@@ -467,7 +480,8 @@ def _check_mapping(mapping: Mapping, cb) -> None:
 PLATFORM_ID = re.compile(r"Q\d+(_\d+)*(_TEXT)?")  # the survey platform's default question ids
 
 
-def _check_columns(path: Path, ids: list[str], cb, mapping: Mapping, sheet: str | None = None) -> None:
+def _check_columns(path: Path, ids: list[str], cb, mapping: Mapping,
+                   sheet: str | None = None) -> None:
     fail = partial(ExportError, path, row=1, sheet=sheet)
     seen: dict[str, int] = {}
     for position, column in enumerate(ids, start=1):
@@ -485,7 +499,8 @@ def _check_columns(path: Path, ids: list[str], cb, mapping: Mapping, sheet: str 
                    column=unknown[0])
     if unknown:
         raise fail(f"unknown column(s) {unknown}: not in the codebook; map them in the params "
-                   "file (mapping.columns) or list them in mapping.ignore_columns", column=unknown[0])
+                   "file (mapping.columns) or list them in mapping.ignore_columns",
+                   column=unknown[0])
     missing = [c for c in cb.columns if c not in ids]
     if missing:
         raise fail(f"required column(s) {missing} missing", column=missing[0])
@@ -523,7 +538,7 @@ def _relabelled(values: pd.Series, relabel: dict[str, str | None], multi: bool) 
     reads as not answered."""
     codes, distinct = pd.factorize(values.astype(object))
     if multi:
-        mapped = [_joined([relabel.get(o.strip(), o.strip()) for o in v.split(",")]) for v in distinct]
+        mapped = [_joined([relabel.get(o, o) for o in choices(v)]) for v in distinct]
     else:
         mapped = [relabel.get(v, v) for v in distinct]
     lookup = np.array([*mapped, None], dtype=object)  # code -1 (missing) stays missing
@@ -532,7 +547,7 @@ def _relabelled(values: pd.Series, relabel: dict[str, str | None], multi: bool) 
 
 def _joined(options: list[str | None]) -> str | None:
     chosen = [o for o in options if o is not None]
-    return ",".join(chosen) if chosen else None
+    return CHOICE_SEPARATOR.join(chosen) if chosen else None
 
 
 COUNTRY = "country"
@@ -599,9 +614,10 @@ def _typed_metadata(export: Export, meta: dict, cb) -> pd.Series:
 
 def _repeats(values: pd.Series) -> pd.Series:
     """Where a value repeats an earlier one. Arrow's distinct values settle the usual answer,
-    none, in a fraction of the time of marking each value (a million ResponseIds: 0.15 s against
-    0.45); only an export with a repeat has its repeats found."""
-    if isinstance(values.dtype, pd.ArrowDtype) and len(pc.unique(pa.array(values.array))) == len(values):
+    none, in a fraction of the time of marking each value (benchmarks/NOTES.md); only an export
+    with a repeat has its repeats found."""
+    arrow = isinstance(values.dtype, pd.ArrowDtype)
+    if arrow and len(pc.unique(pa.array(values.array))) == len(values):
         return pd.Series(False, index=values.index)
     return values.duplicated(keep="first")
 
@@ -629,7 +645,7 @@ def _check_multi(export: Export, column: str, allowed: list[str]) -> None:
     """Each selected label of a multi-select answer, checked once per distinct answer."""
     values = export.data[column]
     distinct = pd.Series(values.dropna().unique())
-    labels = distinct.str.split(",").explode().str.strip()
+    labels = distinct.str.split(CHOICE_SEPARATOR).explode().str.strip()
     wrong = labels[~labels.isin(allowed)]
     if wrong.empty:
         return

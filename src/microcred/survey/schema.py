@@ -13,6 +13,7 @@ from microcred.survey.layout import RESPONSE_ID
 
 
 def leaders_schema(cb: Codebook, regions: list[str]) -> pa.DataFrameSchema:
+    """The pandera schema the clean leaders data must meet."""
     columns = {
         "response_id": pa.Column(str, pa.Check.str_matches(RESPONSE_ID.pattern), unique=True),
         "inst_id": pa.Column(str, pa.Check.str_length(16, 16), nullable=True),  # no name given
@@ -24,7 +25,8 @@ def leaders_schema(cb: Codebook, regions: list[str]) -> pa.DataFrameSchema:
         if q.get("personal") or q["id"] == "country":
             continue
         if q["kind"] == "choice":
-            columns[q["id"]] = pa.Column("category", pa.Check.isin(cb.labels(q["id"])), nullable=True)
+            columns[q["id"]] = pa.Column("category", pa.Check.isin(cb.labels(q["id"])),
+                                         nullable=True)
         elif q["kind"] == "multi":
             columns[f"{q['id']}_answered"] = pa.Column(bool)
             columns[f"{q['id']}_count"] = pa.Column("Int64", pa.Check.ge(0), nullable=True)
@@ -33,7 +35,8 @@ def leaders_schema(cb: Codebook, regions: list[str]) -> pa.DataFrameSchema:
     checks = [pa.Check(lambda df, q=q: _routed(df, q), error=f"{q['id']} answered but not asked "
                        f"({_condition(q)})")
               for q in cb.questions if isinstance(q.get("asked"), dict) and q["id"] in _kept(cb)]
-    checks.append(pa.Check(lambda df: _exclusive_alone(df, cb), error="'None of these' with a barrier"))
+    checks.append(pa.Check(lambda df: _exclusive_alone(df, cb),
+                           error="'None of these' with a barrier"))
     return pa.DataFrameSchema(columns, checks=checks, strict=True, coerce=False)
 
 
@@ -63,12 +66,14 @@ def _exclusive_alone(df: pd.DataFrame, cb: Codebook) -> pd.Series:
 
 
 def employers_schema(cb: Codebook) -> pa.DataFrameSchema:
+    """The pandera schema the clean employers data must meet."""
     columns = {"response_id": pa.Column(str, unique=True),
                "iso3": pa.Column(str, pa.Check.str_matches(r"^[A-Z]{3}$")),
                "country": pa.Column(str), "region": pa.Column(str, nullable=True)}
     for q in cb.questions:
         if q["kind"] == "choice":
-            columns[q["id"]] = pa.Column("category", pa.Check.isin(cb.labels(q["id"])), nullable=True)
+            columns[q["id"]] = pa.Column("category", pa.Check.isin(cb.labels(q["id"])),
+                                         nullable=True)
     return pa.DataFrameSchema(columns, strict=True)
 
 
@@ -85,7 +90,8 @@ def validate(frame: pd.DataFrame, schema: pa.DataFrameSchema, failures_path,
         return schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as err:
         files.write_csv(err.failure_cases, failures_path)
-        noted = f" (the reader noted: {'; '.join(export.notes)})" if export is not None and export.notes else ""
+        notes = export.notes if export is not None else []
+        noted = f" (the reader noted: {'; '.join(notes)})" if notes else ""
         raise ValidationFailed(f"{describe(err.failure_cases, frame, export)}; every failure is "
                                f"listed in {relative(failures_path)}{noted}") from None
 

@@ -185,8 +185,9 @@ def apply_rules(records: pd.DataFrame, rules: list[Step],
         if not reason.index.equals(kept.index):  # reasons are matched to records by position
             raise ValueError(f"rule {name!r} returned reasons for other records than it was given")
         out = reason.ne("").to_numpy()
-        rejected.append(pd.DataFrame({"ResponseId": records["ResponseId"].iloc[rows[out]].astype(object),
-                                      "step": step, "rule": name, "reason": reason[out]}))
+        ids = records["ResponseId"].iloc[rows[out]].astype(object)
+        rejected.append(pd.DataFrame({"ResponseId": ids, "step": step, "rule": name,
+                                      "reason": reason[out]}))
         flow.append({"step": step, "rule": name, "rows_in": len(kept), "removed": int(out.sum()),
                      "rows_out": int((~out).sum())})
         rows = rows[~out]
@@ -205,7 +206,8 @@ def require_valid(cleaned: Cleaned, path) -> None:
     """Some record is valid, where there were any (an export left out is given none)."""
     if len(cleaned.kept) or cleaned.rejected.empty:
         return
-    by_rule = ", ".join(f"{r.rule}: {r.removed}" for r in cleaned.dispositions.itertuples() if r.removed)
+    by_rule = ", ".join(f"{r.rule}: {r.removed}" for r in cleaned.dispositions.itertuples()
+                        if r.removed)
     raise NoValidResponses(f"{path}: no valid responses remain; all {len(cleaned.rejected):,} "
                            f"records were rejected ({by_rule}); see data/interim/rejected.csv")
 
@@ -226,11 +228,13 @@ def leader_rules(resolved: pd.DataFrame, speeder_fraction: float, repeat_window:
         Step("repeat submissions of one person",
              lambda r: latest_submission_per_person(r, repeat_window), PERSON),
         Step("speeders", lambda r: speeders(r, speeder_fraction), DURATION),
-        Step("country not identified", lambda r: identifiable_country(r, resolved, scheme), COUNTRY),
+        Step("country not identified", lambda r: identifiable_country(r, resolved, scheme),
+             COUNTRY),
     ]
 
 
 def employer_rules(resolved: pd.DataFrame, real=REAL_RESPONSES) -> list[Step]:
+    """The rules for the employer survey: live, complete, with an identifiable country."""
     return [
         Step("previews and spam", lambda r: live_responses(r, real), STATUS),
         Step("unfinished or partial", complete_responses, COMPLETION),

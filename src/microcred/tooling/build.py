@@ -87,7 +87,8 @@ def record(notebook: str, values: dict, view: Path) -> dict:
     reads = {label(p): fingerprint(p) for p in dependencies.source_files(notebook)}
     for parameter in manifest.notebook(notebook).file_parameters:
         if values[parameter]:  # an optional file left empty reads nothing
-            reads[f"{parameter}: {values[parameter]}"] = fingerprint(paths.resolve(values[parameter]))
+            given = values[parameter]
+            reads[f"{parameter}: {given}"] = fingerprint(paths.resolve(given))
     for before in manifest.upstream(notebook):  # 04 reads 01's provenance, not only 02 and 03
         reads.update({n: fingerprint(view / n) for n in manifest.output_names(before)})
     writes = {n: fingerprint(view / n) for n in written(notebook)}
@@ -144,6 +145,7 @@ class Attempt:
 
     @property
     def view(self) -> Path:
+        """Where this run's outputs are read: its staging folder, else its root."""
         return self.staging or self.run.root
 
     def execute(self) -> bool:
@@ -219,7 +221,8 @@ class Attempt:
         command = [sys.executable, "-m", "microcred.tooling.runner", "--standby",
                    f"--params={self.params_file}", f"--raw={self.raw or ''}",
                    f"--timeout={self.timeout}"]  # a list: no shell reads the values
-        env = {**os.environ, "MICROCRED_ROOT": str(paths.ROOT), "MICROCRED_STAGING": str(self.folder)}
+        env = {**os.environ, "MICROCRED_ROOT": str(paths.ROOT),
+               "MICROCRED_STAGING": str(self.folder)}
         return subprocess.Popen(command, cwd=paths.ROOT, env=env, stdin=subprocess.PIPE, text=True)
 
     def _collect(self) -> bool:
@@ -277,7 +280,8 @@ class Attempt:
             print(f"the failed attempt's files could not be kept ({described(err)})",
                   file=sys.stderr, flush=True)
         if kept:
-            print(f"kept to see why: {', '.join(name(k) for k in kept)}", file=sys.stderr, flush=True)
+            print(f"kept to see why: {', '.join(name(k) for k in kept)}", file=sys.stderr,
+                  flush=True)
 
     def stop(self) -> None:
         """Stop every runner and kernel this attempt started and remove its staging folder."""

@@ -28,7 +28,8 @@ RESULTS = paths.CACHE / "results"
 
 def key(notebook: str, record: dict) -> str:
     """What determines the notebook's outputs, hashed."""
-    determined_by = {"notebook": notebook, "parameters": record["parameters"], "reads": record["reads"]}
+    determined_by = {"notebook": notebook, "parameters": record["parameters"],
+                     "reads": record["reads"]}
     text = json.dumps(determined_by, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -64,7 +65,8 @@ def store(notebook: str, record: dict, view: Path) -> None:
         for output, fingerprint in record["writes"].items():
             kept = _file(fingerprint)
             if not kept.is_file():
-                _write_atomically(kept, lambda tmp, source=view / output: shutil.copyfile(source, tmp))
+                _write_atomically(kept,
+                                  lambda tmp, source=view / output: shutil.copyfile(source, tmp))
         result = RESULTS / f"{key(notebook, record)}.json"
         text = json.dumps(record["writes"], indent=1, sort_keys=True)
         _write_atomically(result, lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -7,7 +7,8 @@ environment's: .venv/bin/python, or `python` once the environment is activated):
     python -m microcred compare RUN_A RUN_B                   what changed between two runs
     python -m microcred params check [--raw FILE]             parameters (against an export)
     python -m microcred test                                  every test
-    python -m microcred lint                                  ruff over src, tests, notebooks
+    python -m microcred lint                                  ruff; mypy over statistics, release
+    python -m microcred mutate                                mutation testing (not in `test`)
     python -m microcred lab                                   JupyterLab with the project kernel
     python -m microcred bench                                 speed and scale benchmark
     python -m microcred clean [--all]                         remove what is not committed
@@ -28,6 +29,7 @@ from microcred.core import paths
 
 
 def report(args) -> int:
+    """`report`: bring figures/, tables/ and report/ up to date."""
     from microcred.tooling import build
 
     return build.report(paths.resolve(args.params or paths.PARAMS), args.raw or None,
@@ -36,6 +38,7 @@ def report(args) -> int:
 
 
 def compare(args) -> int:
+    """`compare`: what changed between two runs."""
     from microcred.tooling import compare as comparison
 
     return comparison.main(args.first, args.second, args.out)
@@ -68,8 +71,9 @@ def _python(*arguments: str, env: dict | None = None) -> int:
 # otherwise start before 01 has written the clean data).
 WORKERS = ["--numprocesses=auto", "--maxprocesses=4"]
 # One BLAS thread per process (unless set otherwise): the workers already fill the cores, and
-# BLAS threads competing for them spin (the disclosure audit's tests took twice as long).
-ONE_BLAS_THREAD = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+# BLAS threads competing for them spin (benchmarks/NOTES.md).
+ONE_BLAS_THREAD = {name: "1"
+                   for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
 PARTS = {
     "unit": ["-m", "pytest", *WORKERS, "--dist=loadgroup", "-m", "not slow", "tests"],
     "notebooks": ["-m", "pytest", "-p", "no:cacheprovider",
@@ -88,7 +92,8 @@ SAYS = {  # what each part does, said as it starts: the end-to-end part runs for
 
 
 def test(args) -> int:
-    """Unit tests, nbval over the executed notebooks, end to end; stops at the first failing part."""
+    """`test`: unit tests, nbval over the executed notebooks, end to end; stops at the first
+    failing part."""
     for part in args.parts or list(PARTS):
         print(f"test part {part}: {SAYS[part]}", flush=True)
         started = time.perf_counter()
@@ -99,9 +104,21 @@ def test(args) -> int:
     return 0
 
 
+TYPED = ["src/microcred/statistics", "src/microcred/release"]  # what mypy checks in `lint`
+
+
 def lint(args) -> int:
-    return _python("-m", "ruff", "check", *(["--fix"] if args.fix else []), "src", "tests",
+    """`lint`: ruff over src, tests and notebooks, mypy over the statistics and release layers."""
+    ruff = _python("-m", "ruff", "check", *(["--fix"] if args.fix else []), "src", "tests",
                    "notebooks")
+    return _python("-m", "mypy", *TYPED) or ruff
+
+
+def mutate(args) -> int:
+    """`mutate`: mutation testing of the statistics and the disclosure gate."""
+    from microcred.tooling import mutate as mutation
+
+    return mutation.main([f"--jobs={args.jobs}"] if args.jobs else [])
 
 
 # The file browser lists each notebook once: its jupytext pair (notebooks/<name>.py, for review)
@@ -117,7 +134,8 @@ def lab(args) -> int:
     from microcred.core import manifest
 
     hidden = [*HIDDEN_IN_LAB, *(f"{notebook}.py" for notebook in manifest.notebooks())]
-    argv = [f"--notebook-dir={paths.NOTEBOOKS}", "--MappingKernelManager.default_kernel_name=microcred",
+    argv = [f"--notebook-dir={paths.NOTEBOOKS}",
+            "--MappingKernelManager.default_kernel_name=microcred",
             f"--ContentsManager.hide_globs={hidden}"]
     if getattr(os, "geteuid", lambda: 1)() == 0:  # containers run as root; Jupyter refuses it
         argv.append("--allow-root")
@@ -127,6 +145,7 @@ def lab(args) -> int:
 
 
 def bench(args) -> int:
+    """`bench`: the speed and scale benchmark."""
     from microcred.tooling import bench as benchmark
 
     return benchmark.main(["--smoke"] if args.smoke else [])
@@ -134,9 +153,10 @@ def bench(args) -> int:
 
 def uncommitted():
     """What runs write and the repository never holds: the build's state, staging and cache, the
-    named runs, the clean data and what cleaning set aside, failed notebooks, comparisons."""
+    named runs, mutation testing's work, the clean data and what cleaning set aside, failed
+    notebooks, comparisons."""
     yield from (p for p in paths.BUILD.glob("*") if p != paths.RUN_LOCK)
-    yield from (paths.RUNS, *paths.EXECUTED.glob("*.failed.ipynb"))
+    yield from (paths.RUNS, paths.MUTANTS, *paths.EXECUTED.glob("*.failed.ipynb"))
     yield from (p for folder in (paths.INTERIM, paths.PROCESSED) for p in folder.glob("*")
                 if p.name != "README.md")
 
@@ -147,6 +167,7 @@ def committed_outputs():
 
 
 def clean(args) -> int:
+    """`clean`: remove what runs wrote (with --all, the committed outputs too, after asking)."""
     from microcred.tooling import lock
 
     with lock.held("clean"):
@@ -185,11 +206,13 @@ def _remove(found) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    """The command line's parser, one subcommand per command."""
     top = argparse.ArgumentParser(prog="python -m microcred", description=__doc__,
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = commands.add_parser("report", help="run the out-of-date notebooks: figures/, tables/, report/")
+    p = commands.add_parser("report",
+                            help="run the out-of-date notebooks: figures/, tables/, report/")
     p.add_argument("--raw", default="", metavar="FILE", help="another leaders export")
     p.add_argument("--params", default="", metavar="FILE", help="another parameters file")
     p.add_argument("--run", dest="run_name", default="", metavar="NAME",
@@ -201,7 +224,8 @@ def parser() -> argparse.ArgumentParser:
                    help="as --dry-run, and exit 1 when anything would run (0: all up to date)")
     p.set_defaults(run=report)
 
-    p = commands.add_parser("compare", help="what changed between two runs: estimates, hidden cells")
+    p = commands.add_parser("compare",
+                            help="what changed between two runs: estimates, hidden cells")
     p.add_argument("first", metavar="RUN_A", help="`default`, or a run's name (runs/NAME)")
     p.add_argument("second", metavar="RUN_B")
     p.add_argument("--out", default="", metavar="FOLDER",
@@ -215,15 +239,23 @@ def parser() -> argparse.ArgumentParser:
                    help="a leaders export: clean it in memory and check the values against it")
     p.set_defaults(run=params_check)
 
-    p = commands.add_parser("test", help="unit tests, nbval over the executed notebooks, end to end")
-    p.add_argument("--part", dest="parts", action="append", choices=["unit", "notebooks", "end-to-end"],
+    p = commands.add_parser("test",
+                            help="unit tests, nbval over the executed notebooks, end to end")
+    p.add_argument("--part", dest="parts", action="append",
+                   choices=["unit", "notebooks", "end-to-end"],
                    help="only this part (repeatable)")
     p.add_argument("pytest_args", nargs="*", help="passed to pytest (after --)")
     p.set_defaults(run=test)
 
-    p = commands.add_parser("lint", help="ruff over src, tests and notebooks")
+    p = commands.add_parser("lint", help="ruff over src, tests and notebooks; mypy over "
+                            "statistics and release")
     p.add_argument("--fix", action="store_true", help="let ruff fix what it can")
     p.set_defaults(run=lint)
+
+    p = commands.add_parser("mutate", help="mutation testing of the statistics and the gate")
+    p.add_argument("--jobs", type=int, default=0, help="mutants tested side by side (default: "
+                   "every core)")
+    p.set_defaults(run=mutate)
 
     p = commands.add_parser("lab", help="JupyterLab with the project kernel in notebooks/")
     p.add_argument("--lab-args", default="", help="more arguments for jupyter lab, as one string")
@@ -242,6 +274,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """Run one command; errors end as one sentence and an exit code."""
     from microcred.core.choices import ParameterError
     from microcred.tooling.errors import RunError, described
 

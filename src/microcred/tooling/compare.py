@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from microcred.core import paths
+from microcred.core.files import is_number
 from microcred.tooling.runs import Run
 
 FLAGS = {"True", "False", "true", "false"}
@@ -26,14 +27,6 @@ LARGEST = 20  # changes drawn
 TOLERANCE = 1e-9
 STATUSES = ("changed", "hidden", "shown", "only in first", "only in second")
 COLUMNS = ["table", "row", "column", "first", "second", "change", "status"]
-
-
-def is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def keys(first: pd.DataFrame, second: pd.DataFrame) -> list[str]:
@@ -74,6 +67,7 @@ def compare_table(table: str, first: pd.DataFrame, second: pd.DataFrame) -> pd.D
 
 
 def cell_change(first: str, second: str) -> tuple[str | None, float | None]:
+    """How one cell changed (hidden, shown, changed) and by how much; None where it did not."""
     if first == second:
         return None, None
     if first != "" and second == "":
@@ -87,23 +81,28 @@ def cell_change(first: str, second: str) -> tuple[str | None, float | None]:
 
 
 def read_tables(run: Run) -> dict[str, pd.DataFrame]:
+    """Every table of a run, as text."""
     folder = run.root / paths.TABLES.relative_to(paths.OUTPUT_ROOT)
     return {p.stem: pd.read_csv(p, dtype=str, keep_default_na=False)
             for p in sorted(folder.glob("*.csv"))}
 
 
 def changes(first: Run, second: Run) -> pd.DataFrame:
+    """Every cell that differs between two runs' tables, and the tables only one has."""
     a, b = read_tables(first), read_tables(second)
     frames = [compare_table(t, a[t], b[t]) for t in a if t in b]
-    alone = [(t, "only in first") for t in a if t not in b] + [(t, "only in second") for t in b if t not in a]
+    alone = ([(t, "only in first") for t in a if t not in b]
+             + [(t, "only in second") for t in b if t not in a])
     if alone:
         frames.append(pd.DataFrame({"table": [t for t, _ in alone], "row": "", "column": "",
                                     "status": [status for _, status in alone]}))
-    found = (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()).reindex(columns=COLUMNS)
+    found = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    found = found.reindex(columns=COLUMNS)
     return found.assign(change=pd.to_numeric(found["change"]).round(6))
 
 
 def summary(found: pd.DataFrame) -> pd.DataFrame:
+    """Per table: how many cells changed, were hidden or shown, and the largest change."""
     counts = pd.crosstab(found["table"], found["status"]).reindex(columns=STATUSES, fill_value=0)
     largest = found.assign(size=found["change"].abs()).groupby("table")["size"].max()
     return counts.assign(largest_change=largest).reset_index().rename_axis(columns=None)
@@ -114,7 +113,8 @@ def parameters_changed(first: Run, second: Run) -> list[str]:
     a, b = first.read_state(), second.read_state()
     out = []
     for notebook in sorted(set(a) | set(b)):
-        pa, pb = a.get(notebook, {}).get("parameters", {}), b.get(notebook, {}).get("parameters", {})
+        pa = a.get(notebook, {}).get("parameters", {})
+        pb = b.get(notebook, {}).get("parameters", {})
         out += [f"{notebook}.{k}: {pa.get(k)!r} -> {pb.get(k)!r}"
                 for k in sorted(set(pa) | set(pb)) if pa.get(k) != pb.get(k)]
     return out
@@ -128,7 +128,8 @@ def figure(found: pd.DataFrame, first: Run, second: Run, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    counts = pd.crosstab(found["table"], found["status"]).reindex(columns=STATUSES[:3], fill_value=0)
+    counts = pd.crosstab(found["table"], found["status"]).reindex(columns=STATUSES[:3],
+                                                                  fill_value=0)
     shares = found[found["column"].fillna("").str.fullmatch(SHARE) & found["status"].eq("changed")]
     shares = shares.assign(size=shares["change"].abs()).nlargest(LARGEST, "size").iloc[::-1]
     rows = max(len(counts), len(shares), 3)
@@ -162,10 +163,12 @@ def figure(found: pd.DataFrame, first: Run, second: Run, path: Path) -> None:
 
 
 def main(first_spec: str, second_spec: str, out: str = "") -> int:
+    """Compare two runs and write the changes and their summary (`python -m microcred compare`)."""
     from microcred.tooling.runs import find
 
     first, second = find(first_spec), find(second_spec)
-    folder = Path(out) if out else paths.BUILD / "compare" / f"{first.name or 'default'}-vs-{second.name or 'default'}"
+    compared = f"{first.name or 'default'}-vs-{second.name or 'default'}"
+    folder = Path(out) if out else paths.BUILD / "compare" / compared
     folder.mkdir(parents=True, exist_ok=True)
     found = changes(first, second)
     table = summary(found)

@@ -47,10 +47,13 @@ def check_clean(values: dict[str, dict], clean_leaders: Path) -> None:
     import pandas as pd
 
     columns = sorted({column for _, _, column in checked()})
-    check_values(values, pd.read_csv(clean_leaders, dtype=str, keep_default_na=False, usecols=columns))
+    check_values(values,
+                 pd.read_csv(clean_leaders, dtype=str, keep_default_na=False, usecols=columns))
 
 
 def check_values(values: dict[str, dict], leaders) -> None:
+    """Check each parameter value that must be in the data (the focus groups) against the clean
+    leaders."""
     from microcred.release.policy import Policy
     from microcred.report.context import check_focus
 
@@ -67,9 +70,11 @@ def check_export(values: dict[str, dict]) -> str:
 
     own = next(own for own in values.values() if "raw_leaders" in own)
     scheme = own[SCHEME]
-    export = read_export(paths.resolve(own["raw_leaders"]), "leaders", Mapping.from_params(own["mapping"]))
+    export = read_export(paths.resolve(own["raw_leaders"]), "leaders",
+                         Mapping.from_params(own["mapping"]))
     resolved = countries.resolve_spellings(export.data["country"])
-    rules = validity.leader_rules(resolved, own["speeder_fraction"], f"{own['repeat_window_hours']}h",
+    rules = validity.leader_rules(resolved, own["speeder_fraction"],
+                                  f"{own['repeat_window_hours']}h",
                                   scheme, own["response_statuses"])
     kept = validity.apply_rules(export.data, rules, export.malformed).kept
     if not len(kept):

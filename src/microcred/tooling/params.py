@@ -42,7 +42,8 @@ def declared(notebook: str) -> dict:
     nb = json.loads((paths.NOTEBOOKS / f"{notebook}.ipynb").read_text(encoding="utf-8"))
     cells = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
     if len(cells) != 1:
-        raise ParameterError(f"{notebook}: needs exactly one cell tagged 'parameters', has {len(cells)}")
+        raise ParameterError(f"{notebook}: needs exactly one cell tagged 'parameters', has "
+                             f"{len(cells)}")
     values = {}
     for node in ast.parse("".join(cells[0]["source"])).body:
         if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
@@ -63,14 +64,16 @@ class _BoundedLoader(yaml.SafeLoader):
         if index is not None:  # a mapping's value (index: its key) or a list's item
             self.where.append(f"[{index}]" if isinstance(index, int) else str(index.value))
         if len(self.where) > MAX_NESTING:
-            raise self.limit(f"is nested more than {MAX_NESTING} levels deep (the limit on nesting)")
+            raise self.limit(f"is nested more than {MAX_NESTING} levels deep (the limit on "
+                             "nesting)")
         node = super().compose_node(parent, index)
         if isinstance(node, yaml.ScalarNode) and len(node.value) > MAX_TEXT:
             raise self.limit(f"has a value of {len(node.value):,} characters (the limit on a "
                              f"value's size is {MAX_TEXT:,})")
         if id(node) not in self.values:  # an alias is its anchor's node, counted once
             children = (node.value if isinstance(node, yaml.SequenceNode) else
-                        [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode)
+                        [n for pair in node.value for n in pair] if isinstance(node,
+                                                                               yaml.MappingNode)
                         else [])
             self.values[id(node)] = 1 + sum(self.values[id(child)] for child in children)
         if self.values[id(node)] > MAX_VALUES:
@@ -113,7 +116,8 @@ def _load_yaml(params_file: Path):
 def _check_text(value, name: str, where: list) -> None:
     """Every text of the file is Unicode that can be written out (YAML's escapes let a file hold
     a lone surrogate, "\\udc80", which no file, hash or message can take)."""
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    items = (value.items() if isinstance(value, dict)
+             else enumerate(value) if isinstance(value, list) else ())
     for key, item in items:
         _check_text(key, name, where)
         _check_text(item, name, [*where, key])
@@ -123,10 +127,13 @@ def _check_text(value, name: str, where: list) -> None:
         except UnicodeEncodeError as err:
             parameter = ".".join(map(str, where)) or "(a name)"
             raise ParameterError(f"{name}: parameter {parameter} is not valid Unicode text (a lone "
-                                 f"surrogate, {value[err.start]!r}, at character {err.start + 1})") from None
+                                 f"surrogate, {value[err.start]!r}, at character "
+                                 f"{err.start + 1})") from None
 
 
 def read_file(params_file: Path) -> dict:
+    """The parameters file's sections (common and one per notebook), each a mapping; unknown
+    sections refused."""
     spec = _load_yaml(params_file) or {}
     if not isinstance(spec, dict):
         raise ParameterError(f"{paths.relative(params_file)}: expected sections "
@@ -150,7 +157,8 @@ def effective(notebook: str, params_file: Path, raw: str | None = None) -> dict:
     declared_anywhere = set().union(*(declared(nb) for nb in NOTEBOOKS))
     for name in common:
         if name not in declared_anywhere:
-            raise ParameterError(f"{params_file}: parameter common.{name} is not declared by any notebook")
+            raise ParameterError(f"{params_file}: parameter common.{name} is not declared by any "
+                                 "notebook")
     own = spec.get(notebook) or {}
     for name in own:
         if name not in defaults:

@@ -40,10 +40,12 @@ class Move:
 
     @property
     def temporary(self) -> Path:
+        """Where the new file waits before it takes the target's place."""
         return self.target.with_name(f".{self.target.name}.publishing")
 
     @property
     def backup(self) -> Path:
+        """Where the previous file waits until the publication succeeded."""
         return self.target.with_name(f".{self.target.name}.previous")
 
 
@@ -97,10 +99,12 @@ def check_folders(folders) -> None:
 
 
 def check_writable(planned: list[Move]) -> None:
+    """Stop before anything moves where a target cannot be written."""
     check_folders(m.target.parent for m in planned)
     for move in planned:
         if move.target.is_dir():
-            raise RunError(f"{name(move.target)} is a folder where the run writes a file: {UNCHANGED}")
+            raise RunError(f"{name(move.target)} is a folder where the run writes a file: "
+                           f"{UNCHANGED}")
 
 
 def _why_not(folder: Path) -> str:

@@ -42,6 +42,7 @@ HISTORY_IN_MEMORY = "--HistoryManager.hist_file=:memory:"  # what nbclient adds 
 
 
 def failed_path(notebook: str) -> Path:
+    """Where a failed notebook is kept to see why."""
     return paths.EXECUTED / f"{notebook}.failed.ipynb"
 
 
@@ -140,8 +141,10 @@ def _execute(notebook: str, params_file: Path, raw: str | None, timeout: int, km
         failed.parent.mkdir(parents=True, exist_ok=True)
         running.replace(failed)
         invalidate_from(notebook)
-        where = "" if staged() else f"the failed notebook, with its traceback: {paths.relative(failed)}"
-        return _fail(notebook, described_text(err.ename, err.evalue) or f"{err.ename}: {err.evalue}",
+        where = ("" if staged()
+                 else f"the failed notebook, with its traceback: {paths.relative(failed)}")
+        return _fail(notebook,
+                     described_text(err.ename, err.evalue) or f"{err.ename}: {err.evalue}",
                      where)
     except OSError as err:  # writing the executed notebook: a full disk, a read-only folder
         running.unlink(missing_ok=True)
@@ -191,6 +194,7 @@ def standby(params_file: Path, raw: str | None, timeout: int) -> int:
 
 
 def main(argv=None) -> int:
+    """Run one notebook (`python -m microcred.tooling.runner`), or stand by for one."""
     parser = argparse.ArgumentParser(prog="python -m microcred.tooling.runner", description=__doc__)
     parser.add_argument("notebook", nargs="?", choices=manifest.notebooks())
     parser.add_argument("--standby", action="store_true",

@@ -25,6 +25,7 @@ class Run:
 
     @classmethod
     def named(cls, name: str | None) -> Run:
+        """The run of that name (empty or 'default': the project's own folders)."""
         name = (name or "").strip()
         if name in ("", DEFAULT):
             return cls("")
@@ -35,17 +36,21 @@ class Run:
 
     @property
     def root(self) -> Path:
+        """The folder the run's outputs are published to."""
         return paths.RUNS / self.name if self.name else paths.ROOT
 
     @property
     def state_file(self) -> Path:
+        """The file that records the run's notebooks' last successful runs."""
         return self.root / "state.json" if self.name else paths.BUILD_STATE
 
     @property
     def label(self) -> str:
+        """The run's name as messages give it."""
         return f"runs/{self.name}" if self.name else DEFAULT
 
     def read_state(self) -> dict:
+        """The run's recorded state (empty where there is none yet)."""
         try:
             return json.loads(self.state_file.read_text(encoding="utf-8"))
         except (FileNotFoundError, json.JSONDecodeError):
