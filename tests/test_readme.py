@@ -73,6 +73,8 @@ ELSEWHERE = {
 
 # Run by no test, and why.
 NOT_RUN = {
+    "make mutate": "a full mutation run takes the better part of an hour; test_mutate.py checks "
+                   "how its results are judged and the list of equivalent mutants",
     "make lock": "it rewrites requirements.lock from the package index; test_environment.py "
                  "checks the lock",
     "conda env create -f environment.yml && conda activate microcred":
