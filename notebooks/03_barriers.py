@@ -35,7 +35,7 @@ import pandas as pd
 
 from microcred.release import selections, tables, writer
 from microcred.release.policy import NOT_SHOWN
-from microcred.report import claims, context, plots
+from microcred.report import claims, context, formatting, plots
 from microcred.statistics import multiselect, ranking
 from microcred.statistics.compare import family
 
@@ -112,7 +112,7 @@ named, named_test = tables.named_per_respondent(design, in_focus, focus_country,
 writer.write_table(focus, "barriers_focus_vs_rest", f"Barriers: {focus_country} against the rest")
 writer.write_table(named, "barriers_named_per_respondent", "Barriers named per respondent")
 print(f"barriers named per leader: {focus_country} {named_test['mean_group']:.2f} vs rest "
-      f"{named_test['mean_rest']:.2f} (design-based p = {named_test['p_value']:.2g})"
+      f"{named_test['mean_rest']:.2f} (design-based p {formatting.p_in_words(named_test['p_value'])})"
       if pd.notna(named_test["mean_group"]) else policy.cannot_show("barriers named per respondent"))
 focus[["label", "n_group", "pct_group", "n_rest", "pct_rest", "diff_pp", "diff_low", "diff_high", "p_adjusted"]].round(3)
 
@@ -129,7 +129,7 @@ more = named_test["diff"] > 0 and named_test["p_value"] < alpha
 figures.save(fig, "barriers_focus_forest",
     (f"{focus_country} leaders name more barriers than other leaders: "
      if more else f"Barriers named per leader, {focus_country} against other leaders, no clear difference: ")
-    + f"{named_test['mean_group']:.1f} vs {named_test['mean_rest']:.1f} per leader (p = {named_test['p_value']:.2g})"
+    + f"{named_test['mean_group']:.1f} vs {named_test['mean_rest']:.1f} per leader (p {formatting.p_in_words(named_test['p_value'])})"
     if pd.notna(named_test["mean_group"]) else policy.cannot_show(f"Barriers of {focus_country} against the rest"),
     f"Leaders in {focus_country} (n={int(in_focus[answered.astype(bool)].sum()):,}) against all other leaders "
     f"(n={int((~in_focus)[answered.astype(bool)].sum()):,}) who answered the barrier question. Each "

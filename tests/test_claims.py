@@ -154,7 +154,13 @@ def test_an_extreme_is_claimed_only_at_the_level_and_described_otherwise():
     assert "in this sample" in text and "within sampling noise" in text and "0.60" in text
 
 
+def figure_texts() -> list[str]:
+    """Every figure's title, caption and alt text, as the report prints them."""
+    return [text for path in sorted(paths.FIGURES.glob("*.json"))
+            for text in json.loads(path.read_text(encoding="utf-8")).values()]
+
+
 def test_sentences_read_p_values_as_readers_do_and_carry_no_tags(summary):
     """"< 0.001" or two significant digits, never 7.3e-10; no "(holds)" after a finding."""
-    texts = [*summary, *table("barrier_findings")["evidence"]]
+    texts = [*summary, *table("barrier_findings")["evidence"], *figure_texts()]
     assert not [t for t in texts if re.search(r"\de-\d", t) or "(holds)" in t]
