@@ -33,7 +33,16 @@ import time
 from pathlib import Path
 
 from microcred.core import manifest, paths
-from microcred.tooling import cache, data_check, dependencies, lock, params, publication, signals
+from microcred.tooling import (
+    cache,
+    data_check,
+    dependencies,
+    lock,
+    params,
+    publication,
+    release_family,
+    signals,
+)
 from microcred.tooling.errors import RunError, described, name
 from microcred.tooling.runs import Run
 
@@ -45,6 +54,7 @@ def _in_outputs(path: Path) -> str:
 EXECUTED_FOLDER = _in_outputs(paths.EXECUTED)
 INTERIM_FOLDER = _in_outputs(paths.INTERIM)
 CLEAN_LEADERS = _in_outputs(paths.CLEAN_LEADERS)
+PROVENANCE = _in_outputs(paths.PROVENANCE)
 FAILED_NOTEBOOK = "*.failed.ipynb"
 FAILED_INTERIM = "failed"  # data/interim/failed/: what cleaning set aside in a failed attempt
 STAGED_STATE = "state.json"  # beside the output folders in the staging folder
@@ -183,8 +193,18 @@ class Attempt:
         if len(self.running) < self.jobs:
             self._launch(notebook, self.waiting.pop(notebook))
 
+    def _check_data(self, notebook: str) -> None:
+        """Before the first notebook that takes a value found in the data, run or restored:
+        cleaning is done, so the values and the runs published beside this one are checked."""
+        if manifest.notebook(notebook).in_data and not self.data_checked:
+            data_check.check_clean(self.values, self.view / CLEAN_LEADERS)
+            for note in release_family.check_run(self.values, self.view / PROVENANCE, self.run):
+                print(note, flush=True)
+            self.data_checked = True
+
     def _restore(self, notebook: str, current: dict, reason: str) -> bool:
         start = time.perf_counter()
+        self._check_data(notebook)
         kept = cache.lookup(notebook, current)
         if kept is None:
             return False
@@ -203,9 +223,7 @@ class Attempt:
             self.spares.append(self._runner())  # its kernel starts meanwhile
             params.validate(self.params_file, self.raw, deep=True)
             self.checked = True
-        if manifest.notebook(notebook).in_data and not self.data_checked:  # cleaning is done
-            data_check.check_clean(self.values, self.view / CLEAN_LEADERS)
-            self.data_checked = True
+        self._check_data(notebook)
         if watched():
             print(f"{notebook} ...  ({reason})", flush=True)
         runner = self.spares.pop() if self.spares else self._runner()
