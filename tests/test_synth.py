@@ -13,7 +13,7 @@ import pytest
 from microcred.core import paths
 from microcred.release import tables
 from microcred.release.policy import Policy
-from microcred.report import published
+from microcred.report import context, published
 from microcred.statistics import compare, estimate
 from microcred.survey import analysis_data, codebook, region_schemes
 from microcred.synthetic import generator as synth
@@ -61,7 +61,8 @@ def compare_on_every_group(figures, leaders, employers, regions):
     group, however small."""
     cb, cb_employers = codebook.load("leaders"), codebook.load("employers")
     everything = Policy(0, 0, off=True)
-    released = tables.release_table(leaders, cb, regions, 0.95, everything)
+    released = tables.release_table(leaders, cb, regions, 0.95, everything, "m49",
+                                    context.named_countries())
     released_employers = tables.release_groups(employers, cb_employers.metrics, "country",
                                                  ["United States"], everything)
     return published.compare(figures, leaders, employers, cb, cb_employers, regions, released,

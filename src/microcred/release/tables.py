@@ -13,7 +13,7 @@ import pandas as pd
 
 from microcred.core import paths
 from microcred.core.parallel import in_parallel
-from microcred.release import gate
+from microcred.release import gate, intervals, variants
 from microcred.release.policy import CLASS_NOT_SHOWN, Policy
 from microcred.statistics import composition, estimate, multiselect, weighting
 from microcred.statistics.compare import COMPARISON_COLUMNS, adjust, compare_family
@@ -39,36 +39,77 @@ def shares(frame: pd.DataFrame, metrics: list[Metric], by: str | None = None,
 
 
 def release_table(frame: pd.DataFrame, cb: Codebook, region_order: list[str],
-                  level: float, policy: Policy) -> pd.DataFrame:
+                  level: float, policy: Policy, scheme: str = "m49",
+                  named: tuple[str, ...] | list[str] = ()) -> pd.DataFrame:
     """Every estimate any notebook releases, protected together (primary and secondary
-    suppression across all the families they show): every metric for all, by region, by country
-    (countries with at least `min_group_size` respondents) and by the institution's offer (where
-    the base allows); the barriers also by the credit question, institution type and role.
-    tables/estimates.csv is its first four group types."""
+    suppression across all the families they show, then the protection intervals): every metric
+    for all, by region, by country (countries with at least `min_group_size` respondents, and
+    those of `named`, which other outputs name) and by the institution's offer (where the base
+    allows); the barriers also by the credit question, institution type and role; the groups
+    "country|offer" of `named` (`CROSSED`). tables/estimates.csv is its first four group types.
+    Column `answers_shown`: the cells whose whole answer distribution may be shown
+    (`distributions`). `frame`'s regions are those of `scheme`; the release is protected together
+    with those the same respondents give under the schemes before it (`release.variants`)."""
     metrics = cb.metrics
+    others = variants.others(scheme)
+    crossed = [g for g in named if "|" in g]
     # 0, 1 or missing: exact in float32, at half the memory of a million float64 per metric;
-    # as weights, found once for all groupings (with the groupings' keys, on every core)
-    *weights, frame = in_parallel([*[partial(estimate.metric_weights, frame, m) for m in metrics],
-                                    partial(_groupings, frame, ["region", "country", *SITUATIONS])])
+    # as weights, found once for all groupings (with the groupings' keys and every metric's
+    # answers, on every core)
+    *weights, keys, answers = in_parallel(
+        [*[partial(estimate.metric_weights, frame, m) for m in metrics],
+         partial(_groupings, _with_crossed(variants.with_regions(frame, scheme, others), crossed),
+                 ["region", "country", *SITUATIONS, *variants.columns(others), CROSSED]),
+         partial(intervals.answers, frame, cb)])
     indicators = {m.id: w for m, w in zip(metrics, weights)}
     kw = dict(level=level, policy=policy, indicators=indicators)
-    large = frame["country"].value_counts()
-    countries = sorted(large[large >= max(policy.min_group_size, 1)].index)
+    large = keys["country"].value_counts()
+    countries = sorted(set(large[large >= max(policy.min_group_size, 1)].index)
+                       | (set(named) & set(large[large > 0].index)))
     open_base = [m for m in metrics if "offers_mc" not in dict(m.among) and m.id != "offers_mc"]
     barrier_metrics = cb.metrics_of("barriers")
-    parts = in_parallel([
-        partial(shares, frame, metrics, **kw),
-        partial(shares, frame, metrics, "region", "region", groups=region_order, **kw),
-        partial(shares, frame, metrics, "country", "country", groups=countries, **kw),
-        partial(shares, frame, open_base, "offers_mc", "offers_mc",
-                groups=cb.labels("offers_mc"), **kw),
-        *[partial(shares, frame, barrier_metrics, column, column, **kw,
-                  groups=estimate.ordered_groups(frame[column], cb.labels(column)))
-          for column in SITUATIONS if column != "offers_mc"],
-    ])
-    bases = {k: v.base for k, v in indicators.items()}
-    return gate.protect(pd.concat(parts, ignore_index=True), frame, policy, bases,
-                        gate.conditional_parents(metrics))
+    likert = distributions(cb)
+
+    def estimates(frame: pd.DataFrame, regions: list[str]) -> pd.DataFrame:
+        parts = in_parallel([
+            partial(shares, frame, metrics, **kw),
+            partial(shares, frame, metrics, "region", "region", groups=regions, **kw),
+            partial(shares, frame, metrics, "country", "country", groups=countries, **kw),
+            partial(shares, frame, open_base, "offers_mc", "offers_mc",
+                    groups=cb.labels("offers_mc"), **kw),
+            *[partial(shares, frame, barrier_metrics, column, column, **kw,
+                      groups=estimate.ordered_groups(frame[column], cb.labels(column)))
+              for column in SITUATIONS if column != "offers_mc"],
+            *([partial(shares, frame, open_base, CROSSED, CROSSED, groups=crossed, **kw)]
+              if crossed else []),
+        ])
+        return pd.concat(parts, ignore_index=True)
+
+    def protected(frame: pd.DataFrame, table: pd.DataFrame, before, other_regions) -> pd.DataFrame:
+        shown = table["metric"].isin(likert) & table["group_type"].isin(["all", "region"])
+        return gate.protect(table, frame, policy, answers, gate.conditions(metrics), before, shown,
+                            other_regions)
+
+    return variants.protect_in_turn(estimates, protected, keys, scheme, region_order)
+
+
+DISTRIBUTIONS = ("agreement",)  # scales whose answer distributions are shown, overall and by region
+
+
+def distributions(cb: Codebook) -> list[str]:
+    """The metrics whose whole answer distribution is shown (benefits_likert)."""
+    return [m.id for m in cb.metrics if not m.multi
+            and cb.question(m.column).get("scale") in DISTRIBUTIONS]
+
+
+CROSSED = "country_offers_mc"  # a country's leaders with one answer on offering micro-credentials
+
+
+def _with_crossed(frame: pd.DataFrame, groups: list[str]) -> pd.DataFrame:
+    """`frame` with each respondent's country|offer group, where such groups are released."""
+    if not groups:
+        return frame
+    return frame.assign(**{CROSSED: frame["country"].astype(object) + "|" + frame["offers_mc"].astype(object)})
 
 
 def _groupings(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -127,9 +168,9 @@ def release_groups(frame: pd.DataFrame, metrics: list[Metric], by: str, groups: 
     """Protected estimates of all and a few groups of one type (e.g. the employer survey)."""
     parts = [shares(frame, metrics, level=level, policy=policy),
              shares(frame, metrics, by, by, groups=groups, level=level, policy=policy)]
-    bases = {m.id: indicator(frame, m).notna() for m in metrics}
-    return gate.protect(pd.concat(parts, ignore_index=True), frame, policy, bases,
-                        gate.conditional_parents(metrics))
+    answers = {m.id: intervals.answers_of(frame, m) for m in metrics}
+    return gate.protect(pd.concat(parts, ignore_index=True), frame, policy, answers,
+                        gate.conditions(metrics))
 
 
 def shown_regions(released: pd.DataFrame, metric: Metric, regions: list[str]) -> list[str]:
@@ -175,7 +216,9 @@ def named_per_respondent(frame: pd.DataFrame, in_group: pd.Series, group: str,
     """`multiselect.named_per_respondent` as released: the group's mean times its n is the sum of
     its counts over the options, so it is shown only where the comparison of every option is."""
     named, test = multiselect.named_per_respondent(frame, in_group, group, level)
-    if comparisons.empty or comparisons["pct_group"].isna().any():
+    if comparisons.empty:  # a group the estimates do not list is not named (gate.comparisons)
+        return named.iloc[:0], {k: np.nan for k in test}
+    if comparisons["pct_group"].isna().any():
         named = gate.hide(named, [True, True])
         test = {k: (v if k.startswith("n_") else np.nan) for k, v in test.items()}
     return named, test
@@ -200,3 +243,28 @@ def not_sure_sensitivity(frame: pd.DataFrame, metrics: list[Metric], level: floa
                 table.loc[table.index[i], columns] = np.nan
     table["difference"] = table["pct_not_sure_out"] - table["pct_not_sure_in"]
     return table
+
+
+def answer_distributions(frame: pd.DataFrame, metrics: list[Metric], labels: list[str],
+                         released: pd.DataFrame, regions: list[str]) -> pd.DataFrame:
+    """Each answer's count among the metrics' base, overall and by region, where the gate shows
+    the group's whole distribution (`release_table`'s `answers_shown`): one row per metric, group
+    and answer, with the group's n as released; blank (suppressed) where not shown."""
+    rows = []
+    for metric in metrics:
+        counts = pd.concat([estimate.answer_distribution(frame, metric, labels),
+                            estimate.answer_distribution(frame, metric, labels, "region")])
+        cells = released[released["metric"].eq(metric.id) & released["group_type"].isin(["all", "region"])]
+        for cell in cells.itertuples():
+            if cell.group_type == "region" and cell.group not in regions:
+                continue
+            why = cell.hidden_by or ("" if cell.answers_shown else "interval")
+            for answer in labels:
+                count = int(counts.at[cell.group, answer]) if cell.group in counts.index else 0
+                rows.append({"metric": metric.id, "group_type": cell.group_type, "group": cell.group,
+                             "answer": answer, "n": cell.n, "count": count,
+                             "pct": 100 * count / cell.n if pd.notna(cell.n) and cell.n else np.nan,
+                             "suppressed": bool(why), "hidden_by": why})
+    table = pd.DataFrame(rows, columns=["metric", "group_type", "group", "answer", "n", "count",
+                                        "pct", "suppressed", "hidden_by"])
+    return gate.hide(table, table["suppressed"])

@@ -12,7 +12,7 @@ import pandas as pd
 from microcred.core.choices import check_choice
 from microcred.release import tables
 from microcred.release.policy import Policy
-from microcred.report import plots
+from microcred.report import plots, published
 from microcred.survey import codebook, dataset, region_schemes
 from microcred.survey.provenance import read_provenance
 
@@ -29,17 +29,29 @@ class Context(NamedTuple):
 
 
 def load(confidence_level: float, min_group_size: int, min_institutions: int,
-         disclosure_control: str) -> Context:
+         disclosure_control: str, protection_width: int = Policy.protection_width) -> Context:
     cb = codebook.load("leaders")
     leaders = dataset.read_clean("leaders")
     source = read_provenance()
     regions = [r for r in region_schemes.regions(source["region_scheme"]) if r in set(leaders["region"])]
     policy = Policy.from_params({"min_group_size": min_group_size,
                                  "min_institutions": min_institutions,
-                                 "disclosure_control": disclosure_control})
-    released = tables.release_table(leaders, cb, regions, confidence_level, policy)
+                                 "disclosure_control": disclosure_control,
+                                 "protection_width": protection_width})
+    released = tables.release_table(leaders, cb, regions, confidence_level, policy,
+                                    source["region_scheme"], named_countries())
     return Context(cb, leaders, source, regions, policy, plots.setup(source["synthetic"]),
                    f"{confidence_level:.0%}", released)
+
+
+def named_countries() -> list[str]:
+    """The countries (and country|offer groups) the published figures name: the comparison names
+    them whatever their size, so the released estimates list them and the disclosure rules
+    protect their cells."""
+    figures = published.load()
+    rows = figures[figures["survey"].str.startswith("leaders")
+                   & figures["group_type"].isin(["country", "country_offers_mc"])]
+    return sorted(set(rows["group"]) | {group.split("|")[0] for group in rows["group"]})
 
 
 def check_focus(policy: Policy, leaders: pd.DataFrame, name: str, value: str,
