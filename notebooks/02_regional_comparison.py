@@ -31,6 +31,7 @@ confidence_level = 0.95
 min_group_size = 30
 min_institutions = 5
 disclosure_control = "on"
+protection_width = 3
 focus_region = "North America"
 population_frame = ""  # CSV of population counts to rake to; empty: unweighted
 
@@ -40,12 +41,13 @@ import pandas as pd
 from microcred.release import gate, tables, writer
 from microcred.release.policy import NOT_SHOWN
 from microcred.report import context, plots, published, transparency
-from microcred.statistics import composition, estimate
+from microcred.statistics import composition
 from microcred.survey import codebook, dataset
 
 # the data, the regions cleaning fixed, the disclosure policy, the figures' captions and every
 # estimate released (the same cells hidden as in the barriers notebook)
-analysis = context.load(confidence_level, min_group_size, min_institutions, disclosure_control)
+analysis = context.load(confidence_level, min_group_size, min_institutions, disclosure_control,
+                        protection_width)
 cb, leaders, source, regions = analysis.cb, analysis.leaders, analysis.source, analysis.regions
 policy, figures, released = analysis.policy, analysis.figures, analysis.released
 level_pct = analysis.level_pct
@@ -113,18 +115,17 @@ def agree(metric):
     return NOT_SHOWN if pd.isna(pct) else f"{pct:.0f}% agree"
 
 
-items = [m for m in cb.metrics if m.column.startswith("benefit_") or m.id == "career_outcomes"]
+items = [cb.metric(m) for m in tables.distributions(cb)]
 items = sorted(items, key=lambda m: -headline.at[m.id, "pct"])
 scale = cb.scales["agreement"]
+# each group's five-point answers where the gate shows them: the figure draws this table only
+answers = tables.answer_distributions(leaders, items, scale, released, regions)
+writer.write_table(answers, "benefit_answers", "Five-point answers, overall and by region")
 fig, axes = plots.new_figure(height=10, width=12, nrows=4, ncols=2, sharex=True, sharey=True)
 for ax, metric in zip(axes.flat, items):
-    overall = estimate.answer_distribution(leaders, metric, scale)
-    counts = pd.concat([overall, estimate.answer_distribution(leaders, metric, scale, "region")])
-    counts = counts.reindex(["All", *regions], fill_value=0)
-    # only the groups the protected estimates show are drawn
-    shown = released[released["metric"].eq(metric.id) & released["group_type"].isin(["all", "region"])
-                     & ~released["suppressed"]]
-    counts[~counts.index.isin(shown["group"])] = 0
+    counts = answers[answers["metric"].eq(metric.id)].pivot_table(
+        index="group", columns="answer", values="count", sort=False).reindex(
+        index=["All", *regions], columns=scale).fillna(0)
     plots.diverging_likert(ax, counts, scale)
     ax.set_title(f"{metric.label}: {agree(metric)}", loc="left")
     ax.get_legend().remove()
@@ -138,7 +139,8 @@ figures.save(fig, "benefits_likert",
     f"Agreement is near-universal on careers ({headline.at[best.id, 'pct']:.0f}%) and lowest on enrollment"
     if headline["pct"].notna().all() else policy.cannot_show("Agreement with the benefits of micro-credentials"),
     f"Five-point answers by region, percent of those who answered (n={len(leaders):,}; n of each "
-    f"group on its bar); bars left of zero disagree, right agree; groups under {min_group_size} not shown.")
+    f"group on its bar); bars left of zero disagree, right agree; groups under {min_group_size}, and "
+    "groups whose answers would narrow a hidden count, not shown (tables/benefit_answers.csv).")
 
 # %% [markdown]
 # ## 2.4 The focus region against the rest
@@ -178,7 +180,9 @@ figures.save(fig, "focus_region_forest",
 # all of it. Cells are differences in percentage points; a star marks an adjusted p below 0.05.
 
 # %%
-large = list(estimates.loc[estimates["group_type"].eq("country"), "group"].unique())
+n_by = leaders["country"].value_counts()
+large = [c for c in estimates.loc[estimates["group_type"].eq("country"), "group"].unique()
+         if n_by[c] >= min_group_size]  # (a smaller country the published figures name is listed too)
 grid = tables.compare_grid(leaders, headline_metrics, "country", large, released, policy,
                              confidence_level)
 writer.write_table(grid, "countries_vs_rest", "Largest countries against the rest of the sample")
@@ -189,7 +193,6 @@ fig, ax = plots.new_figure(height=5, width=10)
 plots.heatmap(ax, diff, cmap="PuOr", center=0, cbar_label="difference (pp)", annot=annot)
 ax.set_xlabel("")
 ax.set_ylabel("")
-n_by = leaders["country"].value_counts()
 figures.save(fig, "countries_vs_rest",
     f"The {len(large)} largest countries against the rest on the headline measures" if large
     else f"No country has {min_group_size} respondents: no country is compared with the rest",

@@ -28,6 +28,7 @@ confidence_level = 0.95
 min_group_size = 30
 min_institutions = 5
 disclosure_control = "on"
+protection_width = 3
 top_combinations = 10
 
 # %%
@@ -40,7 +41,8 @@ from microcred.statistics import design, multiselect
 
 # the data, the regions cleaning fixed, the disclosure policy, the figures' captions and every
 # estimate released (the same cells hidden as in the regional notebook)
-analysis = context.load(confidence_level, min_group_size, min_institutions, disclosure_control)
+analysis = context.load(confidence_level, min_group_size, min_institutions, disclosure_control,
+                        protection_width)
 cb, leaders, regions = analysis.cb, analysis.leaders, analysis.regions
 policy, figures, released = analysis.policy, analysis.figures, analysis.released
 level_pct = analysis.level_pct
@@ -122,9 +124,11 @@ ax.set_xlabel(f"{focus_country} minus the rest (percentage points), {level_pct} 
 figures.save(fig, "barriers_focus_forest",
     f"{focus_country} leaders name more barriers: {named_test['mean_group']:.1f} vs {named_test['mean_rest']:.1f} each"
     if pd.notna(named_test["mean_group"]) else policy.cannot_show(f"Barriers of {focus_country} against the rest"),
-    f"{focus_country} (n={int(in_focus[answered.astype(bool)].sum()):,}) against all other leaders "
-    f"(n={int((~in_focus)[answered.astype(bool)].sum()):,}) who "
-    "answered the barrier question; filled points: Holm-adjusted p < 0.05.")
+    f"{focus_country} (n={int(focus['n_group'].iat[0]):,}) against all other leaders "
+    f"(n={int(focus['n_rest'].iat[0]):,}) who answered the barrier question; filled points: "
+    "Holm-adjusted p < 0.05." if len(focus) else
+    f"{focus_country} against all other leaders who answered the barrier question: not compared, "
+    f"as the estimates do not list it (fewer than {min_group_size} respondents).")
 
 # %% [markdown]
 # ## 3.3 Barriers by the institution's situation

@@ -23,6 +23,7 @@ confidence_level = 0.95
 min_group_size = 30
 min_institutions = 5
 disclosure_control = "on"
+protection_width = 3
 
 # %%
 from microcred.core import paths
@@ -30,7 +31,8 @@ from microcred.report import as_html, content
 from microcred.survey.provenance import read_provenance
 
 page = as_html.build({"confidence_level": confidence_level, "min_group_size": min_group_size,
-                     "min_institutions": min_institutions, "disclosure_control": disclosure_control})
+                     "min_institutions": min_institutions, "disclosure_control": disclosure_control,
+                     "protection_width": protection_width})
 print(f"wrote {paths.relative(paths.REPORT / 'report.html')}: {len(page.encode()) / 1e6:.1f} MB")
 for item in content.summary(read_provenance()):
     print("-", item)
@@ -41,5 +43,6 @@ from microcred.report import as_pdf
 
 pdf = as_pdf.build({"confidence_level": confidence_level, "min_group_size": min_group_size,
                         "min_institutions": min_institutions,
-                        "disclosure_control": disclosure_control})
+                        "disclosure_control": disclosure_control,
+                        "protection_width": protection_width})
 print(f"wrote {paths.relative(pdf)}: {pdf.stat().st_size / 1e6:.1f} MB")

@@ -21,6 +21,9 @@ TABLES = {
                     "(written by 01_clean).",
     "estimates": "Every metric for everyone, by region, by country and by whether the institution "
                  "offers micro-credentials (02_regional_comparison).",
+    "benefit_answers": "Each five-point answer to the agreement items, overall and by region, where "
+                       "the disclosure gate shows the group's whole distribution; what "
+                       "figures/benefits_likert draws (02_regional_comparison).",
     "focus_region_vs_rest": "The focus region against the rest of the sample on the headline metrics "
                             "(02_regional_comparison).",
     "countries_vs_rest": "Each country large enough to show against the rest of the sample "
@@ -188,6 +191,9 @@ COLUMNS = {
 
 # Where a column means something more specific in one table.
 IN_TABLE = {
+    ("benefit_answers", "answer"): "One answer of the five-point scale.",
+    ("benefit_answers", "count"): "Respondents of the group in the metric's base who gave this answer.",
+    ("benefit_answers", "pct"): "count as a percentage of n.",
     ("barrier_combinations", "count"): "Respondents who named exactly this combination.",
     ("barrier_combinations", "pct"): "count as a percentage of respondents who answered the "
                                      "barrier question.",
