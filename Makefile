@@ -16,12 +16,13 @@ UV_VERSION := 0.13.8
 # a quote, backtick or $ in them. `value` keeps a $ as it was typed.
 override RAW      := $(value RAW)
 override PARAMS   := $(value PARAMS)
+override RUN      := $(value RUN)
 override JOBS     := $(value JOBS)
 override TIMEOUT  := $(value TIMEOUT)
 override LAB_ARGS := $(value LAB_ARGS)
-export RAW PARAMS JOBS TIMEOUT LAB_ARGS
+export RAW PARAMS RUN JOBS TIMEOUT LAB_ARGS
 
-.PHONY: help setup data report test test-unit test-notebooks test-end-to-end lint lab clean lock bench browser
+.PHONY: help setup data report test test-unit test-notebooks test-end-to-end lint mutate lab clean lock bench browser
 
 help: ## list the targets (default)
 	@grep -E '^[a-z-]+:.*## ' Makefile | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -33,6 +34,7 @@ setup: $(SETUP) ## create .venv from the pinned requirements and register the Ju
 $(SETUP): export NBDIFF = f() { if [ -x .venv/bin/git-nbdiffdriver ]; then .venv/bin/git-nbdiffdriver diff "$$@"; \
   else git diff --no-ext-diff --no-index -- "$$2" "$$5"; fi; true; }; f
 $(SETUP): requirements.lock pyproject.toml
+	@echo "Setting up .venv from requirements.lock (a minute or two the first time, seconds after)"
 	test -x $(PY) || $(BOOTSTRAP_PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	@# Byte-compiled once here: every notebook kernel, runner and test worker imports the same
@@ -63,9 +65,11 @@ lock: ## recompile requirements.lock and environment.yml for every platform test
 data: | $(SETUP) ## regenerate the synthetic exports (data/raw and the example) from their seeds
 	$(PY) -m microcred.synthetic
 
-report: | $(SETUP) ## run the out-of-date notebooks: figures/, tables/, report/ (RAW=, PARAMS=, JOBS=)
-	$(PY) -m microcred report --raw="$$RAW" --params="$$PARAMS" --jobs="$${JOBS:-1}" \
-	  --timeout="$${TIMEOUT:-1200}"
+# `exec`: the command replaces the shell, so that stopping make (an IDE's stop button sends it
+# SIGTERM, which make passes on to the command it runs) stops the run too.
+report: | $(SETUP) ## run the out-of-date notebooks: figures/, tables/, report/ (RAW=, PARAMS=, RUN=, JOBS=)
+	exec $(PY) -m microcred report --raw="$$RAW" --params="$$PARAMS" --run="$$RUN" \
+	  --jobs="$${JOBS:-1}" --timeout="$${TIMEOUT:-1200}"
 
 test: test-unit test-notebooks test-end-to-end ## every test: unit, notebooks (nbval), end to end
 
@@ -78,8 +82,11 @@ test-notebooks: | $(SETUP) ## nbval: re-run the executed notebooks, compare thei
 test-end-to-end: browser | $(SETUP) ## byte-for-byte rebuild, bad exports, your-own-data example, browser
 	$(PY) -m microcred test --part end-to-end
 
-lint: | $(SETUP) ## ruff over src, tests and notebooks
+lint: | $(SETUP) ## ruff over src, tests and notebooks; mypy over statistics and release
 	$(PY) -m microcred lint
+
+mutate: | $(SETUP) ## mutation testing of the statistics and the disclosure gate (not in `make test`)
+	$(PY) -m microcred mutate
 
 # Chromium and the libraries it needs come to about 250 MB on a slim Debian (less where a desktop
 # is installed). apt shows its progress (plain lines, no redrawn bar); DEBCONF_NOWARNINGS silences
@@ -93,10 +100,10 @@ browser: ## install Debian's headless Chromium for the report test (root; skippe
 	  || echo "chromium could not be installed: the browser test will say so"
 
 lab: | $(SETUP) ## open JupyterLab with the project kernel in notebooks/ (LAB_ARGS=)
-	$(PY) -m microcred lab --lab-args="$$LAB_ARGS"
+	exec $(PY) -m microcred lab --lab-args="$$LAB_ARGS"
 
 bench: | $(SETUP) ## speed and scale benchmark: benchmarks/results.csv and benchmarks/README.md
 	$(PY) -m microcred bench
 
-clean: ## remove generated files (never data/raw)
-	$(if $(wildcard $(PY)),$(PY) -m microcred clean,rm -rf build report/notebooks/*.ipynb)
+clean: ## remove what runs wrote and is not committed (build/, runs/, the clean data)
+	$(if $(wildcard $(PY)),$(PY) -m microcred clean,rm -rf build runs)

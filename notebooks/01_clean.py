@@ -71,14 +71,17 @@ validity.check_statuses(response_statuses, cb)
 # a value such as `NA` stays a value), and stops with the file, row and column of anything that does
 # not follow the codebook. A record with more or fewer fields than the header (a lost or added
 # field, a cut download) is never padded or shifted: it is set aside with its row and rejected
-# below. A `mapping` parameter maps another export's column ids and answer labels onto the
-# codebook's.
+# below. A `mapping` parameter maps another export's column ids and answer labels (or numeric
+# codes) onto the codebook's. Whatever the reader decided on the way (which sheet of a workbook it
+# read, SPSS user-missing values read as not answered) is printed below.
 
 # %%
 export = read_export(paths.resolve(raw_leaders), "leaders", Mapping.from_params(mapping))
 records = export.data
-synthetic = provenance.is_synthetic(records)
+synthetic = provenance.synthetic_file(export)
 print(f"file: {paths.relative(export.path)}")
+for note in export.notes:
+    print(f"note: {note}")
 print(f"header rows: {export.header_rows}; records: {export.n_records:,}; columns: {records.shape[1]}")
 if len(export.malformed):
     print(f"malformed records set aside: {len(export.malformed):,} (rows {export.malformed['row'].tolist()[:10]})")
@@ -138,7 +141,8 @@ print(f"raw {n_raw:,} = clean {n_kept:,} + rejected {n_rejected:,}")
 
 # %%
 leaders = analysis_data.analysis_frame(leaders_cleaned.kept, cb, resolved, region_scheme, hash_key)
-schema.validate(leaders, schema.leaders_schema(cb, region_schemes.regions(region_scheme)), paths.VALIDATION_FAILURES)
+schema.validate(leaders, schema.leaders_schema(cb, region_schemes.regions(region_scheme)), paths.VALIDATION_FAILURES,
+                export)
 assert not set(cb.personal_columns) & set(leaders.columns)
 print(f"valid responses: {len(leaders):,}")
 print(f"institutions: {leaders['inst_id'].nunique():,}")
@@ -182,19 +186,26 @@ print(f"credit answers set aside at institutions resolved as not offering: "
 # ## 1.7 The employer survey
 #
 # The companion employer survey has its own small instrument (country and two items) and the same
-# rules where they apply: previews and spam, unfinished responses, unidentified countries.
+# rules where they apply: previews and spam, unfinished responses, unidentified countries. Its
+# export follows the leaders': its results are used only where it is of the same kind (both the
+# synthetic reconstruction, or both not), so that a report on your own leaders export never shows
+# the bundled synthetic employers as yours; otherwise the employer results are left out, and the
+# report says so.
 
 # %%
 employer_export = read_export(paths.resolve(raw_employers), "employers")
-employer_resolved = countries.resolve_spellings(employer_export.data["country"])
-employers_cleaned = validity.apply_rules(employer_export.data,
-                                      validity.employer_rules(employer_resolved, response_statuses),
-                                      employer_export.malformed)
-validity.require_valid(employers_cleaned, employer_export.path)
+employers_left_out = provenance.employers_left_out(synthetic, employer_export)
+if employers_left_out:
+    print(employers_left_out)
+employer_input = employer_export.without_records() if employers_left_out else employer_export
+employer_resolved = countries.resolve_spellings(employer_input.data["country"])
+employers_cleaned = validity.apply_rules(employer_input.data, validity.employer_rules(employer_resolved, response_statuses),
+                                      employer_input.malformed)
+validity.require_valid(employers_cleaned, employer_input.path)
 employers = analysis_data.analysis_frame(employers_cleaned.kept, cb_employers, employer_resolved, region_scheme, hash_key)
-schema.validate(employers, schema.employers_schema(cb_employers), paths.VALIDATION_FAILURES)
-assert len(employers_cleaned.kept) + len(employers_cleaned.rejected) == employer_export.n_records
-print(f"employers: raw {employer_export.n_records:,} = clean {len(employers):,} + rejected {len(employers_cleaned.rejected):,}")
+schema.validate(employers, schema.employers_schema(cb_employers), paths.VALIDATION_FAILURES, employer_input)
+assert len(employers_cleaned.kept) + len(employers_cleaned.rejected) == employer_input.n_records
+print(f"employers: raw {employer_input.n_records:,} = clean {len(employers):,} + rejected {len(employers_cleaned.rejected):,}")
 print(f"countries: {employers['iso3'].nunique()}")
 
 # %% [markdown]
@@ -217,7 +228,8 @@ writer.write_table(dispositions[["survey", "step", "rule", "rows_in", "removed",
 provenance.write_provenance(provenance.describe_sources(
     export, employer_export, synthetic, len(leaders), len(employers),
     {"region_scheme": region_scheme, "speeder_fraction": speeder_fraction,
-     "repeat_window_hours": repeat_window_hours, "response_statuses": response_statuses}))
+     "repeat_window_hours": repeat_window_hours, "response_statuses": response_statuses},
+    employers_left_out))
 print(rejected.groupby(["survey", "rule"], sort=False).size().to_string())
 
 # %%

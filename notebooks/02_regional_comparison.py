@@ -17,11 +17,13 @@
 #
 # Every estimate here carries its n and a confidence interval that respects the design: leaders are
 # clustered in institutions, so variances count institutions (Taylor linearisation, institutions as
-# clusters) and each share's Wilson interval uses its effective sample size n / deff. A region is compared
-# with **the rest of the sample**, never with a "global" figure that contains it: the press
-# comparison of North America's 59% with a global 53% understates the gap, because the global
-# share includes North America itself. Tests across a family of comparisons are corrected for
-# multiplicity (Holm for the headline family, Benjamini–Hochberg for exploratory grids).
+# clusters, one survey design for every estimate) and each group is a subpopulation of it, with the
+# degrees of freedom of its own institutions. Shares carry Korn and Graubard's interval, as R's
+# `svyciprop(method = "beta")`. A region is compared with **the rest of the sample**, never with a
+# "global" figure that contains it: the press comparison of North America's 59% with a global 53%
+# understates the gap, because the global share includes North America itself. Tests across a
+# family of comparisons, declared in the codebook, are corrected for multiplicity over every
+# comparison planned (Holm for the headline family, Benjamini–Hochberg for exploratory grids).
 #
 # Intervals describe sampling precision only. The sample is an opt-in sample of leaders close to
 # one provider; no interval covers that selection.
@@ -40,8 +42,10 @@ import pandas as pd
 
 from microcred.release import gate, tables, writer
 from microcred.release.policy import NOT_SHOWN
-from microcred.report import context, plots, published, transparency
-from microcred.statistics import composition
+from microcred.report import claims, context, plots, published, transparency
+from microcred.statistics import composition, ranking
+from microcred.statistics.compare import family
+from microcred.statistics.design import SurveyDesign
 from microcred.survey import codebook, dataset
 
 # the data, the regions cleaning fixed, the disclosure policy, the figures' captions and every
@@ -49,10 +53,13 @@ from microcred.survey import codebook, dataset
 analysis = context.load(confidence_level, min_group_size, min_institutions, disclosure_control,
                         protection_width)
 cb, leaders, source, regions = analysis.cb, analysis.leaders, analysis.source, analysis.regions
-policy, figures, released = analysis.policy, analysis.figures, analysis.released
+policy, figures, released, design = analysis.policy, analysis.figures, analysis.released, analysis.design
 level_pct = analysis.level_pct
 cb_employers, employers = codebook.load("employers"), dataset.read_clean("employers")
+employers_design = SurveyDesign.of(employers, confidence_level)  # each employer a unit of its own
 print(f"{len(leaders):,} leaders in {leaders['iso3'].nunique()} countries; {len(employers):,} employers")
+if source["employers"].get("left_out"):
+    print(source["employers"]["left_out"])  # no employer section: its tables show nothing
 few = context.check_focus(policy, leaders, "focus_region", focus_region, "region")
 if few:
     print(few)  # the one message: every section below runs and says what it cannot show
@@ -65,36 +72,43 @@ if few:
 # whether the institution offers micro-credentials. Groups below `min_group_size` respondents or
 # `min_institutions` institutions keep their n and show no values. After the ten usual columns come
 # the design effect `deff` (the variance with institutions as clusters over the simple-random-sampling
-# variance), the effective sample size `n_eff` = n / deff, and the simple-random-sampling interval for
-# comparison; the reported interval is Wilson on n / deff (a deff below 1 is not credited). The
-# whole-sample rows:
+# variance p(1-p)/(n-1)), the effective sample size `n_eff` the interval uses (p(1-p) / variance,
+# adjusted to the group's degrees of freedom; it may exceed n where leaders of one institution
+# disagree more than chance), the simple-random-sampling (Clopper-Pearson) interval for comparison,
+# and the degrees of freedom `df` (the group's institutions - 1). The whole-sample rows:
 
 # %%
 estimates = tables.estimates_table(released)
 writer.write_table(estimates, "estimates", "Every metric by group: n, count, percent and interval")
 headline = estimates[estimates["group_type"].eq("all")].set_index("metric")
-headline[["n", "count", "pct", "ci_low", "ci_high", "deff", "n_eff", "srs_ci_low", "srs_ci_high"]].round(2)
+headline[["n", "count", "pct", "ci_low", "ci_high", "deff", "n_eff", "srs_ci_low", "srs_ci_high", "df"]].round(2)
 
 # %% [markdown]
 # ## 2.2 Adoption by region
 
 # %%
 adoption = ["offers_mc", "offers_credit", "plan_credit_5y", "adopt_5y"]
-rows = estimates[estimates["metric"].isin(adoption) & estimates["group_type"].isin(["all", "region"])
-                 & ~estimates["suppressed"]].copy()
+rows = tables.shown_rows(estimates, adoption, ["all", "region"]).copy()
 rows["label"] = rows["metric"].map(lambda m: cb.metric(m).label)
-rows["group"] = rows["group"].replace({"All": "All respondents"})
+rows["group"] = rows["group"].replace({"All": "All leaders"})
 table = rows.pivot_table(index="group", columns="metric", values="pct", sort=False).reindex(columns=adoption)
 fig, ax = plots.new_figure(height=5.2)
 plots.interval_plot(ax, rows, "group", hue="label")
-ax.set_xlabel(f"Share of respondents in the base (%), with {level_pct} intervals")
-top = rows[rows["metric"].eq("offers_mc") & rows["group_type"].eq("region")].sort_values("pct")
-among = "" if len(top) == len(regions) else f" among the {len(top)} regions shown"
+ax.set_xlabel(f"Share of leaders in the base (%), with {level_pct} intervals (Korn-Graubard)")
+shown_regions = tables.shown_regions(released, cb.metric("offers_mc"), regions)
+# a ranking of regions only where every region is shown (a hidden one could be the extreme), and
+# worded by its probability (statistics.ranking): within sampling noise it is only described
+offering = (ranking.groups(design, cb.metric("offers_mc"), "region", regions)
+            if len(shown_regions) == len(regions) > 1 else None)
 figures.save(fig, "adoption_by_region",
-    f"{top['group'].iat[-1]} leads on offering micro-credentials{among}; {top['group'].iat[0]} trails"
-    if len(top) > 1 else policy.cannot_show("Offering micro-credentials by region"),
-    "Offer micro-credentials and plan for-credit ones: all who answered; award credit: offering "
-    "institutions; likely to adopt: non-offering institutions. n by region: "
+    "Leaders whose institution offers micro-credentials, by region: highest "
+    f"{claims.extreme(offering, 'highest', confidence_level)}; lowest "
+    f"{claims.extreme(offering, 'lowest', confidence_level)}"
+    if offering else policy.cannot_show("Offering micro-credentials by region"),
+    "Shares of leaders (each leader counted once; institution facts as each leader reported them). "
+    "Offer micro-credentials and plan for-credit ones: all who answered; award credit: leaders at "
+    "offering institutions; likely to adopt: leaders at non-offering institutions. Probabilities of "
+    "being highest or lowest: design-based, institutions as clusters. n by region: "
     + ", ".join(f"{g} {n:,}" for g, n in leaders["region"].value_counts().items()) + ".")
 
 # %%
@@ -133,71 +147,83 @@ for ax, metric in zip(axes.flat, items):
 axes.flat[-1].axis("off")
 axes.flat[-2].legend(*axes.flat[0].get_legend_handles_labels(), ncol=3, fontsize=8, frameon=False,
                      loc="upper center", bbox_to_anchor=(0.5, -0.25))
-axes.flat[-2].set_xlabel("Share of respondents (%): disagree left of zero, agree right")
-best = items[0]
+axes.flat[-2].set_xlabel("Share of leaders (%): disagree left of zero, agree right")
+agreement = (ranking.metrics(design, items)
+             if headline.loc[[m.id for m in items], "pct"].notna().all() else None)
+item_names = {m.id: m.label.lower() for m in items}
 figures.save(fig, "benefits_likert",
-    f"Agreement is near-universal on careers ({headline.at[best.id, 'pct']:.0f}%) and lowest on enrollment"
-    if headline["pct"].notna().all() else policy.cannot_show("Agreement with the benefits of micro-credentials"),
-    f"Five-point answers by region, percent of those who answered (n={len(leaders):,}; n of each "
-    f"group on its bar); bars left of zero disagree, right agree; groups under {min_group_size}, and "
-    "groups whose answers would narrow a hidden count, not shown (tables/benefit_answers.csv).")
+    f"Leaders agreeing, highest on {claims.extreme(agreement, 'highest', confidence_level, item_names)}; "
+    f"lowest on {claims.extreme(agreement, 'lowest', confidence_level, item_names)}"
+    if agreement else policy.cannot_show("Agreement with the benefits of micro-credentials"),
+    f"Five-point answers of leaders by region, percent of those who answered (n={len(leaders):,} "
+    "leaders; n of each group on its bar); the benefit items were asked of leaders at offering "
+    "institutions, career outcomes of all; bars left of zero disagree, right agree; groups under "
+    f"{min_group_size}, and groups whose answers would narrow a hidden count, not shown "
+    "(tables/benefit_answers.csv). Probabilities of being highest or lowest: design-based, "
+    "institutions as clusters.")
 
 # %% [markdown]
 # ## 2.4 The focus region against the rest
 #
-# The headline family: each headline metric, the focus region against every other respondent, with
-# the difference in percentage points, a design-adjusted Wald test and its interval from the same
-# standard error (Agresti–Caffo adjusted shares, each group's variance times its design effect), so
+# The headline family (declared in the codebook): each headline metric, the focus region's leaders
+# against every other leader, with the difference in percentage points, a design-based t-test and
+# its interval from the same linearised standard error (the two groups subpopulations of one design,
+# institutions as clusters, on Satterthwaite's degrees of freedom from their own institutions), so
 # the test and the interval never disagree; Cohen's h; and p-values adjusted by Holm's method across
-# the family.
+# every comparison the family plans, shown or hidden.
 
 # %%
 headline_metrics = [cb.metric(m) for m in cb.headline_metrics]
-focus = tables.compare_group(leaders, headline_metrics, "region", focus_region, released, policy,
-                               confidence_level, "holm")
+focus = tables.compare_family(design, family(cb, "focus_region_vs_rest"), [focus_region], released,
+                              policy)
 writer.write_table(focus, "focus_region_vs_rest", f"{focus_region} against the rest of the sample")
 focus[["label", "n_group", "pct_group", "n_rest", "pct_rest", "diff_pp", "diff_low", "diff_high",
        "p_adjusted", "cohens_h"]].round(3)
 
 # %%
 fig, ax = plots.new_figure(height=5)
-shown = focus.dropna(subset=["diff_pp"])
-plots.forest(ax, shown)
-ax.set_xlabel(f"{focus_region} minus the rest (percentage points), {level_pct} design-adjusted intervals")
-n_sig = int((focus["p_adjusted"] < 0.05).sum())
+shown = focus.dropna(subset=["diff_pp", "p_adjusted"])
+alpha = 1 - confidence_level
+plots.forest(ax, shown, alpha=alpha)
+ax.set_xlabel(f"{focus_region} minus the rest (percentage points), Holm-adjusted intervals")
+n_sig = int((shown["p_adjusted"] < alpha).sum())
 hidden = f" ({len(focus) - len(shown)} {NOT_SHOWN})" if len(shown) < len(focus) else ""
 figures.save(fig, "focus_region_forest",
-    f"{focus_region} differs from the rest on {n_sig} of {len(shown)} headline measures{hidden}",
-    f"Differences between {focus_region} (n={int(leaders['region'].eq(focus_region).sum()):,}) and "
-    f"all other respondents (n={int(leaders['region'].ne(focus_region).sum()):,}); filled points: "
-    "Holm-adjusted p < 0.05 across the family.")
+    f"Leaders in {focus_region} differ from other leaders on {n_sig} of {len(shown)} headline measures "
+    f"(Holm-adjusted p < {alpha:g}){hidden}",
+    f"Differences between the shares of leaders in {focus_region} "
+    f"(n={int(leaders['region'].eq(focus_region).sum()):,}) and of all other leaders "
+    f"(n={int(leaders['region'].ne(focus_region).sum()):,}). Each interval is drawn at the level its "
+    f"Holm-adjusted p-value implies (1 - {alpha:g} x p / p adjusted): a point is filled exactly when "
+    "its interval excludes 0; the unadjusted intervals are in tables/focus_region_vs_rest.csv.")
 
 # %% [markdown]
 # ## 2.5 The largest countries
 #
 # Countries with at least `min_group_size` respondents, each against the rest of the sample on the
 # headline metrics. This grid is exploratory, so p-values are adjusted by Benjamini–Hochberg across
-# all of it. Cells are differences in percentage points; a star marks an adjusted p below 0.05.
+# every comparison it plans. Cells are differences in percentage points; a star marks an adjusted p
+# below 0.05.
 
 # %%
-n_by = leaders["country"].value_counts()
-large = [c for c in estimates.loc[estimates["group_type"].eq("country"), "group"].unique()
-         if n_by[c] >= min_group_size]  # (a smaller country the published figures name is listed too)
-grid = tables.compare_grid(leaders, headline_metrics, "country", large, released, policy,
-                             confidence_level)
+large = tables.planned_countries(leaders, policy)
+grid = tables.compare_family(design, family(cb, "countries_vs_rest"), large, released, policy)
 writer.write_table(grid, "countries_vs_rest", "Largest countries against the rest of the sample")
 diff = grid.pivot(index="group", columns="label", values="diff_pp").astype(float)
 stars = grid.pivot(index="group", columns="label", values="p_adjusted").astype(float).lt(0.05)
 annot = diff.round(0).astype("Int64").astype(str).replace("<NA>", "") + stars.replace({True: "*", False: ""})
 fig, ax = plots.new_figure(height=5, width=10)
-plots.heatmap(ax, diff, cmap="PuOr", center=0, cbar_label="difference (pp)", annot=annot)
+plots.heatmap(ax, diff, cmap="PuOr", center=0, cbar_label="difference (pp)", annot=annot,
+              hatch_hidden=True)
 ax.set_xlabel("")
 ax.set_ylabel("")
+n_by = leaders["country"].value_counts()
 figures.save(fig, "countries_vs_rest",
-    f"The {len(large)} largest countries against the rest on the headline measures" if large
-    else f"No country has {min_group_size} respondents: no country is compared with the rest",
-    "Percentage-point difference of each country from all other respondents; * Benjamini-Hochberg "
-    "adjusted p < 0.05. n: " + ", ".join(f"{c} {n_by[c]:,}" for c in large) + ".")
+    f"Leaders in the {len(large)} largest countries against all other leaders on the headline measures"
+    if large else f"No country has {min_group_size} respondents (leaders): no country is compared with the rest",
+    "Percentage-point difference of each country's leaders from all other leaders; * Benjamini-Hochberg "
+    "adjusted p < 0.05 over every comparison of the grid. Leaders per country, n: "
+    + ", ".join(f"{c} {n_by[c]:,}" for c in large) + ".")
 
 # %% [markdown]
 # ## 2.6 Employers: the United States against the rest
@@ -210,19 +236,19 @@ figures.save(fig, "countries_vs_rest",
 # 2 points are "reproduced as published"; that alone does not support the claim.
 
 # %%
-released_employers = tables.release_groups(employers, cb_employers.metrics, "country",
-                                            ["United States"], policy, confidence_level)
-us_employers = tables.compare_group(employers, cb_employers.metrics, "country", "United States",
-                                      released_employers, policy, confidence_level, "holm")
+released_employers = tables.release_groups(employers_design, cb_employers.metrics, "country",
+                                           ["United States"], policy)
+us_employers = tables.compare_family(employers_design, family(cb_employers, "employers_us_vs_rest"),
+                                     ["United States"], released_employers, policy)
 writer.write_table(us_employers, "employers_us_vs_rest", "U.S. employers against the other employers")
 us_employers[["label", "n_group", "pct_group", "n_rest", "pct_rest", "diff_pp", "diff_low",
               "diff_high", "p_adjusted"]].round(2)
 
 # %%
-claims = published.in_scope(published.load())
+in_scope = published.in_scope(published.load())
 equivalence = gate.comparisons(
-    published.equivalence_tests(claims, leaders, employers, cb, cb_employers), released_employers,
-    "country")
+    published.equivalence_tests(in_scope, design, employers_design, cb, cb_employers),
+    released_employers, "country")
 writer.write_table(equivalence, "equivalence_tests",
                     "Claims of similarity: two one-sided tests at the claimed margin")
 equivalence[["label", "pct_group", "pct_all", "diff_pp", "ci90_low", "ci90_high", "margin_pp",
@@ -242,10 +268,11 @@ equivalence[["label", "pct_group", "pct_all", "diff_pp", "ci90_low", "ci90_high"
 # %%
 institutions = dataset.read_institutions()
 facts = [cb.metric("offers_mc"), cb.metric("offers_credit")]
-levels = pd.concat([tables.shares(leaders, facts, level=confidence_level, policy=policy).assign(level="respondents"),
-                    tables.shares(institutions, facts, level=confidence_level, policy=policy).assign(level="institutions")])
+institutions_design = SurveyDesign.of(institutions, confidence_level)  # each institution once
+levels = pd.concat([tables.shares(design, facts, policy=policy).assign(level="leaders"),
+                    tables.shares(institutions_design, facts, policy=policy).assign(level="institutions")])
 writer.write_table(levels, "institution_vs_respondent", "Institution facts at two levels")
-balanced = pd.DataFrame([tables.region_balanced_shown(leaders, released, m, regions, confidence_level)
+balanced = pd.DataFrame([tables.region_balanced_shown(design, released, m, regions)
                          for m in headline_metrics])
 balanced["label"] = [m.label for m in headline_metrics]
 balanced["difference"] = balanced["region_balanced_pct"] - balanced["raw_pct"]
@@ -262,14 +289,16 @@ averaged = int(balanced["regions"].min()) if len(balanced) else 0
 left_out = "" if averaged == len(regions) else \
     f" (regions under the disclosure threshold are left out, not averaged: {averaged} of {len(regions)} regions)"
 figures.save(fig, "region_balanced",
-    f"Weighting regions equally moves headline shares by up to {abs(biggest['difference']):.1f} points"
+    f"Weighting regions equally moves headline shares of leaders by up to {abs(biggest['difference']):.1f} points"
     if biggest is not None else policy.cannot_show("Region-balanced shares"),
-    f"Raw shares weight regions by their number of respondents; balanced shares give each of the "
-    f"{averaged} regions equal weight{left_out}. n={len(leaders):,}.")
+    f"Raw shares of leaders weight regions by their number of leaders; balanced shares give each of the "
+    f"{averaged} regions equal weight{left_out}. n={len(leaders):,} leaders.")
 
 # %%
-not_sure = pd.concat([tables.not_sure_sensitivity(leaders, cb.metrics, confidence_level, policy),
-                      tables.not_sure_sensitivity(employers, cb_employers.metrics, confidence_level, policy)], ignore_index=True)
+not_sure = pd.concat([tables.not_sure_sensitivity(survey, book.metrics, policy)
+                      for survey, book in [(design, cb), (employers_design, cb_employers)]
+                      if len(survey)],
+                     ignore_index=True)
 writer.write_table(not_sure, "not_sure_sensitivity",
                     '"Not sure" per item, and the shares with it in and out of the base')
 not_sure[["label", "n_answered", "not_sure_pct", "pct_not_sure_in", "pct_not_sure_out", "difference"]].round(1)
@@ -288,8 +317,8 @@ not_sure[["label", "n_answered", "not_sure_pct", "pct_not_sure_in", "pct_not_sur
 # non-response per question closes the section.
 
 # %%
-weighting_diagnostics, weighted = tables.weighted_estimates(leaders, population_frame, headline_metrics,
-                                                            policy, confidence_level)
+weighting_diagnostics, weighted = tables.weighted_estimates(design, population_frame, headline_metrics,
+                                                            policy)
 writer.write_table(weighting_diagnostics, "weighting_diagnostics", "Weighting: how, and what it costs")
 writer.write_table(weighted, "weighted_estimates",  # no rows when unweighted
                     "Headline shares raked to the population frame")
@@ -304,21 +333,22 @@ weighting_diagnostics.round(2) if not population_frame else weighted.round(1)
 # estimate with its interval, the difference, and whether it lies within rounding (±0.5 points).
 # On the synthetic reconstruction, which is calibrated to these very figures, agreement checks the
 # pipeline (reading, cleaning, bases, estimators), not the survey: it is not a finding. A claim of
-# similarity ("within X points") also gets `supported_by_equivalence_test`, the verdict of the
-# equivalence test above, beside `within_rounding`.
+# similarity ("within X points") also gets `supported_by_test`, the verdict of the equivalence test
+# above, beside `within_rounding`; so does a ranking ("Europe least likely to offer"), by the
+# probability that the region named is the lowest: a ranking within sampling noise is not supported.
 # Where sources disagree on a base, the primary reading is reproduced and the other is listed as an
 # `alternative` row for comparison. Counts and qualitative claims are checked too.
 
 # %%
 published_figures = published.load()
-comparison = published.compare(published_figures, leaders, employers, cb, cb_employers, regions, released,
-                               released_employers, confidence_level, policy)
+comparison = published.compare(published_figures, design, employers_design, cb, cb_employers, regions,
+                               released, released_employers, policy)
 writer.write_table(comparison, "published_vs_reproduced", "Published figures against the pipeline")
 primary = comparison[comparison["role"].isin(["primary", "qualitative"])]
 print(f"primary figures and claims within rounding: {int(primary['within_rounding'].eq(True).sum())} of {len(primary)}")
 print(transparency.reproduction_note(comparison, source["synthetic"]))
 comparison[["figure_id", "metric", "group", "role", "published", "reproduced", "n", "within_rounding",
-            "claim", "supported_by_equivalence_test"]].round(2)
+            "claim", "supported_by_test"]].round(2)
 
 # %%
 percent = comparison[comparison["unit"].eq("percent") & comparison["reproduced"].notna()].copy()
@@ -328,6 +358,7 @@ fig, ax = plots.new_figure(height=5.5, width=6.5)
 plots.published_scatter(ax, percent)
 n_ok = int(percent.loc[percent["role"].eq("primary"), "within_rounding"].eq(True).sum())
 figures.save(fig, "published_vs_reproduced",
-    f"{n_ok} of {int(percent['role'].eq('primary').sum())} published percentages reproduced within rounding",
-    f"Each point a published figure against the pipeline's estimate, with its {level_pct} interval "
+    f"{n_ok} of {int(percent['role'].eq('primary').sum())} published percentages of leaders and employers "
+    "reproduced within rounding",
+    f"Each point a published figure against the pipeline's estimate (leaders, or employers), with its {level_pct} interval "
     f"(n={len(leaders):,} leaders, {len(employers):,} employers); alternative readings included.")

@@ -37,14 +37,15 @@ import pandas as pd
 from microcred.release import selections, tables, writer
 from microcred.release.policy import NOT_SHOWN
 from microcred.report import claims, context, plots
-from microcred.statistics import design, multiselect
+from microcred.statistics import multiselect, ranking
+from microcred.statistics.compare import family
 
 # the data, the regions cleaning fixed, the disclosure policy, the figures' captions and every
 # estimate released (the same cells hidden as in the regional notebook)
 analysis = context.load(confidence_level, min_group_size, min_institutions, disclosure_control,
                         protection_width)
 cb, leaders, regions = analysis.cb, analysis.leaders, analysis.regions
-policy, figures, released = analysis.policy, analysis.figures, analysis.released
+policy, figures, released, design = analysis.policy, analysis.figures, analysis.released, analysis.design
 level_pct = analysis.level_pct
 barrier_metrics = cb.metrics_of("barriers")
 growth_metrics = cb.metrics_of("growth_priorities")
@@ -70,13 +71,15 @@ ranked[["label", "n", "count", "pct", "ci_low", "ci_high"]].round(1)
 # %%
 fig, ax = plots.new_figure(height=4.2)
 plots.interval_plot(ax, ranked.dropna(subset=["pct"]), "label")
-ax.set_xlabel(f"Leaders naming the barrier (%), {level_pct} intervals (Wilson on n / deff)")
+ax.set_xlabel(f"Leaders naming the barrier (%), {level_pct} intervals (Korn-Graubard)")
 lead = ranked.iloc[0]
+barrier_order = ranking.metrics(design, barrier_metrics) if ranked["pct"].notna().all() else None
 figures.save(fig, "barriers_ranked",
-    f"{lead['label']} is the barrier named most often ({lead['pct']:.0f}%)" if pd.notna(lead["pct"])
-    else policy.cannot_show("Barriers named"),
-    f"Share of leaders who answered the barrier question naming each barrier (n={int(lead['n']):,}); "
-    "several could be named, so shares do not sum to 100%.")
+    f"Barrier named by the most leaders: {claims.extreme(barrier_order, 'highest', confidence_level, labels)}"
+    if barrier_order else policy.cannot_show("Barriers named"),
+    f"Share of leaders who answered the barrier question naming each barrier (n={int(lead['n']):,} "
+    "leaders); several could be named, so shares do not sum to 100%. Probability of being the most "
+    "named: design-based, institutions as clusters.")
 
 # %%
 matrix = by_region.assign(label=by_region["metric"].map(labels)).pivot(index="group", columns="label", values="pct")
@@ -84,57 +87,65 @@ matrix = matrix.reindex(index=regions, columns=ranked["label"]).astype(float)
 n_region = by_region.groupby("group")["n"].first().reindex(regions)
 matrix.index = plots.with_n(matrix.index, n_region)
 fig, ax = plots.new_figure(height=4.6, width=10)
-plots.heatmap(ax, matrix, cbar_label="% naming the barrier")
+plots.heatmap(ax, matrix, cbar_label="% naming the barrier", hatch_hidden=True)
 ax.set_xlabel("")
 ax.set_ylabel("")
 spread = (matrix.max() - matrix.min()).dropna().sort_values()
 figures.save(fig, "barriers_heatmap",
-    f"Regions differ most on {spread.index[-1].lower()} ({spread.iat[-1]:.0f} points apart)"
+    f"Barriers named by leaders, by region: in this sample the regions' shares are {spread.iat[-1]:.0f} "
+    f"points apart on {spread.index[-1].lower()} (a description, not a test)"
     if len(spread) else policy.cannot_show("Barriers by region"),
-    f"Percent of each region's leaders naming each barrier (n={int(answered.sum()):,}; n per region "
-    f"on the left); cells of groups under {min_group_size} are left empty.")
+    f"Percent of each region's leaders naming each barrier (n={int(answered.sum()):,} leaders; n per "
+    f"region on the left); hatched, not shown: groups under {min_group_size} leaders or "
+    f"{min_institutions} institutions, and groups that would let a hidden one be worked back.")
 
 # %% [markdown]
 # ## 3.2 The focus country against the rest
 #
-# Every barrier, the focus country against all other respondents, with Holm-adjusted p-values
-# across the barrier family; and the number of barriers named per respondent (Welch's t-test).
+# Every barrier, the focus country's leaders against all other leaders, with Holm-adjusted p-values
+# across the barrier family (declared in the codebook); and the number of barriers named per leader,
+# a mean compared as every share is (institutions as clusters, Satterthwaite's degrees of freedom).
 
 # %%
 in_focus = leaders["country"].eq(focus_country)
-focus = tables.compare_group(leaders, barrier_metrics, "country", focus_country, released, policy,
-                               confidence_level, "holm")
-named, named_test = tables.named_per_respondent(leaders, in_focus, focus_country, focus,
-                                                  confidence_level)
+focus = tables.compare_family(design, family(cb, "barriers_focus_vs_rest"), [focus_country], released,
+                              policy)
+named, named_test = tables.named_per_respondent(design, in_focus, focus_country, focus)
 writer.write_table(focus, "barriers_focus_vs_rest", f"Barriers: {focus_country} against the rest")
 writer.write_table(named, "barriers_named_per_respondent", "Barriers named per respondent")
-print(f"barriers named per respondent: {focus_country} {named_test['mean_group']:.2f} vs rest "
-      f"{named_test['mean_rest']:.2f} (Welch p = {named_test['p_value']:.2g})"
+print(f"barriers named per leader: {focus_country} {named_test['mean_group']:.2f} vs rest "
+      f"{named_test['mean_rest']:.2f} (design-based p = {named_test['p_value']:.2g})"
       if pd.notna(named_test["mean_group"]) else policy.cannot_show("barriers named per respondent"))
 focus[["label", "n_group", "pct_group", "n_rest", "pct_rest", "diff_pp", "diff_low", "diff_high", "p_adjusted"]].round(3)
 
 # %%
 fig, ax = plots.new_figure(height=4.4)
-shown = focus.dropna(subset=["diff_pp"]).sort_values("diff_pp", ascending=False)
+shown = focus.dropna(subset=["diff_pp", "p_adjusted"]).sort_values("diff_pp", ascending=False)
+alpha = 1 - confidence_level
 if len(shown):
-    plots.forest(ax, shown)
+    plots.forest(ax, shown, alpha=alpha)
 else:
     plots.nothing_to_show(ax, policy.cannot_show(f"{focus_country} against the rest"))
-ax.set_xlabel(f"{focus_country} minus the rest (percentage points), {level_pct} design-adjusted intervals")
+ax.set_xlabel(f"{focus_country} minus the rest (percentage points), Holm-adjusted intervals")
+more = named_test["diff"] > 0 and named_test["p_value"] < alpha
 figures.save(fig, "barriers_focus_forest",
-    f"{focus_country} leaders name more barriers: {named_test['mean_group']:.1f} vs {named_test['mean_rest']:.1f} each"
+    (f"{focus_country} leaders name more barriers than other leaders: "
+     if more else f"Barriers named per leader, {focus_country} against other leaders, no clear difference: ")
+    + f"{named_test['mean_group']:.1f} vs {named_test['mean_rest']:.1f} per leader (p = {named_test['p_value']:.2g})"
     if pd.notna(named_test["mean_group"]) else policy.cannot_show(f"Barriers of {focus_country} against the rest"),
-    f"{focus_country} (n={int(focus['n_group'].iat[0]):,}) against all other leaders "
-    f"(n={int(focus['n_rest'].iat[0]):,}) who answered the barrier question; filled points: "
-    "Holm-adjusted p < 0.05." if len(focus) else
-    f"{focus_country} against all other leaders who answered the barrier question: not compared, "
-    f"as the estimates do not list it (fewer than {min_group_size} respondents).")
+    f"Leaders in {focus_country} (n={int(focus['n_group'].iat[0]):,}) against all other leaders "
+    f"(n={int(focus['n_rest'].iat[0]):,}) who answered the barrier question. Each "
+    f"interval is drawn at the level its Holm-adjusted p-value implies (1 - {alpha:g} x p / p adjusted): "
+    "a point is filled exactly when its interval excludes 0; the unadjusted intervals are in "
+    "tables/barriers_focus_vs_rest.csv." if len(focus) else
+    f"Leaders in {focus_country} against all other leaders who answered the barrier question: not "
+    f"compared, as the estimates do not list it (fewer than {min_group_size} leaders).")
 
 # %% [markdown]
 # ## 3.3 Barriers by the institution's situation
 #
 # Whether the institution offers micro-credentials, whether it awards credit for them, its type, and
-# the respondent's role. Groups below the disclosure thresholds are left empty.
+# the respondent's role. Groups below the disclosure thresholds are hatched and not shown.
 
 # %%
 situation = pd.concat([
@@ -146,13 +157,13 @@ matrix = situation.assign(row=situation["situation"] + ": " + situation["group"]
 matrix = matrix.pivot(index="row", columns="label", values="pct").reindex(
     index=list(dict.fromkeys(matrix["row"])), columns=ranked["label"]).astype(float)
 fig, ax = plots.new_figure(height=7, width=10)
-plots.heatmap(ax, matrix, cbar_label="% naming the barrier")
+plots.heatmap(ax, matrix, cbar_label="% naming the barrier", hatch_hidden=True)
 ax.set_xlabel("")
 ax.set_ylabel("")
 figures.save(fig, "barriers_by_situation",
-    "Barriers by the institution's offer, credit, type and the respondent's role",
-    f"Percent naming each barrier within each group (n={int(answered.sum()):,} who answered); empty "
-    f"cells: groups under {min_group_size} respondents or {min_institutions} institutions, and groups "
+    "Barriers named by leaders, by their institution's offer, credit and type and by their role",
+    f"Percent of leaders naming each barrier within each group (n={int(answered.sum()):,} leaders who answered); hatched, "
+    f"not shown: groups under {min_group_size} respondents or {min_institutions} institutions, and groups "
     "that would let a hidden one be worked back.")
 
 # %% [markdown]
@@ -172,29 +183,30 @@ figures.save(fig, "barriers_by_situation",
 # %%
 substantive = [m.id for m in barrier_metrics if m.id != "barrier_none"]
 x = multiselect.selections(leaders, substantive, "barriers")
-released_selections = selections.release_selections(x, leaders.loc[x.index, "inst_id"], policy,
-                                         top_combinations)
+answering = design.subset(leaders.index.isin(x.index))  # a subpopulation: the design's institutions
+released_selections = selections.release_selections(x, answering.institutions, policy, top_combinations)
 released_lift = selections.shown_lift(x, released_selections)
 lift = released_lift.rename(index=labels, columns=labels)
 writer.write_table(released_lift.rename_axis("metric").reset_index(), "barrier_lift",
                     "Lift of each pair of barriers")
-lifts = selections.lift_intervals(x.rename(columns=labels), design.clusters(leaders.loc[x.index]),
-                               released_selections, confidence_level)
+lifts = selections.lift_intervals(x.rename(columns=labels), answering, released_selections)
 writer.write_table(lifts, "barrier_lift_intervals",
                     "Pairs of barriers ranked by the lower bound of their lift's interval")
 combos = selections.combinations(x, labels, released_selections)
 writer.write_table(combos, "barrier_combinations", "Most common combinations of barriers")
 fig, ax = plots.new_figure(height=5.2, width=8)
-plots.heatmap(ax, lift, fmt=".2f", cmap="PuOr", center=1, cbar_label="lift")
+plots.heatmap(ax, lift, fmt=".2f", cmap="PuOr", center=1, cbar_label="lift", hatch_hidden=True,
+              triangle="lower")
 ax.set_xlabel("")
 ax.set_ylabel("")
 top = lifts.iloc[0] if len(lifts) else None
 figures.save(fig, "barrier_lift",
-    f"{top['first']} and {top['second'].lower()} come together most surely (lift {top['lift']:.2f}, "
-    f"{level_pct} interval {top['ci_low']:.2f} to {top['ci_high']:.2f})"
+    f"Leaders name {top['first'].lower()} and {top['second'].lower()} together {top['lift']:.2f} times as "
+    f"often as chance would give ({level_pct} interval {top['ci_low']:.2f} to {top['ci_high']:.2f}: of the "
+    "pairs shown, the highest lower bound)"
     if top is not None else policy.cannot_show("Pairs of barriers"),
-    f"Lift of each pair of barriers among the leaders who answered (n={len(x):,}); 1 means as often "
-    "as chance would give; empty: pairs named together by too few to show.")
+    f"Lift of each pair of barriers among the leaders who answered (n={len(x):,} leaders); 1 means as "
+    "often as chance would give; hatched, not shown: pairs named together by too few to show.")
 
 # %%
 combos.round(1)
@@ -217,12 +229,15 @@ writer.write_table(pd.concat([growth.drop(columns="label"), adopt]), "non_offeri
 fig, ax = plots.new_figure(height=4)
 plots.interval_plot(ax, growth.dropna(subset=["pct"]), "label")
 ax.set_xlabel(f"Leaders at non-offering institutions naming it among the top three (%), {level_pct} intervals")
+growth_order = ranking.metrics(design, growth_metrics) if growth["pct"].notna().all() else None
 figures.save(fig, "growth_considerations",
-    f"{growth['label'].iat[0]} leads the growth considerations ({growth['pct'].iat[0]:.0f}%)"
-    if growth["pct"].notna().any() else policy.cannot_show("Growth considerations"),
+    "Growth consideration named by the most leaders at non-offering institutions: "
+    + claims.extreme(growth_order, "highest", confidence_level, labels)
+    if growth_order else policy.cannot_show("Growth considerations"),
     "Leaders at institutions not offering micro-credentials who answered (n="
-    + (f"{int(growth['n'].iat[0]):,}" if pd.notna(growth["n"].iat[0]) else NOT_SHOWN) + "); "
-    "up to three could be named.")
+    + (f"{int(growth['n'].iat[0]):,}" if pd.notna(growth["n"].iat[0]) else NOT_SHOWN) + " leaders); "
+    "up to three could be named. Probability of being the most named: design-based, institutions "
+    "as clusters.")
 
 # %%
 adopt[["group", "n", "pct", "ci_low", "ci_high", "suppressed"]].round(1)
@@ -230,9 +245,11 @@ adopt[["group", "n", "pct", "ci_low", "ci_high", "suppressed"]].round(1)
 # %% [markdown]
 # ## 3.6 Findings
 #
-# Each claim of the coverage, with the numbers that test it.
+# Each claim of the coverage, with its unit, the numbers that test it, the test, and whether the test
+# supports it.
 
 # %%
-findings = claims.findings(ranked, named_test, focus, growth, focus_country, labels)
+findings = claims.findings(ranked, barrier_order, named_test, focus, growth, growth_order, focus_country,
+                           labels, confidence_level)
 writer.write_table(findings, "barrier_findings", "Barrier findings, each with its numbers")
 findings

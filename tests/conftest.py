@@ -11,6 +11,7 @@ import pytest
 from microcred.core import paths
 from microcred.survey import analysis_data, codebook, countries, validity
 from microcred.synthetic import generator as synth
+from microcred.tooling.sandbox import make, make_sandbox
 
 ROOT = paths.ROOT
 
@@ -49,10 +50,20 @@ def clean_default():
         export = read_export(path, survey)
         resolved = countries.resolve_spellings(export.data["country"])
         cleaned = validity.apply_rules(export.data, rules(resolved))
-        frame = analysis_data.analysis_frame(cleaned.kept, codebook.load(survey), resolved, "m49", "test-key")
+        frame = analysis_data.analysis_frame(cleaned.kept, codebook.load(survey), resolved, "m49",
+                                             "test-key")
         return frame, cleaned, export
 
     leaders, cleaned, export = run(paths.LEADERS_EXPORT, "leaders",
                                    lambda r: validity.leader_rules(r, 1 / 3, "24h"))
     employers, _, _ = run(paths.EMPLOYERS_EXPORT, "employers", validity.employer_rules)
     return leaders, employers, cleaned, export
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """One fresh `make report` in a scratch copy, shared by the end-to-end tests that read it or
+    change it and put it back (each marked `xdist_group("built")`, so one worker builds it once)."""
+    folder = make_sandbox(tmp_path_factory.mktemp("fresh"))
+    make(folder, "report")
+    return folder

@@ -18,8 +18,17 @@ from microcred.release import selections, tables
 from microcred.release.gate import drop_internal
 from microcred.release.policy import Policy
 from microcred.report import context, published, transparency
-from microcred.statistics import design, multiselect
-from microcred.survey import analysis_data, codebook, countries, region_schemes, validity
+from microcred.statistics import multiselect
+from microcred.statistics.compare import family
+from microcred.statistics.design import SurveyDesign
+from microcred.survey import (
+    analysis_data,
+    codebook,
+    countries,
+    region_schemes,
+    synthetic_design,
+    validity,
+)
 from microcred.survey.reader import read_export
 from microcred.synthetic import generator as synth
 
@@ -39,36 +48,41 @@ def release(leaders: pd.DataFrame, employers: pd.DataFrame, policy: Policy, sche
     """Every table of `ATTACKED` a run releases, as notebooks 02 and 03 make them."""
     cb, cbe = codebook.load("leaders"), codebook.load("employers")
     regions = [r for r in region_schemes.regions(scheme) if r in set(leaders["region"])]
-    released = tables.release_table(leaders, cb, regions, 0.95, policy, scheme, context.named_countries())
+    design, employers_design = SurveyDesign.of(leaders), SurveyDesign.of(employers)
+    released = tables.release_table(design, cb, regions, policy, scheme, context.named_countries())
     estimates = tables.estimates_table(released)
     headline = [cb.metric(m) for m in cb.headline_metrics]
     barrier_metrics = cb.metrics_of("barriers")
     ids = [m.id for m in barrier_metrics]
     barrier_rows = released[released["metric"].isin(ids)]
     growth = [m.id for m in cb.metrics_of("growth_priorities")]
-    n_by = leaders["country"].value_counts()
-    large = [c for c in estimates.loc[estimates["group_type"].eq("country"), "group"].unique()
-             if n_by[c] >= policy.min_group_size]
-    released_employers = tables.release_groups(employers, cbe.metrics, "country", ["United States"], policy)
-    focus = tables.compare_group(leaders, barrier_metrics, "country", focus_country, released, policy)
-    named, _ = tables.named_per_respondent(leaders, leaders["country"].eq(focus_country), focus_country, focus)
+    large = tables.planned_countries(leaders, policy)
+    released_employers = tables.release_groups(employers_design, cbe.metrics, "country",
+                                               ["United States"], policy)
+    focus = tables.compare_family(design, family(cb, "barriers_focus_vs_rest"), [focus_country],
+                                  released, policy)
+    named, _ = tables.named_per_respondent(design, leaders["country"].eq(focus_country),
+                                           focus_country, focus)
     substantive = [i for i in ids if i != "barrier_none"]
     x = multiselect.selections(leaders, substantive, "barriers")
-    shown = selections.release_selections(x, leaders.loc[x.index, "inst_id"], policy, top)
+    answering = design.subset(leaders.index.isin(x.index))
+    shown = selections.release_selections(x, answering.institutions, policy, top)
     labels = {m.id: m.label for m in barrier_metrics}
     overall = estimates[estimates["group_type"].eq("all")].set_index("metric")["pct"]
     items = sorted([cb.metric(m) for m in tables.distributions(cb)], key=lambda m: -overall[m.id])
     growth_rows = released[released["metric"].isin(growth) & released["group_type"].eq("all")]
-    balanced = pd.DataFrame([tables.region_balanced_shown(leaders, released, m, regions) for m in headline])
+    balanced = pd.DataFrame([tables.region_balanced_shown(design, released, m, regions)
+                             for m in headline])
     balanced["label"] = [m.label for m in headline]
     balanced["difference"] = balanced["region_balanced_pct"] - balanced["raw_pct"]
     situation = pd.concat([barrier_rows[barrier_rows["group_type"].eq(column)
                                         & barrier_rows["group"].isin(set(leaders[column].dropna()))]
                            .assign(situation=title) for column, title in tables.SITUATIONS.items()])
     facts = [cb.metric("offers_mc"), cb.metric("offers_credit")]
-    levels = [tables.shares(leaders, facts, policy=policy).assign(level="respondents")]
+    levels = [tables.shares(design, facts, policy=policy).assign(level="leaders")]
     if institutions is not None:
-        levels.append(tables.shares(institutions, facts, policy=policy).assign(level="institutions"))
+        levels.append(tables.shares(SurveyDesign.of(institutions), facts, policy=policy)
+                      .assign(level="institutions"))
     out = {
         "estimates": estimates,
         "benefit_answers": tables.answer_distributions(leaders, items, cb.scales["agreement"],
@@ -78,22 +92,25 @@ def release(leaders: pd.DataFrame, employers: pd.DataFrame, policy: Policy, sche
         "non_offering": pd.concat([growth_rows.sort_values("pct", ascending=False),
                                    released[released["metric"].eq("adopt_5y")
                                             & released["group_type"].isin(["all", "region"])]]),
-        "focus_region_vs_rest": tables.compare_group(leaders, headline, "region", focus_region,
-                                                     released, policy),
-        "countries_vs_rest": tables.compare_grid(leaders, headline, "country", large, released, policy),
+        "focus_region_vs_rest": tables.compare_family(design, family(cb, "focus_region_vs_rest"),
+                                                      [focus_region], released, policy),
+        "countries_vs_rest": tables.compare_family(design, family(cb, "countries_vs_rest"), large,
+                                                   released, policy),
         "barriers_focus_vs_rest": focus,
         "barriers_named_per_respondent": named,
         "region_balanced": balanced,
-        "published_vs_reproduced": published.compare(published.load(), leaders, employers, cb, cbe,
-                                                     regions, released, released_employers, 0.95, policy),
-        "not_sure_sensitivity": pd.concat([tables.not_sure_sensitivity(leaders, cb.metrics, 0.95, policy),
-                                           tables.not_sure_sensitivity(employers, cbe.metrics, 0.95, policy)],
-                                          ignore_index=True),
+        "published_vs_reproduced": published.compare(published.load(), design, employers_design,
+                                                     cb, cbe, regions, released, released_employers,
+                                                     policy),
+        "not_sure_sensitivity": pd.concat(
+            [tables.not_sure_sensitivity(survey, book.metrics, policy)
+             for survey, book in [(design, cb), (employers_design, cbe)] if len(survey)],
+            ignore_index=True),
         "item_nonresponse": transparency.item_nonresponse(leaders, cb),
         "institution_vs_respondent": pd.concat(levels),
         "barrier_lift": selections.shown_lift(x, shown).rename_axis("metric").reset_index(),
-        "barrier_lift_intervals": selections.lift_intervals(
-            x.rename(columns=labels), design.clusters(leaders.loc[x.index]), shown),
+        "barrier_lift_intervals": selections.lift_intervals(x.rename(columns=labels), answering,
+                                                            shown),
         "barrier_combinations": selections.combinations(x, labels, shown),
     }
     return {name: drop_internal(table) for name, table in out.items()}
@@ -133,7 +150,7 @@ def varied_design(seed: int, size: int, sigma: float = 0.8) -> dict:
     """The default design with every country's size drawn anew around its own (lognormal), then
     scaled to `size` valid responses: mid-sized countries near the thresholds, as real exports
     have them (a plain rescale of the default design has no country between 15 and 45)."""
-    design_ = synth.load_design()
+    design_ = synthetic_design.load()
     rng = np.random.default_rng(seed)
     for spec in design_["countries"].values():
         spec["n"] = max(1, round(spec["n"] * float(np.exp(rng.normal(0, sigma)))))
@@ -142,7 +159,7 @@ def varied_design(seed: int, size: int, sigma: float = 0.8) -> dict:
 
 def small_region_design(region: list[str], sizes: dict[str, int]) -> dict:
     """The default design with one region's countries (ISO3 codes `region`) cut to `sizes`."""
-    design_ = synth.load_design()
+    design_ = synthetic_design.load()
     for iso in region:
         if iso in sizes:
             design_["countries"][iso]["n"] = sizes[iso]

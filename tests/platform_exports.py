@@ -1,6 +1,8 @@
 """The default export written as the survey platform writes it in SPSS and Excel: answers as
 numeric codes with value labels (SPSS), dates as dates, numbers as numbers, SPSS names without
-spaces. Used by the tests that compare the three formats, and runnable to make a .sav by hand:
+spaces; and as its CSV download of numeric values (the platform's question ids, codes, code
+lists for multi-select answers: the layout of the qualtRics package's test exports). Used by the
+tests that compare the formats, and runnable to make a .sav by hand:
 `python tests/platform_exports.py out.sav` (or out.xlsx)."""
 
 from __future__ import annotations
@@ -55,6 +57,27 @@ def write_sav(frame: pd.DataFrame, path: Path, survey: str = "leaders") -> Path:
     out.columns = [spss_name(c) for c in out.columns]
     pyreadstat.write_sav(out, path, column_labels=labels, variable_value_labels=value_labels)
     return path
+
+
+def numeric_values(frame: pd.DataFrame, survey: str = "leaders") -> tuple[pd.DataFrame, dict]:
+    """The export as the platform's download of numeric values, with the platform's default
+    question ids (Q1, Q2, ... Q8_1 for a battery) and the mapping that reads it back: choice
+    answers as codes 1..k in scale order, a multi-select answer as its options' codes ('2,5,7'),
+    Status as the platform's codes, Finished as 1/0."""
+    cb = codebook.load(survey)
+    out = frame.copy()
+    for column, codes in _coded(cb).items():
+        out[column] = out[column].map(lambda v, c=codes: "" if v == "" else str(c[v]))
+    labels = {q["scale"]: {i: label for i, label in enumerate(cb.scales[q["scale"]], 1)}
+              for q in cb.questions if q["kind"] == "choice"}
+    for q in (q for q in cb.questions if q["kind"] == "multi"):
+        codes = {label: str(i) for i, label in enumerate(cb.labels(q["id"]), 1)}
+        out[q["id"]] = out[q["id"]].map(
+            lambda v, c=codes: ",".join(c[o] for o in v.split(",")) if v else "")
+        labels[q["id"]] = {int(code): label for label, code in codes.items()}
+    ids = {q["id"]: f"Q{k}" for k, q in enumerate(cb.questions, 1)}
+    out.columns = [ids.get(c, c) for c in out.columns]
+    return out, {"columns": {theirs: ours for ours, theirs in ids.items()}, "labels": labels}
 
 
 def write_xlsx(frame: pd.DataFrame, path: Path, survey: str = "leaders") -> Path:

@@ -28,7 +28,8 @@ LABELS = {"a": "A", "b": "B", "c": "C"}
 
 
 def combinations(policy, institutions=INST, top=10):
-    return selections.combinations(X, LABELS, selections.release_selections(X, institutions, policy, top))
+    return selections.combinations(X, LABELS,
+                                   selections.release_selections(X, institutions, policy, top))
 
 
 def test_combinations_counts_exact_sets_and_hides_rare_ones():
@@ -44,7 +45,8 @@ def test_combinations_counts_exact_sets_and_hides_rare_ones():
 
 
 def test_released_lift_has_no_diagonal_and_no_small_pair():
-    lift = selections.shown_lift(X, selections.release_selections(X, INST, Policy(1, 1, off=True), 0))
+    lift = selections.shown_lift(X,
+                                 selections.release_selections(X, INST, Policy(1, 1, off=True), 0))
     assert np.isnan(np.diag(lift.to_numpy())).all()
     assert lift.loc["a", "b"] == pytest.approx((2 / 4) / ((3 / 4) * (2 / 4)))
     assert np.isnan(lift.loc["a", "c"]) and np.isnan(lift.loc["c", "a"])  # named together by 0
@@ -73,7 +75,8 @@ def test_with_a_third_option_one_combination_alone_stays_listed():
     (a, b, c), which nobody chose but the tables do not say so. The two least common go."""
     x = pd.DataFrame([[1, 0, 0]] * 5 + [[1, 1, 0]] * 2 + [[0, 1, 0]] * 4 + [[0, 0, 1]] * 3,
                      columns=["a", "b", "c"])
-    released = selections.release_selections(x, pd.Series(range(len(x))), Policy(3, 1, off=True), 10)
+    released = selections.release_selections(x, pd.Series(range(len(x))), Policy(3, 1, off=True),
+                                             10)
     assert released.combinations == ((1, 5),)  # "a" alone, chosen by 5
     assert released.hidden["combinations"] == {"primary": 1, "secondary": 2}
 

@@ -29,7 +29,8 @@ def test_peak_memory_is_read_without_the_unix_only_resource_module(monkeypatch):
     import types
 
     info = types.SimpleNamespace(peak_wset=3 * 2**20)  # what psutil reports on Windows
-    fake_psutil = types.SimpleNamespace(Process=lambda: types.SimpleNamespace(memory_info=lambda: info))
+    process = types.SimpleNamespace(memory_info=lambda: info)
+    fake_psutil = types.SimpleNamespace(Process=lambda: process)
     monkeypatch.setitem(sys.modules, "resource", None)  # `import resource` now fails, as on Windows
     monkeypatch.setitem(sys.modules, "psutil", fake_psutil)
     assert bench._peak_rss_mb() == 3

@@ -17,10 +17,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from microcred.core import paths
+from microcred.core import manifest, paths
 from microcred.tooling.sandbox import make_sandbox
 
-pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("browser")]  # one Chromium
+pytestmark = [pytest.mark.slow, pytest.mark.browser,
+              pytest.mark.xdist_group("browser")]  # one Chromium
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -62,7 +63,7 @@ def test_report_loads_every_image_offline_and_shows_every_output(browser):
     assert len(widths) == len(figures) and all(w > 0 for w in widths)
     ids = set(page.eval_on_selector_all("[id]", "els => els.map(e => e.id)"))
     assert {f"fig-{f}" for f in figures} <= ids
-    assert {f"tab-{t.stem}" for t in paths.TABLES.glob("*.csv")} <= ids
+    assert {f"csv-{t.stem}" for t in paths.TABLES.glob("*.csv")} <= ids  # the appendix
     assert page.locator("pre").count() == 0  # no code cells
     shot = paths.ROOT / "build" / "report-laptop.png"
     shot.parent.mkdir(exist_ok=True)
@@ -79,6 +80,81 @@ def test_report_reads_on_a_phone(browser):
     page.screenshot(path=str(paths.ROOT / "build" / "report-phone.png"))
 
 
+SCREENS = [(1280, 900), (390, 844)]
+
+
+@pytest.mark.parametrize(("width", "height"), SCREENS)
+def test_no_table_column_hides_behind_a_scroll(browser, width, height):
+    page, _ = open_report(browser, width, height)
+    hidden = page.eval_on_selector_all("figure.table", """tables => tables.flatMap(t =>
+        [t, ...t.querySelectorAll('div, table')].filter(e => e.scrollWidth > e.clientWidth + 1)
+          .map(e => t.id + ' ' + e.tagName + ' ' + e.scrollWidth + '>' + e.clientWidth))""")
+    assert not hidden
+    # every cell is on screen, inside the page's width (on a phone the header row is read to
+    # screen readers only, each cell carrying its column's label)
+    right = page.eval_on_selector_all("figure.table td",
+                                      "cells => Math.max(...cells.map(c => "
+                                      "c.getBoundingClientRect().right))")
+    assert right <= width
+    assert page.locator("figure.table").count() >= 10
+
+
+@pytest.mark.parametrize(("width", "height"), SCREENS)
+def test_every_contents_link_lands_on_its_section(browser, width, height):
+    page, _ = open_report(browser, width, height)
+    links = page.eval_on_selector_all("nav.toc a",
+                                      "links => links.map(a => a.getAttribute('href'))")
+    assert len(links) == len(manifest.report_sections())
+    for href in links:
+        page.click(f"nav.toc a[href='{href}']")
+        top = page.evaluate(f"document.querySelector('{href} h2').getBoundingClientRect().top")
+        stamp = page.evaluate("(document.querySelector('.stamp') || {offsetHeight: "
+                              "0}).offsetHeight")
+        assert stamp <= top <= stamp + 80, (href, top)  # at the top, not under the banner
+        page.evaluate("window.scrollTo(0, 0)")
+
+
+@pytest.mark.parametrize(("width", "height"), SCREENS)
+def test_every_figure_opens_full_size_and_closes(browser, width, height):
+    page, _ = open_report(browser, width, height)
+    figures = page.eval_on_selector_all("figure[id^='fig-']", "fs => fs.map(f => f.id)")
+    assert len(figures) == len(list(paths.FIGURES.glob("*.svg")))
+    for anchor in figures:
+        page.click(f"#{anchor} .zoom-open")
+        opened = page.evaluate(f"""(() => {{ const z = document.querySelector('#zoom-{anchor}');
+            const img = z.querySelector('img'); const box = z.getBoundingClientRect();
+            return [getComputedStyle(z).position, img.clientWidth, img.naturalWidth, box.top,
+                    box.width]; }})()""")
+        assert opened[0] == "fixed" and opened[3] == 0 and opened[4] == width, anchor
+        assert opened[1] >= max(1100, opened[2]), anchor  # larger than the drawing's own size
+        page.click(f"#zoom-{anchor} .zoom-close")
+        position = page.evaluate(
+            f"getComputedStyle(document.querySelector('#zoom-{anchor}')).position")
+        assert position == "static", anchor
+
+
+def serious_violations(page) -> list[tuple]:
+    """What axe-core (bundled with axe-playwright-python: nothing is fetched) finds serious."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page).response
+    return [(v["id"], v["help"], len(v["nodes"])) for v in results["violations"]
+            if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize(("width", "height"), SCREENS)
+def test_axe_finds_no_serious_accessibility_violation(browser, width, height):
+    page, requests = open_report(browser, width, height)
+    assert not serious_violations(page)
+    assert not [u for u in requests if not u.startswith(("file:", "data:"))]
+
+
+def test_axe_would_find_a_figure_without_alt_text(browser):
+    page, _ = open_report(browser, 1280, 900)
+    page.evaluate("document.querySelector('figure img').removeAttribute('alt')")
+    assert "image-alt" in [v[0] for v in serious_violations(page)]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -92,6 +168,16 @@ def api(base: str, path: str, token: str, method: str = "GET", body: dict | None
                                               "Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read() or b"null")
+
+
+def api_when_up(base: str, path: str, token: str, tries: int):
+    """The server's answer at `path` once it is up: asked every half second, `tries` times."""
+    for _ in range(tries - 1):
+        try:
+            return api(base, path, token)
+        except OSError:
+            time.sleep(0.5)
+    return api(base, path, token)
 
 
 async def run_cells(base: str, kernel_id: str, token: str, cells: list[str]) -> list[dict]:
@@ -127,12 +213,7 @@ def test_make_lab_offers_the_project_kernel_and_runs_the_cleaning_notebook(tmp_p
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(120):
-            try:
-                specs = api(base, "/api/kernelspecs", token)
-                break
-            except OSError:
-                time.sleep(0.5)
+        specs = api_when_up(base, "/api/kernelspecs", token, tries=120)
         assert "microcred" in specs["kernelspecs"]
         page = browser.new_page()
         page.goto(f"{base}/lab/tree/01_clean.ipynb?token={token}")
@@ -140,12 +221,15 @@ def test_make_lab_offers_the_project_kernel_and_runs_the_cleaning_notebook(tmp_p
         page.wait_for_selector("text=Python (microcred)", timeout=60_000)
         page.screenshot(path=str(paths.ROOT / "build" / "jupyterlab.png"))
         session = api(base, "/api/sessions", token, "POST",
-                      {"path": "01_clean.ipynb", "type": "notebook", "kernel": {"name": "microcred"}})
+                      {"path": "01_clean.ipynb", "type": "notebook",
+                       "kernel": {"name": "microcred"}})
         notebook = json.loads((folder / "notebooks" / "01_clean.ipynb").read_text())
         cells = ["".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code"]
         with ThreadPoolExecutor(1) as pool:  # Playwright's loop runs in this thread
-            replies = pool.submit(asyncio.run, run_cells(base, session["kernel"]["id"], token, cells)).result()
-        assert [r["status"] for r in replies] == ["ok"] * len(cells), [r for r in replies if r["status"] != "ok"]
+            replies = pool.submit(asyncio.run,
+                                  run_cells(base, session["kernel"]["id"], token, cells)).result()
+        failed = [r for r in replies if r["status"] != "ok"]
+        assert [r["status"] for r in replies] == ["ok"] * len(cells), failed
         assert (folder / "data" / "processed" / "leaders_clean.csv").exists()
     finally:
         os.killpg(server.pid, 15)

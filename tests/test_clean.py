@@ -3,20 +3,27 @@ multi-select columns."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 
-from microcred.statistics import design
+from microcred.statistics.design import SurveyDesign
 from microcred.survey import (
     analysis_data,
+    codebook,
     countries,
     folding,
+    provenance,
     pseudonyms,
     region_schemes,
     schema,
     validity,
 )
+from microcred.survey.layout import ExportError
 from microcred.survey.provenance import is_synthetic
+from microcred.survey.reader import read_export
+from microcred.synthetic import generator as synth
 
 
 def records(**columns) -> pd.DataFrame:
@@ -42,7 +49,8 @@ def test_repeat_by_email_keeps_the_latest_and_ignores_case_and_spaces():
     r = records(RecipientEmail=["a@x.edu", " A@X.EDU ", "", ""],
                 IPAddress=["1.1.1.1", "2.2.2.2", "3.3.3.3", "4.4.4.4"],
                 institution=["U", "U", "U", "U"],
-                RecordedDate=pd.to_datetime(["2024-05-02", "2024-05-01", "2024-05-01", "2024-05-01"]))
+                RecordedDate=pd.to_datetime(["2024-05-02", "2024-05-01", "2024-05-01",
+                                             "2024-05-01"]))
     reason = validity.latest_submission_per_person(r)
     assert list(reason.ne("")) == [False, True, False, False]
 
@@ -65,6 +73,15 @@ def test_speeders_against_the_median_of_what_is_kept():
     assert list(reason.ne("")) == [False, False, False, True, False, False]
 
 
+def test_a_missing_duration_is_a_reason_to_go_not_a_pass():
+    r = records(**{"Duration (in seconds)": [900, None, 1000, 100, 800]})
+    reason = validity.speeders(r, 1 / 3)  # median 850 of the four given -> threshold 283
+    assert list(reason.ne("")) == [False, True, False, True, False]
+    assert reason.iat[1] == "duration missing: the speeder rule cannot be applied"
+    nothing = validity.speeders(records(**{"Duration (in seconds)": [None, None]}), 1 / 3)
+    assert nothing.eq("duration missing: the speeder rule cannot be applied").all()
+
+
 def test_unidentified_country_is_rejected_with_its_reason():
     r = records(country=["Mexico", "Korea", None, "Atlantis"])
     resolved = countries.resolve_spellings(r["country"])
@@ -79,7 +96,8 @@ def test_apply_rules_accounts_for_every_record():
     r = records(Status=["IP Address", "Spam", "IP Address", "IP Address"],
                 Finished=[True, True, False, True])
     out = validity.apply_rules(r, [validity.Step("live", validity.live_responses, validity.STATUS),
-                               validity.Step("complete", validity.complete_responses, validity.COMPLETION)])
+                               validity.Step("complete", validity.complete_responses,
+                                             validity.COMPLETION)])
     assert len(out.kept) + len(out.rejected) == len(r)
     assert list(out.dispositions["removed"]) == [1, 1]
     assert list(out.dispositions["rows_out"]) == [3, 2]
@@ -88,9 +106,20 @@ def test_apply_rules_accounts_for_every_record():
 
 def test_institution_id_is_keyed_and_ignores_case_accents_and_punctuation():
     names = pd.Series(["Universidad Autónoma de X", "universidad autonoma de x.", "Other"])
-    ids = pseudonyms.institution_id(names, "key")
+    countries = pd.Series(["MEX"] * 3)
+    ids = pseudonyms.institution_id(names, countries, "key")
     assert ids.iat[0] == ids.iat[1] != ids.iat[2]
-    assert pseudonyms.institution_id(names, "another key").iat[0] != ids.iat[0]
+    assert pseudonyms.institution_id(names, countries, "another key").iat[0] != ids.iat[0]
+
+
+def test_one_name_in_two_countries_is_two_institutions_and_one_country_however_spelt_is_one():
+    names = pd.Series(["National University", "national university", "National University.",
+                       "National University"])
+    spellings = pd.Series(["Nigeria", "NIGERIA", "Ghana", "nigeria"])
+    resolved = countries.resolve_spellings(spellings)
+    ids = pseudonyms.institution_id(names, analysis_data.iso3_codes(spellings, resolved), "key")
+    assert ids.iat[0] == ids.iat[1] == ids.iat[3] != ids.iat[2]
+    assert SurveyDesign.of(pd.DataFrame({"inst_id": ids})).n_psu == 2
 
 
 def test_institution_facts_majority_then_most_senior_role(cb):
@@ -99,13 +128,16 @@ def test_institution_facts_majority_then_most_senior_role(cb):
         "iso3": "MEX", "country": "Mexico", "region": "Latin America and the Caribbean",
         "role": pd.Categorical(["Dean", "Director", "Dean", "Director", "President or Chancellor"],
                                categories=cb.labels("role"), ordered=True),
-        "offers_mc": pd.Categorical(["Yes", "No", "Yes", "Yes", "No"], categories=cb.labels("offers_mc")),
-        "offers_credit": pd.Categorical(["Yes", None, "Yes", "No", None], categories=cb.labels("offers_credit")),
+        "offers_mc": pd.Categorical(["Yes", "No", "Yes", "Yes", "No"],
+                                    categories=cb.labels("offers_mc")),
+        "offers_credit": pd.Categorical(["Yes", None, "Yes", "No", None],
+                                        categories=cb.labels("offers_credit")),
     })
     facts = analysis_data.institution_facts(frame, cb).set_index("inst_id")
     assert facts.at["i1", "offers_mc"] == "Yes"  # two of three
     assert facts.at["i2", "offers_mc"] == "No"  # a tie goes to the president
-    assert bool(facts.at["i1", "offers_mc_disagree"]) and not bool(facts.at["i1", "offers_credit_disagree"])
+    assert bool(facts.at["i1", "offers_mc_disagree"])
+    assert not bool(facts.at["i1", "offers_credit_disagree"])
 
 
 def test_institution_facts_credit_only_where_the_institution_offers(cb):
@@ -123,9 +155,11 @@ def test_institution_facts_credit_only_where_the_institution_offers(cb):
     })
     facts = analysis_data.institution_facts(frame, cb).set_index("inst_id")
     assert facts.at["i1", "offers_mc"] == "No"  # a tie goes to the dean
-    assert pd.isna(facts.at["i1", "offers_credit"]) and facts.at["i1", "offers_credit_set_aside"] == 1
+    assert pd.isna(facts.at["i1", "offers_credit"]) and facts.at["i1",
+                                                                 "offers_credit_set_aside"] == 1
     assert not facts.at["i1", "offers_credit_disagree"]
-    assert pd.isna(facts.at["i2", "offers_credit"]) and facts.at["i2", "offers_credit_set_aside"] == 0
+    assert pd.isna(facts.at["i2", "offers_credit"]) and facts.at["i2",
+                                                                 "offers_credit_set_aside"] == 0
     assert facts.at["i3", "offers_credit"] == "Yes" and facts.at["i3", "offers_credit_disagree"]
     assert facts.at["i3", "offers_credit_set_aside"] == 0
     not_offering = facts["offers_mc"].ne("Yes")
@@ -133,7 +167,8 @@ def test_institution_facts_credit_only_where_the_institution_offers(cb):
 
 
 def test_multi_select_parsing_keeps_not_answered_apart(cb):
-    answers = pd.Series(["Lack of awareness,Faculty buy-in", None, "None of these", "Faculty buy-in"])
+    answers = pd.Series(["Lack of awareness,Faculty buy-in", None, "None of these",
+                         "Faculty buy-in"])
     cols = analysis_data.multi_select_columns(answers, cb, "barriers")
     assert list(cols["barriers_answered"]) == [True, False, True, True]
     assert cols["barrier_faculty"].tolist() == [True, pd.NA, False, True]
@@ -144,6 +179,48 @@ def test_multi_select_parsing_keeps_not_answered_apart(cb):
 def test_is_synthetic_reads_the_marker(raw_leaders):
     assert is_synthetic(raw_leaders)
     assert not is_synthetic(raw_leaders.assign(ExternalReference=""))
+
+
+def test_the_synthetic_marker_is_checked_per_file_and_half_marked_files_are_refused(
+        export_file, raw_leaders):
+    assert provenance.synthetic_file(read_export(export_file()))
+    unmarked = export_file(raw_leaders.assign(ExternalReference=""))
+    assert not provenance.synthetic_file(read_export(unmarked))
+    mixed = raw_leaders.copy()
+    mixed.loc[5:, "ExternalReference"] = ""
+    export = read_export(export_file(mixed))
+    with pytest.raises(ExportError, match="5 of 1,205 records carry the synthetic reconstruction's "
+                       "marker") as err:
+        provenance.synthetic_file(export)
+    assert (err.value.row, err.value.column) == (9, "ExternalReference")
+
+
+@pytest.mark.parametrize("leaders_synthetic,employers_synthetic", [(True, True), (False, False),
+                                                                   (False, True), (True, False)])
+def test_the_employer_export_follows_the_leaders(export_file, leaders_synthetic,
+                                                 employers_synthetic):
+    frame = synth.employers_export()
+    employers = read_export(export_file(frame if employers_synthetic else
+                                        frame.assign(ExternalReference=""), three_headers=False),
+                            "employers")
+    why = provenance.employers_left_out(leaders_synthetic, employers)
+    assert (why == "") == (leaders_synthetic == employers_synthetic)
+    if why:
+        assert "the employer results are left out" in why and "raw_employers" in why
+        assert ("leaders export is not the synthetic" in why) == (not leaders_synthetic)
+
+
+def test_an_export_left_out_is_cleaned_as_no_records_at_all(export_file):
+    employers = read_export(export_file(synth.employers_export(), three_headers=False),
+                            "employers").without_records()
+    resolved = countries.resolve_spellings(employers.data["country"])
+    cleaned = validity.apply_rules(employers.data, validity.employer_rules(resolved),
+                                   employers.malformed)
+    validity.require_valid(cleaned, employers.path)  # none read, none rejected: nothing to say
+    frame = analysis_data.analysis_frame(cleaned.kept, codebook.load("employers"), resolved, "m49",
+                                         "k")
+    cb = codebook.load("employers")
+    assert schema.validate(frame, schema.employers_schema(cb), export_file().parent / "f.csv").empty
 
 
 @pytest.mark.parametrize("scheme", ["m49", "continent"])
@@ -159,7 +236,8 @@ def test_schema_failures_name_response_and_column_and_are_written(cb, clean_defa
     frame = clean_default[0].copy()
     frame.loc[2, "region"] = "Atlantis"
     with pytest.raises(schema.ValidationFailed) as err:
-        schema.validate(frame, schema.leaders_schema(cb, region_schemes.regions()), tmp_path / "f.csv")
+        schema.validate(frame, schema.leaders_schema(cb, region_schemes.regions()),
+                        tmp_path / "f.csv")
     message = str(err.value)
     assert "{" not in message  # words, not the schema library's JSON
     failures = pd.read_csv(tmp_path / "f.csv")
@@ -167,6 +245,24 @@ def test_schema_failures_name_response_and_column_and_are_written(cb, clean_defa
     assert "Atlantis" in set(failures["failure_case"])
     assert f"response {frame.at[2, 'response_id']} (row 3 of the clean data)" in message
     assert "column 'region'" in message and "'Atlantis'" in message and "f.csv" in message
+
+
+def test_schema_failures_name_the_row_of_the_export_and_what_the_reader_noted(cb, clean_default,
+                                                                             tmp_path):
+    frame = clean_default[0].copy()
+    export = replace(clean_default[3],
+                     notes=["offers_mc: 3 user-missing value(s) (-99) read as not answered"])
+    frame.loc[2, ["offers_mc", "offers_credit"]] = ["No", "Yes"]  # answered, yet not asked
+    with pytest.raises(schema.ValidationFailed) as err:
+        schema.validate(frame, schema.leaders_schema(cb, region_schemes.regions()),
+                        tmp_path / "f.csv", export)
+    row = export.response_rows()[frame.at[2, "response_id"]]
+    message = str(err.value)
+    response = frame.at[2, "response_id"]
+    assert f"response {response} (row {row} of data/raw/leaders_survey_export.csv)" in message
+    assert "offers_credit answered but not asked (asked where offers_mc is 'Yes')" in message
+    assert message.endswith("(the reader noted: offers_mc: 3 user-missing value(s) (-99) read as "
+                            "not answered)")
 
 
 # --------------------------------------------------------------------------- status (rule 1)
@@ -183,7 +279,8 @@ def test_test_responses_and_unknown_statuses_are_rejected_with_their_reason():
 
 
 def test_which_statuses_count_is_a_parameter():
-    reason = validity.live_responses(records(Status=STATUSES), ["IP Address", "Offline", "Imported"])
+    reason = validity.live_responses(records(Status=STATUSES),
+                                     ["IP Address", "Offline", "Imported"])
     assert list(reason.eq(""))[:4] == [True, True, True, False]
 
 
@@ -250,7 +347,8 @@ def test_a_country_without_a_region_no_longer_stops_cleaning(cb, export_file, ra
     frame.loc[frame["ResponseId"].eq(valid), "country"] = "Antarctica"
     export = read_export(export_file(frame))
     resolved = countries.resolve_spellings(export.data["country"])
-    cleaned = validity.apply_rules(export.data, validity.leader_rules(resolved, 1 / 3, "24h", "m49"))
+    cleaned = validity.apply_rules(export.data,
+                                   validity.leader_rules(resolved, 1 / 3, "24h", "m49"))
     assert cleaned.rejected["reason"].str.contains("Antarctica").sum() == 1
     leaders = analysis_data.analysis_frame(cleaned.kept, cb, resolved, "m49", "k")
     schema.leaders_schema(cb, region_schemes.regions("m49")).validate(leaders)
@@ -260,10 +358,13 @@ def test_a_country_without_a_region_no_longer_stops_cleaning(cb, export_file, ra
 
 def test_records_set_aside_by_the_reader_are_rejected_first():
     r = records(Status=["IP Address", "Spam"])
-    malformed = pd.DataFrame({"row": [7], "ResponseId": [""], "reason": ["malformed record: row 7"]})
-    out = validity.apply_rules(r, [validity.Step("live", validity.live_responses, validity.STATUS)], malformed)
+    malformed = pd.DataFrame({"row": [7], "ResponseId": [""],
+                              "reason": ["malformed record: row 7"]})
+    out = validity.apply_rules(r, [validity.Step("live", validity.live_responses, validity.STATUS)],
+                               malformed)
     assert len(out.kept) + len(out.rejected) == 3
-    assert out.dispositions.iloc[0].to_dict() == {"step": 0, "rule": validity.MALFORMED, "rows_in": 3,
+    assert out.dispositions.iloc[0].to_dict() == {"step": 0, "rule": validity.MALFORMED,
+                                                  "rows_in": 3,
                                                   "removed": 1, "rows_out": 2}
     assert list(out.rejected.columns) == ["ResponseId", "step", "rule", "reason"]
 
@@ -276,27 +377,31 @@ def test_email_key_folds_arrow_and_python_strings_as_strip_and_casefold_do():
         assert [None if pd.isna(k) else k for k in key] == expected
 
 
-def test_institution_id_is_the_keyed_hash_of_each_folded_name():
+def test_institution_id_is_the_keyed_hash_of_each_country_and_folded_name():
     import hashlib
 
-    names = pd.Series(["Univ. of X", "univ of x", "École Normale", None, "Other", " -- "],
-                      dtype="category")
+    names = pd.Series(["Univ. of X", "univ of x", "École Normale", None, "Other", " -- ",
+                       "Univ of X"], dtype="category")
+    iso3 = pd.Series(["USA", "USA", "FRA", "USA", "GBR", "GBR", "CAN"])
     secret = hashlib.blake2b(b"key", digest_size=32).digest()
     folded = [folding.fold(n) if isinstance(n, str) else "" for n in names]
-    expected = [hashlib.blake2b(f.encode(), key=secret, digest_size=8).hexdigest() if f else None
-                for f in folded]  # no name given (or nothing left once folded): no pseudonym
-    ids = pseudonyms.institution_id(names, "key")
+    expected = [hashlib.blake2b(f"{c}\x1f{f}".encode(), key=secret, digest_size=8).hexdigest()
+                if f else None  # no name given (or nothing left once folded): no pseudonym
+                for c, f in zip(iso3, folded)]
+    ids = pseudonyms.institution_id(names, iso3, "key")
     assert [None if pd.isna(i) else i for i in ids] == expected
-    assert expected[3] is None and expected[5] is None
+    assert expected[3] is None and expected[5] is None and expected[0] != expected[6]
 
 
 def test_respondents_who_name_no_institution_are_clusters_of_their_own():
 
     names = pd.Series(["Univ. of X", None, "univ of x", "", None, "Other"])
-    frame = pd.DataFrame({"inst_id": pseudonyms.institution_id(names, "key")})
-    codes = design.clusters(frame)
+    ids = pseudonyms.institution_id(names, pd.Series(["USA"] * 6), "key")
+    frame = pd.DataFrame({"inst_id": ids})
+    codes = SurveyDesign.of(frame).clusters
     assert codes[0] == codes[2]  # one institution, however it is written
-    assert len({codes[1], codes[3], codes[4]}) == 3 and not {codes[1], codes[3], codes[4]} & {codes[0], codes[5]}
+    assert len({codes[1], codes[3], codes[4]}) == 3 and not {codes[1], codes[3],
+                                                             codes[4]} & {codes[0], codes[5]}
 
 
 def test_each_rule_sees_only_what_the_earlier_rules_kept_and_the_records_are_filtered_once():
@@ -327,7 +432,8 @@ def test_multi_select_count_is_the_substantive_options_chosen(cb):
 
 def test_a_rule_whose_reasons_are_not_its_records_is_refused():
     r = records(Status=["IP Address", "Spam", "IP Address"])
-    shuffled = validity.Step("shuffled", lambda kept: validity.live_responses(kept)[::-1], validity.STATUS)
+    shuffled = validity.Step("shuffled", lambda kept: validity.live_responses(kept)[::-1],
+                             validity.STATUS)
     with pytest.raises(ValueError, match="'shuffled' returned reasons for other records"):
         validity.apply_rules(r, [shuffled])
 

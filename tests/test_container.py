@@ -28,12 +28,14 @@ def lines(path) -> list[str]:
 
 
 def copied_before_setup() -> set[str]:
-    """What the COPY instructions before `RUN make setup` bring in (their sources, not the target)."""
+    """What the COPY instructions before `RUN make setup` bring in (their sources, not the
+    target)."""
     text = DOCKERFILE.read_text(encoding="utf-8")
     before = text[:text.index("RUN make setup")]
     sources = set()
     for arguments in re.findall(r"^COPY (.+)$", before, flags=re.M):
-        sources |= {word.rstrip("/") for word in arguments.split()[:-1] if not word.startswith("--")}
+        sources |= {word.rstrip("/") for word in arguments.split()[:-1]
+                    if not word.startswith("--")}
     return sources
 
 
@@ -43,7 +45,8 @@ def test_the_base_image_is_the_locks_python_pinned_to_one_release():
     tag = name.removeprefix("python:")
     assert name.startswith("python:") and "-slim" in tag, "a Debian slim image of Python"
     assert tag.startswith(f"{lockfile.PYTHON}."), f"{image} is not Python {lockfile.PYTHON}"
-    assert re.fullmatch(r"sha256:[0-9a-f]{64}", digest) or re.fullmatch(r"\d+\.\d+\.\d+-slim-[a-z]+", tag), (
+    assert re.fullmatch(r"sha256:[0-9a-f]{64}",
+                        digest) or re.fullmatch(r"\d+\.\d+\.\d+-slim-[a-z]+", tag), (
         f"{image}: pin the image by digest or by a tag naming one release and one Debian")
 
 

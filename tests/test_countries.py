@@ -8,16 +8,16 @@ import pandas as pd
 import pytest
 
 from microcred.core import paths
-from microcred.survey import countries, folding, region_schemes
-from microcred.synthetic import generator as synth
+from microcred.survey import countries, folding, region_schemes, synthetic_design
 
-# The instrument's regions (docs/data-contract.md section 3) for the sample's countries, written out by
-# hand from the UN M49 sub-regions: an independent check of the region table and the library.
+# The instrument's regions (docs/data-contract.md section 3) for the sample's countries, written out
+# by hand from the UN M49 sub-regions: an independent check of the region table and the library.
 EXPECTED_REGION = {
     "North America": "USA CAN",
     "Latin America and the Caribbean": "MEX COL BRA PER CHL ARG ECU GTM CRI DOM PAN URY BOL VEN "
                                        "JAM PRY SLV TTO PRI",
-    "Europe": "GBR ESP DEU FRA ITA NLD PRT POL IRL GRC ROU UKR BEL CHE SWE AUT FIN DNK NOR CZE HUN SRB",
+    "Europe": "GBR ESP DEU FRA ITA NLD PRT POL IRL GRC ROU UKR BEL CHE SWE AUT FIN DNK NOR CZE "
+              "HUN SRB",
     "Middle East and North Africa": "SAU EGY ARE TUR JOR MAR LBN QAT IRN KWT OMN TUN IRQ BHR DZA",
     "Sub-Saharan Africa": "NGA KEN GHA ZAF ETH UGA TZA CMR RWA ZMB ZWE SEN",
     "Asia Pacific": "IND PHL MYS IDN PAK AUS BGD VNM THA CHN SGP JPN KOR NPL LKA KAZ HKG NZL UZB",
@@ -66,7 +66,7 @@ def test_continent_scheme_puts_mexico_in_north_america():
 
 
 def test_every_synthetic_spelling_resolves_to_its_own_country():
-    design = synth.load_design()
+    design = synthetic_design.load()
     spec = {**design["countries"], **design["employers"]["countries"]}
     names = [(iso, name) for iso, c in spec.items() for name in c["names"]]
     typed = [(iso, variant) for iso, name in names
@@ -83,7 +83,8 @@ def test_no_country_in_the_default_clean_data_falls_to_a_wrong_region(clean_defa
     assert all(EXPECTED[r.iso3] == r.region for r in pairs.itertuples())
 
 
-@pytest.mark.parametrize("spelling", ["USA / Canada", "Canada, USA", "US & Canada", "USA and Canada",
+@pytest.mark.parametrize("spelling",
+                         ["USA / Canada", "Canada, USA", "US & Canada", "USA and Canada",
                                       "Mexico; Colombia", "Korea / Japan"])
 def test_answers_naming_several_countries_are_not_guessed(spelling):
     row = countries.resolve_spellings(pd.Series([spelling])).iloc[0]
@@ -92,7 +93,8 @@ def test_answers_naming_several_countries_are_not_guessed(spelling):
 
 @pytest.mark.parametrize("spelling,iso3", [
     ("Trinidad and Tobago", "TTO"), ("Trinidad & Tobago", "TTO"), ("Bosnia & Herzegovina", "BIH"),
-    ("Korea, Republic of", "KOR"), ("Mexico / México", "MEX"), ("Congo, Democratic Republic of the", "COD"),
+    ("Korea, Republic of", "KOR"), ("Mexico / México", "MEX"), ("Congo, Democratic Republic of the",
+                                                                "COD"),
 ])
 def test_a_country_whose_name_holds_and_or_a_comma_is_one_country(spelling, iso3):
     assert countries.resolve_spellings(pd.Series([spelling]))["iso3"].iat[0] == iso3
@@ -114,7 +116,8 @@ def test_region_schemes_come_from_the_data_file():
 def test_a_place_without_a_region_is_unresolved_with_its_reason():
     resolved = countries.resolve_spellings(pd.Series(["Antarctica", "Bouvet Island", "Mexico"]))
     m49 = region_schemes.placed(resolved, "m49").set_index("spelling")
-    assert m49.at["Antarctica", "iso3"] == "" and "'m49' scheme for Antarctica" in m49.at["Antarctica", "reason"]
+    assert m49.at["Antarctica",
+                  "iso3"] == "" and "'m49' scheme for Antarctica" in m49.at["Antarctica", "reason"]
     assert m49.at["Mexico", "iso3"] == "MEX"
     continent = region_schemes.placed(resolved, "continent").set_index("spelling")
     assert continent.at["Bouvet Island", "iso3"] == ""
@@ -124,7 +127,8 @@ def test_the_analysis_does_not_import_the_parameter_module():
     import subprocess
     import sys
 
-    code = "import sys, microcred.survey.countries, microcred.survey.reader; print('microcred.tooling.params' in sys.modules)"
+    code = ("import sys, microcred.survey.countries, microcred.survey.reader; "
+            "print('microcred.tooling.params' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -147,7 +151,8 @@ def test_fold_codes_folds_each_value_as_fold_does(as_category):
 
 
 def test_folding_keeps_no_state_between_calls():
-    assert not any(isinstance(v, dict) for k, v in vars(countries).items() if not k.startswith("__"))
+    assert not any(isinstance(v, dict) for k, v in vars(countries).items()
+                   if not k.startswith("__"))
 
 
 def test_accented_latin_text_folded_by_arrow_folds_as_fold_does():
@@ -157,14 +162,22 @@ def test_accented_latin_text_folded_by_arrow_folds_as_fold_does():
     letters = [chr(c) for c in range(1, 0x80)] + [chr(c) for c in range(0xa0, 0x250)]
     names = ["".join(rng.choice(letters, int(rng.integers(1, 12)))) for _ in range(5000)]
     names += [chr(c) for c in range(0xa0, 0x250)] + ["École Supérieure", "Ǆemal", "Ωmega"]
-    assert list(folding._fold_many(names)) == [folding.fold(n) for n in names]
+    assert list(folding.fold_many(names)) == [folding.fold(n) for n in names]
 
 
-def test_folds_in_chunks_are_the_folds_of_fold_codes_in_order():
-    values = pd.Series([f"Univ. {i % 7} of Place-{i}" for i in range(50)] + [None, "École"])
-    codes, whole = folding.fold_codes(values)
-    chunk_codes, chunks = folding.fold_chunks(values, size=8)
-    chunks = list(chunks)
-    assert len(chunks) == 8  # seven chunks of the 51 distinct values, then the missing one's ''
-    assert (chunk_codes == codes).all() and list(np.concatenate(chunks)) == list(whole)
-    assert list(whole[codes]) == [folding.fold(v) if isinstance(v, str) else "" for v in values]
+def test_numbers_are_never_read_as_iso_codes_by_the_library():
+    """The library reads '24' as Angola's ISO numeric code: a drop-down's 24 (Brazil in an
+    alphabetical list of UN members) must not become Angola."""
+    out = countries.resolve_spellings(pd.Series(["24", "528", " 122 ", "+528", "Mexico"]))
+    numbers = out[out["spelling"].ne("Mexico")]
+    assert numbers["iso3"].eq("").all() and numbers["reason"].str.startswith("a number").all()
+    assert out.set_index("spelling").at["Mexico", "iso3"] == "MEX"
+
+
+def test_iso_numeric_codes_are_read_only_when_asked_for():
+    answers = pd.Series(["528", "76", "076", "484", "India", None, "999"])
+    read = countries.from_iso_numeric(answers)
+    assert read.tolist()[:5] == ["NLD", "BRA", "BRA", "MEX", "India"]
+    assert pd.isna(read.iat[5]) and read.iat[6] == "999"  # no such code: rejected as a number
+    resolved = countries.resolve_spellings(read).set_index("spelling")
+    assert resolved.at["NLD", "iso3"] == "NLD" and resolved.at["999", "iso3"] == ""

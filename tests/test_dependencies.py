@@ -21,6 +21,8 @@ USED_WITHOUT_IMPORT = {
     "nbval": "pytest plugin comparing the executed notebooks",
     "pytest-xdist": "pytest plugin running the tests on every core (`python -m microcred test`)",
     "ruff": "lint",
+    "mypy": "lint (type checks of the statistics and release layers)",
+    "mutmut": "`make mutate` (mutation testing)",
     "nbstripout": "git filter that strips source notebooks (run by microcred.nbfilter)",
     "nbdime": "git diff driver for notebooks (see .gitattributes)",
     "pyreadstat": "SPSS exports (pandas reads .sav through it)",
@@ -55,7 +57,8 @@ def distributions(modules: set[str]) -> set[str]:
 
 def declared(group: str) -> set[str]:
     project = tomllib.loads((paths.ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    specs = project["dependencies"] if group == "dependencies" else project["optional-dependencies"][group]
+    specs = (project["dependencies"] if group == "dependencies"
+             else project["optional-dependencies"][group])
     return {lockfile.normalise(re.split(r"[<>=!~\[ ;]", s)[0]) for s in specs}
 
 
@@ -71,7 +74,8 @@ def imports_of_the_tests():
 
 
 def test_the_import_scanner_finds_third_party_modules_only():
-    source = "import os, numpy.linalg\nfrom pandas import DataFrame\nfrom . import paths\nimport microcred\n"
+    source = ("import os, numpy.linalg\nfrom pandas import DataFrame\nfrom . import paths\n"
+              "import microcred\n")
     assert imported_modules(source) == {"numpy", "pandas"}
 
 

@@ -1,6 +1,7 @@
 """Design-based estimation against independent computations: a Taylor linearisation written out
 with loops, statsmodels' cluster-robust variance, svy (the survey library), iterative proportional
-fitting by hand, and the TOST and Agresti-Caffo formulas written out here."""
+fitting by hand, and the Korn-Graubard, Satterthwaite and TOST formulas written out here (R's own
+numbers: test_r_survey.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,23 @@ from scipy import stats
 from microcred.core import paths
 from microcred.release import tables
 from microcred.release.policy import Policy
-from microcred.statistics import compare, composition, design, estimate, multiselect, weighting
+from microcred.statistics import (
+    compare,
+    composition,
+    design,
+    estimate,
+    intervals,
+    multiselect,
+    weighting,
+)
+from microcred.statistics.design import SurveyDesign, difference
+
+OFFERS = ["Yes", "No", "Not sure"]  # the answers to offers_mc
+
+
+def of_codes(codes, **columns) -> SurveyDesign:
+    """The design of rows whose institutions are `codes`."""
+    return SurveyDesign.of(pd.DataFrame({"inst_id": np.asarray(codes), **columns}))
 
 
 def clustered(seed: int, n_clusters: int = 80, agreement: float = 0.7):
@@ -43,7 +60,7 @@ def linearised_by_hand(y, codes, rows):
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_grouped_variance_matches_a_linearisation_written_out(seed):
     y, codes, groups = clustered(seed)
-    est = design.Cells(groups, codes, 3).shares(y, np.ones(len(y), bool))
+    est = design.GroupedShares(groups, codes, 3).shares(y, np.ones(len(y), bool))
     for g in range(3):
         rows = groups == g
         assert est["n"][g] == rows.sum() and est["p"][g] == pytest.approx(y[rows].mean())
@@ -53,86 +70,119 @@ def test_grouped_variance_matches_a_linearisation_written_out(seed):
 def test_whole_sample_variance_equals_statsmodels_cluster_robust_variance():
     y, codes, _ = clustered(4)
     fit = sm.OLS(y, np.ones(len(y))).fit(cov_type="cluster", cov_kwds={"groups": codes})
-    est = design.Cells(np.zeros(len(y), int), codes, 1).shares(y, np.ones(len(y), bool))
+    est = design.GroupedShares(np.zeros(len(y), int), codes, 1).shares(y, np.ones(len(y), bool))
     assert est["variance"][0] == pytest.approx(fit.bse[0] ** 2, rel=1e-10)
 
 
 def test_design_effect_is_one_without_clusters_and_grows_with_agreement():
     y, _, _ = clustered(5)
     alone = np.arange(len(y))
-    est = design.Cells(np.zeros(len(y), int), alone, 1).shares(y, np.ones(len(y), bool))
+    est = design.GroupedShares(np.zeros(len(y), int), alone, 1).shares(y, np.ones(len(y), bool))
     p, n = est["p"][0], est["n"][0]
     assert design.design_effect(est["variance"], p, n)[0] == pytest.approx(1.0)
     # pairs that always agree: every pair counts once, so the variance doubles (n - 1 over
     # n - 2 from the two references' degrees of freedom)
     pairs = np.repeat(np.arange(200), 2)
     y2 = np.repeat((np.arange(200) % 5 < 2).astype(float), 2)
-    est = design.Cells(np.zeros(400, int), pairs, 1).shares(y2, np.ones(400, bool))
+    est = design.GroupedShares(np.zeros(400, int), pairs, 1).shares(y2, np.ones(400, bool))
     deff = design.design_effect(est["variance"], est["p"], est["n"])[0]
     assert deff == pytest.approx(2 * 399 / 400 * 200 / 199, rel=1e-10)
 
 
-def test_svy_gives_the_same_domain_variance_and_design_effect():
+def svy_sample(y, codes, groups):
+    """The same rows as svy's sample: clusters as PSUs, unit weights, groups by their code."""
     pl = pytest.importorskip("polars")
     svy = pytest.importorskip("svy")
-    y, codes, groups = clustered(6)
     data = pl.DataFrame({"y": y, "psu": codes.astype(str), "g": groups.astype(str),
                          "w": np.ones(len(y))})
+    return svy, svy.Sample(data, svy.Design(psu="psu", wgt="w"))
+
+
+def test_svy_gives_the_same_domain_variance_and_design_effect():
+    y, codes, groups = clustered(6)
+    _, sample = svy_sample(y, codes, groups)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = svy.Sample(data, svy.Design(psu="psu", wgt="w")).estimation.mean(
-            "y", by="g", deff="wr").to_polars().sort("g")
-    est = design.Cells(groups, codes, 3).shares(y, np.ones(len(y), bool))
+        result = sample.estimation.mean("y", by="g", deff="wr").to_polars().sort("g")
+    est = design.GroupedShares(groups, codes, 3).shares(y, np.ones(len(y), bool))
     deff = design.design_effect(est["variance"], est["p"], est["n"])
     assert np.sqrt(est["variance"]) == pytest.approx(result["se"].to_numpy(), rel=1e-8)
     assert deff == pytest.approx(result["deff"].to_numpy(), rel=1e-8)
 
 
 def test_svy_contrast_gives_the_same_linearised_difference():
-    pl = pytest.importorskip("polars")
-    svy = pytest.importorskip("svy")
     y, codes, groups = clustered(7)
-    data = pl.DataFrame({"y": y, "psu": codes.astype(str), "g": groups.astype(str),
-                         "w": np.ones(len(y))})
+    svy, sample = svy_sample(y, codes, groups)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        by = svy.Sample(data, svy.Design(psu="psu", wgt="w")).estimation.mean("y", by="g")
+        by = sample.estimation.mean("y", by="g")
         contrast = by.contrast(svy.estd("0") - svy.estd("1")).to_polars()
-    ours = design.difference(y, groups == 0, groups == 1, codes)
+    ours = difference(of_codes(codes), y, groups == 0, groups == 1)
     assert ours["diff"] == pytest.approx(contrast["est"][0])
     assert ours["se"] == pytest.approx(contrast["se"][0], rel=1e-8)
-    assert (ours["low"], ours["high"]) == pytest.approx((contrast["lci"][0], contrast["uci"][0]))
-    assert ours["p_value"] == pytest.approx(contrast["p_value"][0], rel=1e-6)
+    # the groups share institutions here: Satterthwaite's df, at most the clusters of both - 1
+    assert ours["df"] == len(set(codes[groups < 2])) - 1
 
 
-def test_effective_interval_is_wilson_on_n_over_deff_and_never_credits_deff_below_one():
-    low, high = design.effective_interval(0.3, 200, 2.0)
-    wilson = estimate.wilson_interval(30, 100)
-    assert (low, high) == pytest.approx(wilson)
-    assert design.effective_interval(0.3, 200, 0.8) == pytest.approx(estimate.wilson_interval(60, 200))
-    assert design.effective_interval(0.3, 200, np.nan) == pytest.approx(estimate.wilson_interval(60, 200))
+def korn_graubard_by_hand(p, variance, n, df, level=0.95):
+    """Korn and Graubard (1998), eqs. as in R's svyciprop(method = "beta") source."""
+    alpha = 1 - level
+    factor = (stats.t.ppf(alpha / 2, n - 1) / stats.t.ppf(alpha / 2, df)) ** 2
+    n_eff = p * (1 - p) / variance * factor
+    return (n_eff, stats.beta.ppf(alpha / 2, n_eff * p, n_eff * (1 - p) + 1),
+            stats.beta.ppf(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p)))
 
 
-def agresti_caffo_by_hand(c1, n1, c2, n2, level=0.95, df=1000):
-    a1, a2 = (c1 + 1) / (n1 + 2), (c2 + 1) / (n2 + 2)
-    se = math.sqrt(a1 * (1 - a1) / (n1 + 2) + a2 * (1 - a2) / (n2 + 2))
-    t = stats.t.ppf(0.5 + level / 2, df)
-    return a1 - a2 - t * se, a1 - a2 + t * se, 2 * stats.t.sf(abs(a1 - a2) / se, df)
+def test_korn_graubard_is_clopper_pearson_on_the_df_adjusted_effective_sample_size():
+    for p, variance, n, df in [(0.3, 0.002, 200, 60), (0.71, 0.0024, 77, 61),
+                               (0.05, 1e-4, 900, 800)]:
+        assert intervals.korn_graubard(p, variance, n, df) == pytest.approx(
+            korn_graubard_by_hand(p, variance, n, df), rel=1e-12)
+    # fewer degrees of freedom than n - 1: a wider interval than on the same n_eff without them
+    narrow, wide = intervals.korn_graubard(0.3, 0.002, 200, 199), intervals.korn_graubard(0.3,
+                                                                                          0.002,
+                                                                                          200, 20)
+    assert wide[1] < narrow[1] and wide[2] > narrow[2]
+    # a design effect below 1 is credited (as R does): n_eff above n
+    assert intervals.korn_graubard(0.5, 0.25 / 300, 200, 199)[0] > 200
 
 
-def test_group_difference_without_clusters_is_agresti_caffo_by_hand():
-    y = np.array([1.0] * 12 + [0.0] * 8 + [1.0] * 30 + [0.0] * 951)
-    first = np.arange(len(y)) < 20
-    out = design.group_difference(y, first, ~first, np.arange(len(y)))
-    assert (out["low"], out["high"], out["p_value"]) == pytest.approx(
-        agresti_caffo_by_hand(12, 20, 30, 981), rel=1e-9)
+def test_a_unanimous_share_gets_clopper_pearson_on_its_df_adjusted_n():
+    n_eff, low, high = intervals.korn_graubard(1.0, 0.0, 40, 12)
+    factor = (stats.t.ppf(0.025, 39) / stats.t.ppf(0.025, 12)) ** 2
+    assert n_eff == pytest.approx(40 * factor)
+    assert (low, high) == pytest.approx((stats.beta.ppf(0.025, n_eff, 1), 1.0))
+    assert intervals.clopper_pearson(0, 10) == pytest.approx((0.0, stats.beta.ppf(0.975, 1, 10)))
 
 
-def test_a_unanimous_group_keeps_some_variance():
+def test_satterthwaite_degrees_of_freedom_follow_the_group_with_the_larger_variance():
+    assert intervals.satterthwaite([0.01, 0.01], [24, 24]) == pytest.approx(48)
+    assert intervals.satterthwaite([0.01, 0.0001], [24, 800]) == pytest.approx(
+        0.0101 ** 2 / (0.01 ** 2 / 24 + 0.0001 ** 2 / 800))
+    assert 24 < intervals.satterthwaite([0.01, 0.0001], [24, 800]) < 26
+    assert intervals.satterthwaite([0.0, 0.0], [5, 9]) == 5
+
+
+def test_a_small_country_s_comparison_gets_its_own_degrees_of_freedom():
+    """A group of 25 institutions against 800 others: about 24 degrees of freedom, not 824."""
+    rng = np.random.default_rng(1)
+    codes = np.repeat(np.arange(825), 2)
+    y = (rng.random(len(codes)) < 0.5).astype(float)
+    group = codes < 25
+    out = difference(of_codes(codes), y, group, ~group)
+    assert 24 <= out["df"] < 40
+    t = stats.t.ppf(0.975, out["df"])
+    assert (out["high"] - out["low"]) / 2 == pytest.approx(t * out["se"])
+
+
+def test_a_unanimous_group_s_difference_rests_on_the_other_group_s_variance():
     y = np.array([1.0] * 58 + [1.0] * 930 + [0.0] * 63)
     first = np.arange(len(y)) < 58
-    out = design.group_difference(y, first, ~first, np.arange(len(y)))
-    assert out["se"] > 0.01 and out["p_value"] > 1e-6
+    out = difference(of_codes(np.arange(len(y))), y, first, ~first)
+    rest = y[~first]
+    variance = (rest.var(ddof=1) / len(rest) * (len(y) / (len(y) - 1))
+                * (len(rest) - 1) / len(rest))
+    assert out["se"] == pytest.approx(math.sqrt(variance), rel=1e-9)
 
 
 def test_test_and_interval_never_disagree_over_many_random_comparisons():
@@ -144,7 +194,7 @@ def test_test_and_interval_never_disagree_over_many_random_comparisons():
         y = (rng.random(len(y)) < rng.random()).astype(float) if case % 4 == 0 else y
         level = float(rng.choice([0.9, 0.95, 0.99]))
         first = groups == 0
-        out = design.group_difference(y, first, ~first, codes, level)
+        out = difference(of_codes(codes), y, first, ~first, level)
         if not np.isfinite(out["p_value"]):
             continue
         rejects = out["p_value"] < 1 - level
@@ -157,35 +207,37 @@ def test_test_and_interval_never_disagree_over_many_random_comparisons():
 
 def test_compare_with_rest_uses_institutions_as_clusters(cb):
     offers = ["Yes"] * 12 + ["No"] * 8 + ["Yes"] * 10 + ["No"] * 20
-    frame = pd.DataFrame({"offers_mc": pd.Categorical(offers, categories=["Yes", "No", "Not sure"]),
+    frame = pd.DataFrame({"offers_mc": pd.Categorical(offers, categories=OFFERS),
                           "region": ["N"] * 20 + ["S"] * 30})
-    apart = compare.compare_with_rest(frame.assign(inst_id=[f"i{i}" for i in range(50)]),
-                                       cb.metric("offers_mc"), frame["region"].eq("N"))
-    low, high, p = agresti_caffo_by_hand(12, 20, 10, 30, df=49)
-    assert (apart["diff_low"], apart["diff_high"]) == pytest.approx((100 * low, 100 * high))
-    assert apart["p_value"] == pytest.approx(p)
-    together = compare.compare_with_rest(frame.assign(inst_id=[f"i{i // 2}" for i in range(50)]),
-                                          cb.metric("offers_mc"), frame["region"].eq("N"))
+    alone = SurveyDesign.of(frame.assign(inst_id=[f"i{i}" for i in range(50)]))
+    apart = compare.compare_with_rest(alone, cb.metric("offers_mc"), frame["region"].eq("N"))
+    # each leader alone: the two shares' variances p(1 - p) / (n - 1), times C / (C - 1) n/n
+    v1, v2 = (p * (1 - p) / n * n / (n - 1) * (n - 1) / n * 50 / 49
+              for p, n in ((0.6, 20), (1 / 3, 30)))
+    assert apart["diff_se"] == pytest.approx(100 * math.sqrt(v1 + v2))
+    assert apart["df"] == pytest.approx((v1 + v2) ** 2 / (v1 ** 2 / 19 + v2 ** 2 / 29))
+    pairs = SurveyDesign.of(frame.assign(inst_id=[f"i{i // 2}" for i in range(50)]))
+    together = compare.compare_with_rest(pairs, cb.metric("offers_mc"), frame["region"].eq("N"))
     assert together["diff_high"] - together["diff_low"] > apart["diff_high"] - apart["diff_low"]
 
 
 def test_equivalence_is_two_one_sided_tests_by_hand():
     est, se, df, margin = 0.007, 0.012, 300, 0.02
-    out = design.equivalence(est, se, df, margin)
+    out = intervals.equivalence(est, se, df, margin)
     lower = 1 - stats.t.cdf((est + margin) / se, df)
     upper = stats.t.cdf((est - margin) / se, df)
     assert (out["p_lower"], out["p_upper"]) == pytest.approx((lower, upper))
     assert out["p_tost"] == pytest.approx(max(lower, upper)) and not out["equivalent"]
     t = stats.t.ppf(0.95, df)
     assert (out["low"], out["high"]) == pytest.approx((est - t * se, est + t * se))
-    assert design.equivalence(0.001, 0.005, df, margin)["equivalent"]
+    assert intervals.equivalence(0.001, 0.005, df, margin)["equivalent"]
 
 
 def test_equivalence_holds_exactly_when_the_90_percent_interval_is_inside_the_margins():
     rng = np.random.default_rng(3)
     for _ in range(500):
         est, se, margin = rng.normal(0, 0.02), rng.uniform(0.001, 0.02), rng.uniform(0.005, 0.05)
-        out = design.equivalence(est, se, 100, margin)
+        out = intervals.equivalence(est, se, 100, margin)
         assert out["equivalent"] == (-margin < out["low"] and out["high"] < margin)
 
 
@@ -193,10 +245,12 @@ def test_difference_of_a_group_and_a_total_containing_it_counts_the_overlap():
     rng = np.random.default_rng(5)
     y = (rng.random(600) < 0.7).astype(float)
     group = np.arange(600) < 150
-    out = design.difference(y, group, np.ones(600, bool), np.arange(600))
+    alone = of_codes(np.arange(600))
+    out = difference(alone, y, group, np.ones(600, bool))
     # group minus total = (1 - f)(group minus rest), f = 150 / 600 (the standard errors agree to
     # first order); treating the two as independent samples would overstate it
-    rest = design.difference(y, group, ~group, np.arange(600))
+    rest = difference(alone, y, group, ~group)
+    assert out["df"] == pytest.approx(rest["df"])  # the group against the others
     assert out["diff"] == pytest.approx(0.75 * rest["diff"])
     assert out["se"] == pytest.approx(0.75 * rest["se"], rel=0.01)
     p1, p = y[group].mean(), y.mean()
@@ -218,13 +272,15 @@ def test_raking_matches_iterative_proportional_fitting_by_hand():
     rng = np.random.default_rng(9)
     sample = pd.DataFrame({"region": rng.choice(["A", "B", "C"], 300, p=[0.6, 0.3, 0.1]),
                            "inst_type": rng.choice(["x", "y"], 300)})
-    targets = {"region": {"A": 100.0, "B": 200.0, "C": 300.0}, "inst_type": {"x": 250.0, "y": 350.0}}
+    targets = {"region": {"A": 100.0, "B": 200.0, "C": 300.0},
+               "inst_type": {"x": 250.0, "y": 350.0}}
     w = weighting.rake(sample, targets)
     assert w == pytest.approx(ipf_by_hand({k: sample[k].to_numpy() for k in targets}, targets)
                               * 300 / 600, rel=1e-6)  # scaled to average 1
     for name, totals in targets.items():
         shares = {k: v / 600 * 300 for k, v in totals.items()}
-        assert pd.Series(w).groupby(sample[name].to_numpy()).sum().to_dict() == pytest.approx(shares)
+        weighted = pd.Series(w).groupby(sample[name].to_numpy()).sum()
+        assert weighted.to_dict() == pytest.approx(shares)
 
 
 def test_raking_names_what_the_frame_lacks(tmp_path):
@@ -243,18 +299,22 @@ def test_kish_design_effect_and_diagnostics():
     d = weighting.diagnostics(w, "f.csv", ["region"]).iloc[0]
     assert d["n_eff"] == pytest.approx(64 / 22) and d["weight_ratio"] == 4
     assert weighting.diagnostics(None).iloc[0]["weighting"] == "unweighted"
+    # raking matches each margin separately: never written as their cross-classification
+    assert weighting.diagnostics(w, "f.csv",
+                                 ["region", "inst_type"]).iloc[0]["margins"] == "region, inst_type"
 
 
 def test_example_frame_margins_and_equal_regions_reproduce_the_balanced_share(cb):
     frame = weighting.read_frame(paths.EXTERNAL / "population_frame_example.csv")
     assert set(weighting.margins(frame)) == {"region", "inst_type"}
     offers = ["Yes"] * 8 + ["No"] * 2 + ["Yes"] * 1 + ["No"] * 1
-    sample = pd.DataFrame({"offers_mc": pd.Categorical(offers, categories=["Yes", "No", "Not sure"]),
+    sample = pd.DataFrame({"offers_mc": pd.Categorical(offers, categories=OFFERS),
                            "region": ["big"] * 10 + ["small"] * 2,
                            "inst_id": [f"i{i}" for i in range(12)]})
     w = weighting.rake(sample, {"region": {"big": 1.0, "small": 1.0}})
-    weighted = weighting.weighted_shares(sample, [cb.metric("offers_mc")], w)
-    balanced = composition.region_balanced(sample, cb.metric("offers_mc"), ["big", "small"])
+    weighted = weighting.weighted_shares(SurveyDesign.of(sample), [cb.metric("offers_mc")], w)
+    balanced = composition.region_balanced(SurveyDesign.of(sample), cb.metric("offers_mc"),
+                                           ["big", "small"])
     assert weighted["weighted_pct"].iat[0] == pytest.approx(balanced["region_balanced_pct"])
 
 
@@ -263,17 +323,22 @@ def test_region_balanced_variance_is_the_mean_of_the_regions_variances(cb):
     frame = pd.DataFrame({"offers_mc": pd.Categorical(np.where(y == 1, "Yes", "No"),
                                                       categories=["Yes", "No", "Not sure"]),
                           "region": np.array(["a", "b", "c"])[groups], "inst_id": codes})
-    out = composition.region_balanced(frame, cb.metric("offers_mc"), ["a", "b", "c"], level=0.95)
-    assert out["region_balanced_pct"] == pytest.approx(100 * np.mean([y[groups == g].mean() for g in range(3)]))
+    out = composition.region_balanced(SurveyDesign.of(frame), cb.metric("offers_mc"),
+                                      ["a", "b", "c"])
+    regions = [y[groups == g].mean() for g in range(3)]
+    assert out["region_balanced_pct"] == pytest.approx(100 * np.mean(regions))
     # each region's share linearised alone; the balanced share's variance is their sum over 9
-    # (the regions share clusters here, so this holds only where they do not: use clusters by region)
+    # (the regions share clusters here, so this holds only where they do not: use clusters by
+    # region)
     nested = codes * 3 + groups
-    out = composition.region_balanced(frame.assign(inst_id=nested), cb.metric("offers_mc"), ["a", "b", "c"])
+    out = composition.region_balanced(SurveyDesign.of(frame.assign(inst_id=nested)),
+                                      cb.metric("offers_mc"),
+                                      ["a", "b", "c"])
     variance = sum(linearised_by_hand(y, nested, groups == g) for g in range(3)) / 9
     p = np.mean([y[groups == g].mean() for g in range(3)])
-    deff = variance / (p * (1 - p) / (len(y) - 1))
-    low, high = design.effective_interval(p, len(y), deff)
-    assert (out["region_balanced_low"], out["region_balanced_high"]) == pytest.approx((100 * low, 100 * high))
+    _, low, high = korn_graubard_by_hand(p, variance, len(y), len(set(nested)) - 1)
+    assert (out["region_balanced_low"],
+            out["region_balanced_high"]) == pytest.approx((100 * low, 100 * high))
 
 
 def test_lift_interval_agrees_with_a_jackknife_over_clusters():
@@ -281,7 +346,7 @@ def test_lift_interval_agrees_with_a_jackknife_over_clusters():
     codes = np.repeat(np.arange(300), 2)
     a = (rng.random(600) < 0.3).astype(float)
     b = np.where(rng.random(600) < 0.5, a, rng.random(600) < 0.3).astype(float)
-    out = design.lift(a, b, codes)
+    out = multiselect.lift(a, b, of_codes(codes))
     values = []
     for c in range(300):
         keep = codes != c
@@ -297,22 +362,25 @@ def test_lift_interval_agrees_with_a_jackknife_over_clusters():
 def test_pair_lifts_give_the_pairs_shown_ranked_by_lower_bound():
     rng = np.random.default_rng(4)
     x = pd.DataFrame(rng.random((500, 3)) < [0.5, 0.4, 0.3], columns=["a", "b", "c"]).astype(int)
-    table = multiselect.pair_lifts(x, np.arange(500), lambda i, j: (i, j) != (0, 2))
+    table = multiselect.pair_lifts(x, of_codes(np.arange(500)), lambda i, j: (i, j) != (0, 2))
     assert set(map(tuple, table[["first", "second"]].to_numpy())) == {("a", "b"), ("b", "c")}
     assert table["ci_low"].is_monotonic_decreasing
-    assert multiselect.pair_lifts(x, np.arange(500), lambda i, j: False).empty
+    assert multiselect.pair_lifts(x, of_codes(np.arange(500)), lambda i, j: False).empty
 
 
 def test_a_run_without_a_frame_is_unweighted_and_with_the_example_frame_is_raked(cb):
-    frame = pd.DataFrame({"offers_mc": pd.Categorical(["Yes", "No"] * 30, categories=["Yes", "No", "Not sure"]),
+    frame = pd.DataFrame({"offers_mc": pd.Categorical(["Yes", "No"] * 30, categories=OFFERS),
                           "region": ["Europe", "Asia Pacific", "North America"] * 20,
                           "inst_type": ["Public university", "Other"] * 30,
                           "inst_id": [f"i{i}" for i in range(60)]})
     policy = Policy(10, 3)  # every class (region x type) has 10 respondents: all shown
-    diagnostics, weighted = tables.weighted_estimates(frame, "", [cb.metric("offers_mc")], policy)
+    diagnostics, weighted = tables.weighted_estimates(SurveyDesign.of(frame), "",
+                                                      [cb.metric("offers_mc")],
+                                                      policy)
     assert diagnostics["weighting"].iat[0] == "unweighted" and weighted.empty
-    diagnostics, weighted = tables.weighted_estimates(frame, "data/external/population_frame_example.csv",
-                                              [cb.metric("offers_mc")], policy)
+    diagnostics, weighted = tables.weighted_estimates(SurveyDesign.of(frame),
+                                                      "data/external/population_frame_example.csv",
+                                                      [cb.metric("offers_mc")], policy)
     assert diagnostics["frame"].iat[0] == "data/external/population_frame_example.csv"
     assert diagnostics["kish_deff"].iat[0] > 1 and len(weighted) == 1
     assert weighted["weighted_pct"].notna().all() and not weighted["suppressed"].any()
@@ -323,8 +391,8 @@ def test_rows_in_no_group_change_no_cell():
     groups, codes = rng.integers(-1, 3, 500), rng.integers(0, 40, 500)
     y, base = rng.integers(0, 2, 500).astype(float), rng.random(500) < 0.8
     some = groups >= 0
-    every = design.Cells(groups, codes, 3).shares(y, base)
-    only = design.Cells(groups[some], codes[some], 3).shares(y[some], base[some])
+    every = design.GroupedShares(groups, codes, 3).shares(y, base)
+    only = design.GroupedShares(groups[some], codes[some], 3).shares(y[some], base[some])
     for key in ("n", "count", "p", "variance"):  # the same sums in the same order: equal
         np.testing.assert_array_equal(every[key], only[key])
 
@@ -333,11 +401,11 @@ def test_a_base_shared_by_several_metrics_is_counted_once_and_gives_the_same_sha
     rng = np.random.default_rng(5)
     groups, codes = rng.integers(0, 3, 300), rng.integers(0, 30, 300)
     base = rng.random(300) < 0.7
-    cells = design.Cells(groups, codes, 3)
+    cells = design.GroupedShares(groups, codes, 3)
     first = cells.shares(rng.integers(0, 2, 300).astype(float), base)
     y = rng.integers(0, 2, 300).astype(float)
     again = cells.shares(y, base.copy())  # the same base: its counts reused
-    fresh = design.Cells(groups, codes, 3).shares(y, base)
+    fresh = design.GroupedShares(groups, codes, 3).shares(y, base)
     for key in fresh:
         np.testing.assert_array_equal(again[key], fresh[key])
     first["n"][:] = -1  # a caller's change to a result does not reach the next metric
@@ -352,9 +420,9 @@ def test_weights_found_once_give_the_shares_of_each_grouping_exactly():
         rows = int(rng.integers(50, 2000))
         groups, codes = rng.integers(-1, 5, rows), rng.integers(0, int(rng.integers(2, 300)), rows)
         y = np.where(rng.random(rows) < 0.8, rng.integers(0, 2, rows), np.nan).astype(np.float32)
-        cells = design.Cells(groups, codes, 5)
+        cells = design.GroupedShares(groups, codes, 5)
         fast = cells.shares_of(design.Weights.of(y))
-        plain = design.Cells(groups, codes, 5).shares(y, ~np.isnan(y) & (groups >= 0))
+        plain = design.GroupedShares(groups, codes, 5).shares(y, ~np.isnan(y) & (groups >= 0))
         for key in plain:
             np.testing.assert_array_equal(fast[key], plain[key])
 
@@ -363,3 +431,67 @@ def test_squared_residuals_in_place_equal_the_expression():
     rng = np.random.default_rng(12)
     s, m, p = rng.random(1000) * 9, rng.integers(0, 9, 1000).astype(float), rng.random(1000)
     np.testing.assert_array_equal(design._squared_residuals(s, p.copy(), m), (s - p * m) ** 2)
+
+
+def test_a_domain_is_a_subpopulation_of_the_whole_design():
+    """Its variance counts every PSU of the design (R's `subset`); a design built on the domain's
+    rows alone counts only its own, C_d / (C_d - 1) instead of C / (C - 1)."""
+    y, codes, groups = clustered(13)
+    whole = of_codes(codes)
+    rows = groups == 1
+    in_domain = whole.mean(y, rows)
+    subset = whole.subset(rows)
+    assert subset.n_psu == whole.n_psu and len(subset) == rows.sum()
+    assert subset.mean(y[rows],
+                       np.ones(rows.sum(), bool)).variance == pytest.approx(in_domain.variance)
+    assert in_domain.df == subset.degrees_of_freedom() == len(set(codes[rows])) - 1
+    alone = of_codes(codes[rows]).mean(y[rows], np.ones(rows.sum(), bool))
+    c, c_d = whole.n_psu, len(set(codes[rows]))
+    assert alone.variance == pytest.approx(in_domain.variance * (c_d / (c_d - 1)) / (c / (c - 1)))
+
+
+def test_leaders_without_an_institution_are_psus_of_their_own_and_one_institution_for_the_gate():
+    from microcred.release import gate
+
+    design_ = SurveyDesign.of(pd.DataFrame({"inst_id": ["a", None, "a", None, "b"]}))
+    assert list(design_.institutions) == [0, -1, 0, -1, 1]
+    assert design_.n_psu == 4 and len(set(design_.clusters)) == 4
+    counted = gate.institution_numbers(design_.keys([]))
+    assert len(set(counted)) == 3 and counted[1] == counted[3]
+    assert len(set(gate.number_institutions(design_.institutions))) == 3
+
+
+def test_institutions_of_a_filtered_categorical_are_numbered_once_and_densely():
+    ids = pd.Series(pd.Categorical(["x", "z", "x", None], categories=["w", "x", "y", "z"]))
+    design_ = SurveyDesign.of(pd.DataFrame({"inst_id": ids}))
+    assert list(design_.institutions) == [0, 1, 0, -1] and design_.n_psu == 3
+
+
+def test_weighted_and_unweighted_shares_come_from_one_estimator(cb):
+    rng = np.random.default_rng(21)
+    n = 300
+    frame = pd.DataFrame({"offers_mc": pd.Categorical(rng.choice(["Yes", "No", "Not sure"], n),
+                                                      categories=["Yes", "No", "Not sure"]),
+                          "region": rng.choice(["a", "b"], n), "inst_id": rng.integers(0, 120, n)})
+    metric = cb.metric("offers_mc")
+    plain = estimate.shares(SurveyDesign.of(frame), [metric], "region", "region")
+    ones = estimate.shares(SurveyDesign.of(frame, weights=np.ones(n)), [metric], "region", "region")
+    pd.testing.assert_frame_equal(plain, ones, rtol=1e-12)
+    w = rng.uniform(0.5, 2.0, n)
+    weighted = estimate.shares(SurveyDesign.of(frame, weights=w), [metric], "region", "region")
+    y = (frame["offers_mc"] == "Yes").to_numpy(float)
+    codes = frame["inst_id"].to_numpy()
+    for row in weighted.itertuples():
+        rows = frame["region"].eq(row.group).to_numpy()
+        p = np.sum(w[rows] * y[rows]) / w[rows].sum()
+        z = np.where(rows, w * (y - p) / w[rows].sum(), 0.0)
+        totals = pd.Series(z).groupby(codes).sum().to_numpy()
+        c = len(totals)
+        variance = c / (c - 1) * np.sum((totals - totals.mean()) ** 2)
+        assert row.pct == pytest.approx(100 * p)
+        assert row.n == rows.sum() and row.count == y[rows].sum()
+        assert row.deff == pytest.approx(variance / (p * (1 - p) / (rows.sum() - 1)))
+    table = weighting.weighted_shares(SurveyDesign.of(frame), [metric], w)
+    overall = estimate.shares(SurveyDesign.of(frame, weights=w), [metric]).iloc[0]
+    assert table["weighted_pct"].iat[0] == overall["pct"]
+    assert table["ci_low"].iat[0] == overall["ci_low"]

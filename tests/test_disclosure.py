@@ -88,10 +88,14 @@ def test_a_residual_under_the_institution_threshold_is_protected_too():
 
 
 def test_the_report_escapes_every_value():
-    page = as_html.render(title="t", subtitle="Leaders export <script>alert(1)</script>.csv",
-                         synthetic=False, disclosure_off=True, summary=["a <b>bold</b> claim"],
-                         methods=["<img src=x onerror=alert(1)>"], hidden="", limitations=[],
-                         sections={}, files=["tables/<x>.csv"])
+    from microcred.report import document
+
+    files = document.Files((document.CsvFile("<x>", "A1", "", 1),))
+    finding = document.Findings((document.KeyFinding("a <b>bold</b> claim", ()),))
+    page = as_html.render(document.Document(
+        "t", "Leaders export <script>alert(1)</script>.csv", False, True,
+        (document.Section("s", "S", (finding, document.Paragraph("<img src=x onerror=alert(1)>"),
+                                     files)),)))
     assert "<script>alert" not in page and "&lt;script&gt;" in page
     assert "<img src=x" not in page and "<b>bold" not in page and "tables/<x>" not in page
     assert "Disclosure control is off" in page

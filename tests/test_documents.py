@@ -27,7 +27,8 @@ def source_files() -> list[Path]:
 
 def tracked_names() -> set[str]:
     skip = {".git", ".venv", "build", "node_modules"}
-    return {p.name for p in paths.ROOT.rglob("*.md") if not skip & set(p.relative_to(paths.ROOT).parts)}
+    return {p.name for p in paths.ROOT.rglob("*.md")
+            if not skip & set(p.relative_to(paths.ROOT).parts)}
 
 
 def is_file_in_repository(reference: str, cited_in: Path) -> bool:
@@ -51,7 +52,8 @@ def missing_references(path: Path, names: set[str]) -> list[str]:
 
 def test_the_sources_list_finds_the_files_that_cite_documents():
     files = {p.relative_to(paths.ROOT).as_posix() for p in source_files()}
-    assert {"README.md", "params.yaml", "data/external/codebook.yaml", "src/microcred/survey/validity.py",
+    assert {"README.md", "params.yaml", "data/external/codebook.yaml",
+            "src/microcred/survey/validity.py",
             "notebooks/01_clean.ipynb", "docs/data-contract.md", "docs/methods.md"} <= files
 
 
@@ -83,5 +85,6 @@ def test_the_version_is_the_same_in_pyproject_citation_and_changelog():
 
     version = tomllib.loads((paths.ROOT / "pyproject.toml").read_text())["project"]["version"]
     citation = yaml.safe_load((paths.ROOT / "CITATION.cff").read_text(encoding="utf-8"))
-    latest = re.search(r"^## (\S+)", (paths.ROOT / "CHANGELOG.md").read_text(encoding="utf-8"), re.M)
+    latest = re.search(r"^## (\S+)", (paths.ROOT / "CHANGELOG.md").read_text(encoding="utf-8"),
+                       re.M)
     assert citation["version"] == version == latest[1]

@@ -21,7 +21,8 @@ def lock_text() -> str:
 
 def test_the_lock_is_universal_with_platform_markers():
     text = lock_text()
-    assert "--universal" in text.splitlines()[1], "requirements.lock was not compiled by `make lock`"
+    assert "--universal" in text.splitlines()[1], \
+        "requirements.lock was not compiled by `make lock`"
     markers = " ".join(marker for _, _, marker in lockfile.pins(text))
     for platform in ("sys_platform == 'darwin'", "os_name == 'nt'"):
         assert platform in markers, f"no pin for {platform}: the lock was resolved for one platform"
@@ -42,7 +43,8 @@ def test_requires_python_is_the_lowest_python_the_lock_is_resolved_for():
 
 def test_environment_yml_is_generated_from_the_lock():
     written = lockfile.ENVIRONMENT.read_text(encoding="utf-8")
-    assert written == lockfile.environment_yml(lock_text()), "environment.yml is stale: run `make lock`"
+    assert written == lockfile.environment_yml(lock_text()), \
+        "environment.yml is stale: run `make lock`"
 
 
 def test_environment_yml_installs_the_locks_pins_the_package_and_says_how_to_register_the_kernel():
@@ -53,7 +55,8 @@ def test_environment_yml_installs_the_locks_pins_the_package_and_says_how_to_reg
     assert conda == [f"python={lockfile.PYTHON}", "pip"], "conda supplies Python and pip only"
     (pip,) = [d["pip"] for d in env["dependencies"] if isinstance(d, dict)]
     assert pip[-1] == "-e ."
-    pinned = {lockfile.normalise(r.split("==")[0]): r.split("==")[1].split(" ;")[0] for r in pip[:-1]}
+    pinned = {lockfile.normalise(r.split("==")[0]): r.split("==")[1].split(" ;")[0]
+              for r in pip[:-1]}
     assert pinned == lockfile.versions(lock_text())
     assert KERNEL_INSTALL.search(text)
 
@@ -67,7 +70,8 @@ def test_binder_installs_the_lock_the_package_and_the_microcred_kernel():
     binder = paths.ROOT / "binder"
     requirements = (binder / "requirements.txt").read_text(encoding="utf-8").split("\n")
     assert "-r ../requirements.lock" in requirements
-    assert (binder / "runtime.txt").read_text(encoding="utf-8").strip() == f"python-{lockfile.PYTHON}"
+    runtime = (binder / "runtime.txt").read_text(encoding="utf-8").strip()
+    assert runtime == f"python-{lockfile.PYTHON}"
     post_build = binder / "postBuild"
     script = post_build.read_text(encoding="utf-8")
     assert post_build.stat().st_mode & 0o111, "repo2docker runs postBuild only if it is executable"

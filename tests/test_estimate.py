@@ -13,17 +13,16 @@ from scipy import stats
 from microcred.core import parallel
 from microcred.release import tables
 from microcred.release.policy import Policy
-from microcred.statistics import compare, composition, estimate
+from microcred.statistics import compare, composition, estimate, intervals
+from microcred.statistics.compare import Family
+from microcred.statistics.design import SurveyDesign
 from microcred.survey import codebook, region_schemes
 
-Z95 = 1.959963984540054
 
-
-def wilson_by_hand(c, n, z=Z95):
-    p = c / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
+def beta_by_hand(x, n, level=0.95):
+    """Clopper-Pearson's bounds of x successes in n (n may be fractional)."""
+    alpha = 1 - level
+    return stats.beta.ppf(alpha / 2, x, n - x + 1), stats.beta.ppf(1 - alpha / 2, x + 1, n - x)
 
 
 def sample(offers, career, inst=None, region=None):
@@ -38,10 +37,9 @@ def sample(offers, career, inst=None, region=None):
     })
 
 
-def test_wilson_interval_matches_the_formula():
-    low, high = estimate.wilson_interval(8, 10)
-    assert (low, high) == pytest.approx(wilson_by_hand(8, 10), abs=1e-9)
-    assert (low, high) == pytest.approx((0.4902, 0.9433), abs=1e-4)
+def test_clopper_pearson_matches_the_formula_and_a_published_value():
+    assert intervals.clopper_pearson(8, 10) == pytest.approx(beta_by_hand(8, 10), abs=1e-12)
+    assert intervals.clopper_pearson(8, 10) == pytest.approx((0.4439, 0.9748), abs=1e-4)
 
 
 def test_indicator_counts_not_sure_in_the_base_only(cb):
@@ -51,7 +49,8 @@ def test_indicator_counts_not_sure_in_the_base_only(cb):
 
 
 def test_indicator_applies_the_metric_base(cb):
-    frame = sample(["Yes", "No", "Yes"], ["Strongly agree", "Strongly agree", "Neither agree nor disagree"])
+    frame = sample(["Yes", "No", "Yes"],
+                   ["Strongly agree", "Strongly agree", "Neither agree nor disagree"])
     frame["offers_credit"] = pd.Categorical(["Yes", None, "No"], categories=["Yes", "No"])
     y = estimate.indicator(frame, cb.metric("offers_credit"))
     assert y.iat[0] == 1.0 and np.isnan(y.iat[1]) and y.iat[2] == 0.0
@@ -59,34 +58,39 @@ def test_indicator_applies_the_metric_base(cb):
 
 def test_shares_give_n_count_percent_and_interval(cb):
     frame = sample(["Yes"] * 7 + ["No"] * 3, ["Strongly agree"] * 10)
-    row = estimate.shares(frame, [cb.metric("offers_mc")]).iloc[0]
+    row = estimate.shares(SurveyDesign.of(frame), [cb.metric("offers_mc")]).iloc[0]
     assert (row["n"], row["count"], row["pct"]) == (10, 7, 70.0)
-    assert (row["ci_low"], row["ci_high"]) == pytest.approx(
-        tuple(100 * v for v in wilson_by_hand(7, 10)))
     # the ten columns keep their place; the design columns come after them
     assert list(row.index) == estimate.ESTIMATE_COLUMNS + estimate.DESIGN_COLUMNS
-    # every leader in an institution of their own: no design effect, intervals as under SRS
-    assert row["deff"] == pytest.approx(1.0) and row["n_eff"] == pytest.approx(10.0)
-    assert (row["srs_ci_low"], row["srs_ci_high"]) == pytest.approx((row["ci_low"], row["ci_high"]))
+    # every leader in an institution of their own: no design effect; the variance's n - 1 makes
+    # the effective sample size n - 1 (as R's svyciprop), Clopper-Pearson on it
+    assert row["deff"] == pytest.approx(1.0) and row["n_eff"] == pytest.approx(9.0)
+    assert row["df"] == 9
+    assert (row["ci_low"],
+            row["ci_high"]) == pytest.approx(tuple(100 * v for v in beta_by_hand(6.3, 9)))
+    assert (row["srs_ci_low"], row["srs_ci_high"]) == pytest.approx(
+        tuple(100 * v for v in beta_by_hand(7, 10)))
 
 
 def test_clustered_shares_widen_the_interval_by_the_design_effect(cb):
     offers = ["Yes"] * 40 + ["No"] * 60
     frame = sample(offers, ["Strongly agree"] * 100, inst=[f"i{i // 2}" for i in range(100)])
-    row = estimate.shares(frame, [cb.metric("offers_mc")]).iloc[0]
+    row = estimate.shares(SurveyDesign.of(frame), [cb.metric("offers_mc")]).iloc[0]
     # pairs that agree: 50 independent answers, deff = 2 (n - 1) / n * C / (C - 1)
     assert row["deff"] == pytest.approx(2 * 99 / 100 * 50 / 49)
-    assert row["n_eff"] == pytest.approx(100 / row["deff"])
-    low, high = wilson_by_hand(0.4 * row["n_eff"], row["n_eff"])
+    assert row["df"] == 49  # 50 institutions
+    factor = (stats.t.ppf(0.025, 99) / stats.t.ppf(0.025, 49)) ** 2
+    assert row["n_eff"] == pytest.approx(99 / row["deff"] * factor)
+    low, high = beta_by_hand(0.4 * row["n_eff"], row["n_eff"])
     assert (row["ci_low"], row["ci_high"]) == pytest.approx((100 * low, 100 * high))
     assert (row["srs_ci_low"], row["srs_ci_high"]) == pytest.approx(
-        tuple(100 * v for v in wilson_by_hand(40, 100)))
+        tuple(100 * v for v in beta_by_hand(40, 100)))
 
 
 def test_not_sure_sensitivity_shows_the_share_with_and_without_it(cb):
     frame = sample(["Yes"] * 6 + ["No"] * 2 + ["Not sure"] * 2, ["Strongly agree"] * 10)
-    table = composition.not_sure_sensitivity(frame, [cb.metric("offers_mc"),
-                                                  cb.metric("career_outcomes")])
+    table = composition.not_sure_sensitivity(SurveyDesign.of(frame), [cb.metric("offers_mc"),
+                                                                     cb.metric("career_outcomes")])
     row = table.set_index("metric").loc["offers_mc"]
     assert list(table["metric"]) == ["offers_mc"]  # career outcomes has no "Not sure"
     assert (row["not_sure"], row["not_sure_pct"]) == (2, 20.0)
@@ -96,7 +100,8 @@ def test_not_sure_sensitivity_shows_the_share_with_and_without_it(cb):
 
 def test_small_groups_keep_n_and_lose_every_value(cb):
     frame = sample(["Yes"] * 10, ["Strongly agree"] * 10, inst=["i1"] * 5 + ["i2"] * 5)
-    row = tables.shares(frame, [cb.metric("offers_mc")], policy=Policy(5, 5)).iloc[0]
+    row = tables.shares(SurveyDesign.of(frame), [cb.metric("offers_mc")],
+                        policy=Policy(5, 5)).iloc[0]
     assert row["suppressed"] and row["n"] == 10
     assert row[["count", "pct", "ci_low", "ci_high"]].isna().all()
 
@@ -104,19 +109,23 @@ def test_small_groups_keep_n_and_lose_every_value(cb):
 def test_compare_with_rest_excludes_the_group_from_the_rest(cb):
     offers = ["Yes"] * 6 + ["No"] * 4 + ["Yes"] * 3 + ["No"] * 7
     frame = sample(offers, ["Strongly agree"] * 20, region=["N"] * 10 + ["S"] * 10)
-    out = compare.compare_with_rest(frame, cb.metric("offers_mc"), frame["region"].eq("N"))
+    out = compare.compare_with_rest(SurveyDesign.of(frame), cb.metric("offers_mc"),
+                                    frame["region"].eq("N"))
     assert (out["n_group"], out["n_rest"]) == (10, 10)
     assert (out["pct_group"], out["pct_rest"], out["diff_pp"]) == pytest.approx((60.0, 30.0, 30.0))
     # one standard error for the test and the interval (formula checked in test_design)
     t = (out["diff_high"] - out["diff_low"]) / 2 / out["diff_se"]
     assert t == pytest.approx(stats.t.ppf(0.975, out["df"]))
-    assert out["cohens_h"] == pytest.approx(2 * math.asin(math.sqrt(0.6)) - 2 * math.asin(math.sqrt(0.3)))
+    h = 2 * math.asin(math.sqrt(0.6)) - 2 * math.asin(math.sqrt(0.3))
+    assert out["cohens_h"] == pytest.approx(h)
 
 
 def test_unanimous_groups_compare_without_error(cb):
     frame = sample(["Yes"] * 30, ["Strongly agree"] * 30, region=["N"] * 10 + ["S"] * 20)
-    out = compare.compare_with_rest(frame, cb.metric("offers_mc"), frame["region"].eq("N"))
-    assert out["diff_pp"] == 0 and out["p_value"] > 0.5 and out["diff_low"] < 0 < out["diff_high"]
+    out = compare.compare_with_rest(SurveyDesign.of(frame), cb.metric("offers_mc"),
+                                    frame["region"].eq("N"))
+    # no variation anywhere: the difference is known exactly (as R's svycontrast gives se 0)
+    assert out["diff_pp"] == 0 and out["p_value"] == 1 and out["diff_low"] == 0 == out["diff_high"]
 
 
 def test_holm_and_benjamini_hochberg_by_hand():
@@ -130,11 +139,14 @@ def test_adjust_leaves_missing_p_values_missing():
     assert np.isnan(out.iat[1]) and out.iat[0] == pytest.approx(0.02)
 
 
-def test_compare_group_leaves_small_groups_empty(cb):
-    frame = sample(["Yes"] * 5 + ["No"] * 15, ["Strongly agree"] * 20, region=["N"] * 5 + ["S"] * 15)
+def test_compare_family_leaves_small_groups_empty(cb):
+    frame = sample(["Yes"] * 5 + ["No"] * 15, ["Strongly agree"] * 20,
+                   region=["N"] * 5 + ["S"] * 15)
     policy = Policy(10, 1)
-    released = tables.release_groups(frame, [cb.metric("offers_mc")], "region", ["N", "S"], policy)
-    table = tables.compare_group(frame, [cb.metric("offers_mc")], "region", "N", released, policy)
+    design = SurveyDesign.of(frame)
+    released = tables.release_groups(design, [cb.metric("offers_mc")], "region", ["N", "S"], policy)
+    family = Family("f", (cb.metric("offers_mc"),), "region", "holm")
+    table = tables.compare_family(design, family, ["N"], released, policy)
     assert table["n_group"].iat[0] == 5 and np.isnan(table["diff_pp"].iat[0])
     assert np.isnan(table["pct_rest"].iat[0])  # the rest and the total would give N back
 
@@ -142,37 +154,42 @@ def test_compare_group_leaves_small_groups_empty(cb):
 def test_region_balanced_weights_regions_equally(cb):
     offers = ["Yes"] * 8 + ["No"] * 2 + ["Yes"] * 1 + ["No"] * 1
     frame = sample(offers, ["Strongly agree"] * 12, region=["big"] * 10 + ["small"] * 2)
-    out = composition.region_balanced(frame, cb.metric("offers_mc"), ["big", "small"])
+    out = composition.region_balanced(SurveyDesign.of(frame), cb.metric("offers_mc"),
+                                      ["big", "small"])
     assert out["raw_pct"] == pytest.approx(100 * 9 / 12)
     assert out["region_balanced_pct"] == pytest.approx(100 * (0.8 + 0.5) / 2)
 
 
-def test_mean_with_interval_matches_t_formula():
-    from scipy import stats
-
-    values = pd.Series([1, 2, 3, 4, 5], dtype=float)
-    out = compare.mean_with_interval(values)
-    half = stats.t.ppf(0.975, 4) * values.std() / math.sqrt(5)
+def test_mean_with_interval_matches_t_formula_without_clusters_and_widens_with_them():
+    values = np.array([1, 2, 3, 4, 5], dtype=float)
+    out = compare.mean_with_interval(SurveyDesign.of(pd.DataFrame({"x": values})), values,
+                                     np.ones(5, bool))
+    half = stats.t.ppf(0.975, 4) * values.std(ddof=1) / math.sqrt(5)
     assert (out["ci_low"], out["ci_high"]) == pytest.approx((3 - half, 3 + half))
+    values = np.repeat([1.0, 2, 3, 4, 5], 2)  # pairs that agree: five institutions, four df
+    five = SurveyDesign.of(pd.DataFrame({"inst_id": np.repeat(range(5), 2)}))
+    paired = compare.mean_with_interval(five, values, np.ones(10, bool))
+    assert (paired["ci_low"], paired["ci_high"]) == pytest.approx((out["ci_low"], out["ci_high"]))
 
 
-
-
-def test_wilson_intervals_of_all_rows_at_once_are_those_of_each_row():
-    table = pd.DataFrame({"n": [10, 0, 250, 7], "count": [8, np.nan, 31, 7],
-                          "ci_low": np.nan, "ci_high": np.nan})
-    out = estimate.with_wilson(table.copy(), 0.9)
+def test_share_intervals_of_all_rows_at_once_are_those_of_each_row():
+    p, variance, n, df = [0.8, np.nan, 0.124, 1.0], [0.02, np.nan, 0.0005, 0.0], [10, 0, 250,
+                                                                                  7], [6, -1, 200,
+                                                                                       3]
+    together = intervals.korn_graubard(p, variance, n, df, 0.9)
     for i in (0, 2, 3):
-        low, high = estimate.wilson_interval(int(table["count"][i]), int(table["n"][i]), 0.9)
-        assert (out["ci_low"][i], out["ci_high"][i]) == (100 * low, 100 * high)
-    assert out.loc[1, ["ci_low", "ci_high"]].isna().all()
+        alone = intervals.korn_graubard(p[i], variance[i], n[i], df[i], 0.9)
+        assert tuple(v[i] for v in together) == pytest.approx(alone, rel=1e-12)
+    assert np.isnan([v[1] for v in together]).all()
 
 
-def test_release_table_computed_on_several_cores_is_the_one_of_a_single_core(clean_default, monkeypatch):
+def test_release_table_computed_on_several_cores_is_the_one_of_a_single_core(clean_default,
+                                                                             monkeypatch):
     """The groupings and indicators are computed in threads: the table must not depend on it."""
 
     leaders = clean_default[0]
-    args = (leaders, codebook.load(), region_schemes.regions(), 0.95, Policy(30, 5))
+    args = (SurveyDesign.of(leaders, 0.95), codebook.load(), region_schemes.regions(),
+            Policy(30, 5))
     monkeypatch.setattr(parallel, "cores", lambda: 1)
     alone = tables.release_table(*args)
     monkeypatch.setattr(parallel, "cores", lambda: 3)

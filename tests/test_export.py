@@ -9,6 +9,7 @@ import io
 import pandas as pd
 import pyarrow as pa
 import pytest
+from platform_exports import numeric_values
 
 from microcred.survey import codebook
 from microcred.survey.layout import ExportError
@@ -98,9 +99,11 @@ def _edit(frame: pd.DataFrame, row: int, column: str, value: str) -> pd.DataFram
 
 BAD_VALUES = [  # (case, column, value, expected words in the message)
     ("value outside its allowed set", "offers_mc", "Maybe", "not one of the allowed answers"),
-    ("Likert label in another case", "career_outcomes", "strongly agree", "did you mean 'Strongly agree'"),
+    ("Likert label in another case", "career_outcomes", "strongly agree",
+     "did you mean 'Strongly agree'"),
     ("Likert label in another language", "career_outcomes", "Muy de acuerdo", "mapping.labels"),
-    ("unknown multi-select option", "barriers", "Lack of awareness,Lack of funding", "'Lack of funding'"),
+    ("unknown multi-select option", "barriers", "Lack of awareness,Lack of funding",
+     "'Lack of funding'"),
     ("finished neither true nor false", "Finished", "Yes", "True/False"),
     ("progress above 100", "Progress", "150", "outside 0 to 100"),
     ("duration not a number", "Duration (in seconds)", "ten", "not a number"),
@@ -455,3 +458,189 @@ def test_an_export_cut_inside_a_quoted_field_is_named_while_long_records_are_set
         with pytest.raises(ExportError, match="quoted field is never closed"):
             _records(path, 1, 3)
         assert csv_module.field_size_limit() == limit
+
+
+# --------------------------------------------------------------------------- issue 24: layouts
+# Real platform layouts and the line endings, empty columns and empty lines that spreadsheets
+# leave: each read as the default export, or refused with a message naming the layout.
+
+def test_cr_only_line_endings_read_as_the_default(tmp_path, export_file, raw_leaders):
+    path = tmp_path / "mac.csv"  # Excel for Mac's CSV: CR ends each line, LF stays in answers
+    path.write_bytes(export_file().read_bytes().replace(b"\n", b"\r"))
+    export = read_export(path)
+    assert export.header_rows == 3 and len(export.data) == len(raw_leaders)
+    assert export.data["ResponseId"].tolist() == raw_leaders["ResponseId"].tolist()
+
+
+def test_an_empty_column_after_the_last_is_left_out_with_a_note(tmp_path, export_file, raw_leaders):
+    path = tmp_path / "trailing.csv"
+    path.write_bytes(export_file().read_bytes().replace(b"\n", b",\n"))
+    export = read_export(path)
+    assert export.header_rows == 3 and len(export.data) == len(raw_leaders)
+    assert list(export.data.columns) == codebook.load().columns
+    assert export.notes == ["column 38 of the file, with no id and empty in every row (a comma at "
+                            "the end of each line), left out"]
+
+
+def test_a_value_in_a_column_without_an_id_names_its_row(tmp_path, export_file):
+    path = tmp_path / "trailing.csv"
+    lines = export_file(three_headers=False).read_bytes().replace(b"\n", b",\n").split(b"\n")
+    lines[5] = lines[5] + b"stray"
+    path.write_bytes(b"\n".join(lines))
+    with pytest.raises(ExportError, match="column 38 has no id in the header row but holds a value "
+                       r"\('stray'\)") as err:
+        read_export(path)
+    assert err.value.row == 6
+
+
+def test_rows_named_after_an_empty_line_are_the_files(tmp_path, raw_leaders):
+    frame = raw_leaders.copy()
+    frame.loc[20, "offers_mc"] = "Perhaps"  # record 21: line 24, or 25 after an empty line
+    records = _records(write_export(tmp_path / "x.csv", frame))
+    records.insert(13, "")  # an empty line after the tenth record
+    with pytest.raises(ExportError, match="'Perhaps'") as err:
+        read_export(_write(tmp_path / "blank.csv", records))
+    assert err.value.row == 25
+
+
+def test_empty_lines_and_records_of_empty_fields_are_no_responses(tmp_path, export_file,
+                                                                  raw_leaders):
+    records = _records(export_file())
+    records[10:10] = ["", "," * 36]  # an empty line and a spreadsheet's empty row
+    export = read_export(_write(tmp_path / "blank.csv", records))
+    assert len(export.data) == export.n_records == len(raw_leaders)
+    assert export.row_of(6) == 10 and export.row_of(7) == 13  # rows 11 and 12 are no records
+
+
+def test_a_question_text_row_in_another_language_without_import_ids_is_named(tmp_path, raw_leaders):
+    cb = codebook.load()
+    german = [{"StartDate": "Anfangsdatum", "ResponseId": "Antwort-ID"}.get(c, f"Frage {c}")
+              for c in cb.columns]
+    path = tmp_path / "german.csv"
+    path.write_bytes(synth.to_csv_bytes(raw_leaders, [german]))
+    with pytest.raises(ExportError, match="row 2 holds question text .'Antwort-ID' under "
+                       "ResponseId, 'Anfangsdatum' under StartDate., a header row in any language, "
+                       "but row 3 is not the import-id row") as err:
+        read_export(path)
+    assert err.value.row == 2
+
+
+def test_a_question_text_row_in_another_language_with_import_ids_is_read(tmp_path, raw_leaders):
+    texts, imports = synth.header_rows(codebook.load())
+    path = tmp_path / "german.csv"
+    path.write_bytes(synth.to_csv_bytes(raw_leaders, [[f"Frage: {t}" for t in texts], imports]))
+    export = read_export(path)
+    assert export.header_rows == 3 and len(export.data) == len(raw_leaders)
+
+
+def test_the_legacy_v1_to_v10_layout_is_named_with_what_it_lacks(tmp_path, raw_leaders):
+    legacy = {"ResponseId": "ResponseID", "Status": "Status", "StartDate": "StartDate",
+              "EndDate": "EndDate", "Finished": "Finished", "IPAddress": "IPAddress",
+              "RecipientEmail": "EmailAddress", "ExternalReference": "ExternalDataReference"}
+    meta = [*legacy.values(), "ResponseSet", "Name"]
+    frame = raw_leaders.rename(columns={v: k for k, v in legacy.items()})
+    frame = frame[[c for c in frame.columns if c in meta or c in codebook.load().columns[17:]]]
+    names = [f"V{i}" for i in range(1, 11)]
+    frame = frame.rename(columns=dict(zip(frame.columns[:8], names)))
+    path = tmp_path / "legacy.csv"
+    path.write_bytes(synth.to_csv_bytes(frame, [list(legacy.values()) + list(frame.columns[8:])]))
+    with pytest.raises(ExportError, match="legacy export layout") as err:
+        read_export(path)
+    assert "lacks ['Progress', 'Duration (in seconds)', 'RecordedDate'" in str(err.value)
+    assert err.value.row == 1
+
+
+def test_the_platforms_own_question_ids_are_named_as_such(tmp_path, raw_leaders):
+    frame, _ = numeric_values(raw_leaders)
+    with pytest.raises(ExportError,
+                       match=r"the survey platform's own question ids \(Q1, Q2, ...\), "
+                       r"not the codebook's; map each onto the codebook's id in the params file "
+                       r"\(mapping.columns"):
+        read_export(write_export(tmp_path / "numeric.csv", frame))
+
+
+def test_the_numeric_values_download_is_read_through_its_mapping(tmp_path, raw_leaders):
+    """Codes of every scale and code lists of multi-select answers ('1,3,5'), Status 0 and
+    Finished 1: the same answers as the choice-text export."""
+    frame, mapping = numeric_values(raw_leaders)
+    data = read_export(write_export(tmp_path / "numeric.csv", frame),
+                       mapping=Mapping.from_params(mapping)).data
+    expected = read_export(write_export(tmp_path / "text.csv", raw_leaders)).data
+    for column in ("Status", "Finished", "role", "career_outcomes", "barriers",
+                   "growth_priorities"):
+        assert _as_text(data[[column]]).equals(_as_text(expected[[column]])), column
+
+
+def test_numeric_codes_without_a_label_mapping_say_what_to_map(tmp_path, raw_leaders):
+    frame, mapping = numeric_values(raw_leaders)
+    with pytest.raises(ExportError,
+                       match=r"value '1' is not one of the allowed answers .*a number, "
+                       r"not an answer label: a download of numeric values\? map the codes onto "
+                       r"the labels in the params file \(mapping.labels.role: \{1: 'President or "
+                       "Chancellor'"):
+        read_export(write_export(tmp_path / "numeric.csv", frame),
+                    mapping=Mapping(columns=mapping["columns"]))
+    labels = {k: v for k, v in mapping["labels"].items() if k != "barriers"}
+    with pytest.raises(ExportError,
+                       match=r"mapping.labels.barriers: \{1: 'Lack of awareness'") as err:
+        read_export(write_export(tmp_path / "numeric.csv", frame),
+                    mapping=Mapping.from_params({"columns": mapping["columns"], "labels": labels}))
+    assert err.value.column == "barriers"
+
+
+def test_a_missing_answer_code_is_named_and_can_be_mapped_to_not_answered(export_file, raw_leaders):
+    frame = raw_leaders.copy()
+    rows = frame.index[frame["career_outcomes"].ne("")][:3]
+    frame.loc[rows, "career_outcomes"] = "-99"
+    with pytest.raises(ExportError, match=r"-99 is a code for a missing answer .*mapping.labels."
+                       r"agreement: \{-99: null\}") as err:
+        read_export(export_file(frame))
+    assert err.value.row == rows[0] + first_data_row()
+    data = read_export(export_file(frame), mapping=Mapping.from_params(
+        {"labels": {"career_outcomes": {-99: None}}})).data
+    assert data.loc[rows, "career_outcomes"].isna().all()
+    assert data["career_outcomes"].notna().sum() == raw_leaders["career_outcomes"].ne("").sum() - 3
+
+
+def test_a_code_mapped_to_null_in_a_multi_select_answer_drops_that_option(export_file, raw_leaders):
+    frame = _edit(raw_leaders, 0, "barriers", "Faculty buy-in,-99")
+    data = read_export(export_file(frame), mapping=Mapping.from_params(
+        {"labels": {"barriers": {-99: None}}})).data
+    assert data.loc[0, "barriers"] == "Faculty buy-in"
+
+
+def test_country_answers_that_are_numbers_stop_the_run_naming_the_mapping(export_file, raw_leaders):
+    frame = raw_leaders.assign(country=[str(i % 193 + 1) for i in range(len(raw_leaders))])
+    with pytest.raises(ExportError,
+                       match=r"answers are numbers, not country names .*mapping.labels."
+                       r"country.*mapping.country_codes: iso_numeric") as err:
+        read_export(export_file(frame))
+    assert (err.value.row, err.value.column) == (first_data_row(), "country")
+
+
+def test_a_few_numbers_among_country_names_are_read_for_rule_5_to_reject(export_file, raw_leaders):
+    frame = _edit(raw_leaders, 3, "country", "24")
+    assert read_export(export_file(frame)).data.loc[3, "country"] == "24"
+
+
+def test_iso_numeric_country_codes_are_read_where_the_mapping_says_so(export_file, raw_leaders):
+    frame = raw_leaders.copy()
+    frame["country"] = frame["country"].replace({"Netherlands": "528", "Brazil": "76",
+                                                 "Mexico": "484"})
+    mapping = Mapping.from_params({"country_codes": "iso_numeric"})
+    country = read_export(export_file(frame), mapping=mapping).data["country"]
+    assert set(country[frame["country"].eq("484")]) == {"MEX"}
+    assert set(country[frame["country"].eq("528")]) == {"NLD"}
+    assert country[raw_leaders["country"].eq("India")].eq("India").all()  # names stay names
+
+
+def test_a_mapping_of_country_codes_names_what_it_takes():
+    with pytest.raises(MappingError,
+                       match=r"mapping.country_codes = 'iso2' is not one of \['iso_numeric'\]"):
+        Mapping.from_params({"country_codes": "iso2"})
+
+
+def test_a_long_value_in_a_mapping_error_is_cut_short():
+    with pytest.raises(MappingError) as err:
+        Mapping.from_params({"ignore_columns": [["x"] * 10_000]})
+    assert len(str(err.value)) < 600

@@ -24,8 +24,9 @@ def make_browser(tmp_path, uid: int = 0, chromium: bool = False, apt: bool = Tru
     for name, script in commands.items():
         (bin / name).write_text(f"#!/bin/sh\n{script}\n", encoding="utf-8")
         (bin / name).chmod(0o755)
-    run = subprocess.run([MAKE, "--no-print-directory", "-f", str(paths.ROOT / "Makefile"), "browser"],
-                         cwd=paths.ROOT, env={"PATH": str(bin)}, capture_output=True, text=True)
+    command = [MAKE, "--no-print-directory", "-f", str(paths.ROOT / "Makefile"), "browser"]
+    run = subprocess.run(command, cwd=paths.ROOT, env={"PATH": str(bin)}, capture_output=True,
+                         text=True)
     assert run.returncode == 0 and not run.stderr, run.stderr
     return run.stdout.splitlines()
 

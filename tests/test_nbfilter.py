@@ -11,7 +11,8 @@ from microcred.tooling import nbfilter
 def notebook(outputs: bool) -> dict:
     cell = {"cell_type": "code", "execution_count": 3 if outputs else None, "id": "nb99-01",
             "metadata": {"tags": ["parameters"]}, "source": ["x = 1"],
-            "outputs": [{"output_type": "stream", "name": "stdout", "text": ["1\n"]}] if outputs else []}
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": ["1\n"]}]
+            if outputs else []}
     return {"cells": [cell], "metadata": {"kernelspec": {"name": "microcred", "language": "python",
                                                          "display_name": "Python (microcred)"}},
             "nbformat": 4, "nbformat_minor": 5}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -50,6 +51,78 @@ def test_only_synthetic_data_is_captioned_synthetic(tmp_path, monkeypatch):
     assert plots.SYNTHETIC_NOTE in json.loads((tmp_path / "synthetic.json").read_text())["caption"]
 
 
+def test_title_and_caption_are_said_by_the_report_not_drawn_in_the_figure(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "FIGURES", tmp_path)
+    plots.setup(synthetic=True).save(draw(), "f", "A finding as title", "A caption (n=2).")
+    svg = (tmp_path / "f.svg").read_text()
+    meta = json.loads((tmp_path / "f.json").read_text())
+    assert meta["title"] == "A finding as title" and meta["alt"].startswith("Bar chart.")
+    fig = draw()
+    plots.Figures(synthetic=False).save(fig, "g", "Title", "Caption.", alt="Two bars.")
+    assert json.loads((tmp_path / "g.json").read_text())["alt"] == "Two bars."
+    assert fig.get_suptitle() == "" and fig.get_supxlabel() == ""
+    assert "SYNTHETIC" not in (tmp_path / "g.svg").read_text()
+    assert svg.count("<g id=\"text_") >= 1  # the synthetic stamp, drawn (as paths) in the image
+
+
+def hidden_matrix() -> pd.DataFrame:
+    labels = ["a", "b", "c", "other"]
+    lift = pd.DataFrame([[np.nan, 1.2, 1.5, np.nan], [1.2, np.nan, np.nan, np.nan],
+                         [1.5, np.nan, np.nan, np.nan], [np.nan] * 4], index=labels, columns=labels)
+    return lift
+
+
+def drawn_heatmap(**kw):
+    fig, ax = plots.new_figure()
+    plots.heatmap(ax, hidden_matrix(), fmt=".2f", **kw)
+    fig.canvas.draw()
+    return fig, ax
+
+
+def test_a_hidden_cell_is_hatched_and_says_not_shown():
+    fig, ax = drawn_heatmap(hatch_hidden=True, triangle="lower")
+    labels = [t.get_text() for t in ax.texts]
+    assert labels.count(plots.HIDDEN_LABEL) == 1  # (c, b): the one hidden pair below the diagonal
+    assert sum(p.get_hatch() == "////" for p in ax.patches) == 1
+    fig, ax = drawn_heatmap()
+    assert plots.HIDDEN_LABEL not in [t.get_text() for t in ax.texts]
+
+
+def test_a_symmetric_matrix_shows_one_triangle_and_no_row_without_a_value():
+    fig, ax = drawn_heatmap(hatch_hidden=True, triangle="lower")
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["b", "c"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b"]
+    values = [t.get_text() for t in ax.texts if t.get_text() != plots.HIDDEN_LABEL]
+    assert sorted(values) == ["1.20", "1.50"]  # each pair once
+    assert "other" in fig.get_supxlabel()  # left out, and said so
+    with pytest.raises(ValueError):
+        drawn_heatmap(triangle="upper")
+
+
+def test_legends_sit_outside_the_data():
+    fig, ax = plots.new_figure()
+    table = pd.DataFrame({"label": ["x", "y"] * 2, "hue": ["p", "p", "q", "q"],
+                          "pct": [10.0, 90.0, 12.0, 88.0], "ci_low": [5.0, 85, 7, 83],
+                          "ci_high": [15.0, 95, 17, 93]})
+    plots.interval_plot(ax, table, "label", hue="hue")
+    fig.canvas.draw()
+    [legend] = fig.legends
+    renderer = fig.canvas.get_renderer()
+    assert not legend.get_window_extent(renderer).overlaps(ax.get_window_extent(renderer))
+    assert ax.get_legend() is None
+
+
+def test_the_forest_plot_draws_the_interval_it_is_told_and_names_its_points():
+    table = pd.DataFrame({"label": ["a", "b"], "diff_pp": [5.0, 1.0], "diff_low": [1.0, -1.0],
+                          "diff_high": [9.0, 3.0], "adj_low": [-2.0, -4.0], "adj_high": [12.0, 6.0],
+                          "p_adjusted": [0.01, 0.5]})
+    fig, ax = plots.new_figure()
+    plots.forest(ax, table, low="adj_low", high="adj_high", names=("filled", "open"))
+    [bars] = [c for c in ax.collections if type(c).__name__ == "LineCollection"][:1]
+    assert [round(s[0][0]) for s in bars.get_segments()] == [-2, -4]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["filled", "open"]
+
+
 def test_write_bytes_leaves_an_unchanged_file_untouched(tmp_path):
     path = files.write_bytes(tmp_path / "x.csv", b"a\n")
     stamp = path.stat().st_mtime_ns
@@ -67,9 +140,10 @@ def test_every_figure_has_png_svg_and_a_synthetic_caption():
     assert names, "run `make report`"
     for name in names:
         assert (paths.FIGURES / f"{name}.svg").exists()
-        caption = json.loads((paths.FIGURES / f"{name}.json").read_text())["caption"]
-        assert "n=" in caption or "n:" in caption, name
-        assert "SYNTHETIC DATA" in caption, name
+        meta = json.loads((paths.FIGURES / f"{name}.json").read_text())
+        assert "n=" in meta["caption"] or "n:" in meta["caption"], name
+        assert "SYNTHETIC DATA" in meta["caption"], name
+        assert len(meta["alt"]) > 40, name  # every figure has alt text
 
 
 @pytest.mark.parametrize("table", committed_tables(), ids=lambda p: p.stem)
@@ -126,10 +200,12 @@ def hidden_remainders(table: pd.DataFrame) -> list[tuple]:
     problems = []
     for metric, rows in table.groupby("metric"):
         overall = rows[rows["group_type"].eq("all")]
-        families = [(overall, rows[rows["group_type"].eq(t)]) for t in rows["group_type"].unique() if t != "all"]
+        families = [(overall, rows[rows["group_type"].eq(t)])
+                    for t in rows["group_type"].unique() if t != "all"]
         for region in rows.loc[rows["group_type"].eq("region"), "group"]:
             parts = rows[rows["group_type"].eq("country") & rows["group"].map(region_of).eq(region)]
-            families.append((rows[rows["group_type"].eq("region") & rows["group"].eq(region)], parts))
+            whole = rows[rows["group_type"].eq("region") & rows["group"].eq(region)]
+            families.append((whole, parts))
         for parent, parts in families:
             if len(parent) != 1 or parent["suppressed"].iat[0] or parts.empty:
                 continue

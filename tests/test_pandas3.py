@@ -59,7 +59,8 @@ def test_pandas_stays_below_3_while_the_record_says_it_is_blocked():
     blocked = "| **yes** |" in RECORD.read_text(encoding="utf-8")
     project = tomllib.loads((paths.ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     pandas_spec = next(d for d in project["dependencies"] if d.startswith("pandas"))
-    assert blocked == ("<3" in pandas_spec), "pyproject.toml's pandas cap disagrees with docs/pandas3.md"
+    assert blocked == ("<3" in pandas_spec), \
+        "pyproject.toml's pandas cap disagrees with docs/pandas3.md"
     assert blocked == (int(locked()["pandas"].split(".")[0]) < 3)
 
 

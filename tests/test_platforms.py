@@ -45,13 +45,15 @@ def required_environments() -> list[str]:
 
 def prose(path: Path) -> str:
     """A file's text as one line, comment signs and line breaks taken out."""
-    lines = (line.strip().lstrip("#").strip() for line in path.read_text(encoding="utf-8").splitlines())
+    lines = (line.strip().lstrip("#").strip()
+             for line in path.read_text(encoding="utf-8").splitlines())
     return re.sub(r"\s+", " ", " ".join(lines))
 
 
 def platforms_and_pythons() -> list:
     """Every required environment with every Python of the claim; the later Pythons are slow."""
-    return [pytest.param(environment, python, id=f"{TARGETS.get(environment, [environment])[0]}-{python}",
+    return [pytest.param(environment, python,
+                         id=f"{TARGETS.get(environment, [environment])[0]}-{python}",
                          marks=[] if python == lockfile.PYTHON else [pytest.mark.slow])
             for environment in required_environments() for python in PYTHONS]
 

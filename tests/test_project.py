@@ -60,7 +60,8 @@ def write_params(tmp_path, text: str):
 
 
 @pytest.mark.parametrize("text,words", [
-    ("02_regional_comparison:\n  focus_regoin: Europe\n", "02_regional_comparison.focus_regoin is unknown"),
+    ("02_regional_comparison:\n  focus_regoin: Europe\n",
+     "02_regional_comparison.focus_regoin is unknown"),
     ("common:\n  confidence: 0.9\n", "common.confidence is not declared"),
     ("common:\n  confidence_level: 1.5\n", "confidence_level = 1.5 is outside (0, 1)"),
     ("common:\n  confidence_level: high\n", "confidence_level = 'high' should be float"),
@@ -73,13 +74,92 @@ def write_params(tmp_path, text: str):
     ("01_clean:\n  speeder_fraction: .inf\n", "speeder_fraction = inf should be a finite number"),
     ("01_clean:\n  mapping: [a, b]\n", "mapping"),
     ("01_clean:\n  mapping:\n    colums: {Q1: offers_mc}\n", "mapping"),
-    ("01_clean:\n  raw_leaders: data/raw/missing.csv\n", "raw_leaders = 'data/raw/missing.csv': no such file"),
+    ("01_clean:\n  raw_leaders: data/raw/missing.csv\n",
+     "raw_leaders = 'data/raw/missing.csv': no such file"),
     ("- just a list\n", "expected sections"),
 ])
 def test_bad_parameters_stop_with_their_name(tmp_path, text, words):
     path = write_params(tmp_path, text)
     with pytest.raises(params.ParameterError, match=re.escape(words)):
         params.validate(path)
+
+
+def alias_bomb(levels: int = 9, width: int = 10) -> str:
+    """A YAML list of anchored lists, each `width` references to the one before: under 1 KB,
+    width**levels values once its aliases are expanded ('billion laughs')."""
+    items = [f"&l0 [{', '.join(['IP Address'] * width)}]"]
+    items += [f"&l{k} [{', '.join([f'*l{k - 1}'] * width)}]" for k in range(1, levels)]
+    return "[" + ", ".join(items) + "]"
+
+
+@pytest.mark.parametrize("text,words", [
+    (f"01_clean:\n  response_statuses: {alias_bomb()}\n",
+     "parameter 01_clean.response_statuses[4] expands to over 100,000 values once its aliases are "
+     "expanded (the limit on YAML aliases)"),
+    (f"01_clean:\n  mapping:\n    ignore_columns: {alias_bomb()}\n",
+     "parameter 01_clean.mapping.ignore_columns[4] expands to over 100,000 values"),
+    ("01_clean:\n  mapping:\n    ignore_columns: " + "[" * 20_000 + "]" * 20_000 + "\n",
+     "parameter 01_clean.mapping.ignore_columns[0][0]"),
+    ("01_clean:\n  mapping:\n    ignore_columns: " + "[" * 20_000 + "]" * 20_000 + "\n",
+     "is nested more than 32 levels deep (the limit on nesting)"),
+    ("01_clean:\n  hash_key: " + "k" * 10_001 + "\n",
+     "parameter 01_clean.hash_key has a value of 10,001 characters (the limit on a value's size"),
+    ('01_clean:\n  hash_key: "\\udc80"\n',
+     "parameter 01_clean.hash_key is not valid Unicode text (a lone surrogate, '\\udc80'"),
+    ("01_clean:\n  repeat_window_hours: 1000000000000000000000000000000\n",
+     "repeat_window_hours = 1000000000000000000000000000000 is outside [0, 87600]"),
+    ("01_clean:\n  repeat_window_hours: 1e30\n", "repeat_window_hours = '1e30' should be int"),
+    ("common:\n  min_group_size: 100000000000000000000\n",
+     "min_group_size = 100000000000000000000 is beyond the largest number"),
+])
+def test_parameters_beyond_the_limits_stop_naming_the_parameter_and_the_limit(tmp_path, text,
+                                                                              words):
+    path = write_params(tmp_path, text)
+    with pytest.raises(params.ParameterError) as err:
+        params.validate(path, deep=False)
+    assert words in str(err.value)
+
+
+def test_a_parameters_file_that_is_not_utf8_names_its_byte_and_line(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_bytes("# paramètres\n01_clean:\n  speeder_fraction: 0.5\n".encode("latin-1"))
+    with pytest.raises(params.ParameterError,
+                       match=r"params.yaml is not UTF-8 text \(byte 7, line 1\)"):
+        params.validate(path, deep=False)
+
+
+def test_a_parameters_file_over_its_size_limit_is_not_read(tmp_path):
+    path = write_params(tmp_path, "# " + "x" * params.MAX_FILE_BYTES + "\n")
+    with pytest.raises(params.ParameterError, match="over the limit of 1,048,576"):
+        params.validate(path, deep=False)
+
+
+def test_anchors_and_aliases_within_the_limits_still_work(tmp_path):
+    path = write_params(tmp_path, "01_clean:\n  response_statuses: &live [IP Address, Offline]\n"
+                        "  mapping: {ignore_columns: *live}\n")
+    assert params.validate(path, deep=False)["01_clean"]["mapping"]["ignore_columns"] == [
+        "IP Address", "Offline"]
+
+
+POPULATION_FRAMES = {  # what the user gave as population_frame -> words of the message
+    "workbook renamed .csv": (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\xc1\x8f",
+                              "is not UTF-8 CSV text (byte 10)"),
+    "random bytes": (bytes(range(256)) * 4, "is not UTF-8 CSV text (byte 128)"),
+    "JSON": (b'[\n  {"region": "Europe", "count": 3000}\n]\n', "needs a 'count' column"),
+    "ragged CSV": (b"region,count\nEurope,3000,12\nAsia,1,2,3\n", "cannot be read as CSV"),
+}
+
+
+@pytest.mark.parametrize("case", POPULATION_FRAMES)
+def test_a_population_frame_that_is_not_a_csv_frame_stops_before_anything_runs(tmp_path, case):
+    content, words = POPULATION_FRAMES[case]
+    frame = tmp_path / "frame.csv"
+    frame.write_bytes(content)
+    path = write_params(tmp_path, f"02_regional_comparison:\n  population_frame: {frame}\n")
+    with pytest.raises(params.ParameterError) as err:
+        params.validate(path)
+    assert f"parameter population_frame = {str(frame)!r}" in str(err.value)
+    assert words in str(err.value)
 
 
 def test_focus_region_not_in_the_data_names_the_parameter():
@@ -107,7 +187,8 @@ def notebook_code(notebook: str) -> str:
 def test_the_notebook_list_is_written_in_one_file():
     """(Tests name notebooks one by one in their assertions; the code never lists them.)"""
     files = [paths.ROOT / "Makefile", paths.ROOT / ".ci" / "run", *paths.PACKAGE.rglob("*.py")]
-    listing = [f for f in files if all(nb in f.read_text(encoding="utf-8") for nb in NOTEBOOK_NAMES)]
+    listing = [f for f in files
+               if all(nb in f.read_text(encoding="utf-8") for nb in NOTEBOOK_NAMES)]
     assert listing == [], f"the notebook list belongs in pipeline.yaml only: {listing}"
     assert sorted(p.stem for p in paths.NOTEBOOKS.glob("*.ipynb")) == sorted(NOTEBOOK_NAMES)
 
@@ -145,7 +226,8 @@ def test_the_manifest_lists_every_data_file_a_notebook_reads(notebook):
 
 def test_editing_the_benchmark_or_the_generator_reruns_nothing():
     for notebook in NOTEBOOK_NAMES:
-        assert {"tooling.bench", "synthetic.generator", "tooling.sandbox", "tooling.build"}.isdisjoint(
+        assert {"tooling.bench", "synthetic.generator", "tooling.sandbox",
+                "tooling.build"}.isdisjoint(
             dependencies.modules_used(notebook))
 
 
@@ -162,9 +244,12 @@ def test_the_report_sections_place_declared_outputs_once():
     sections = manifest.report_sections()
     tables = {t for nb in NOTEBOOK_NAMES for t in manifest.notebook(nb).tables}
     figures = {f for nb in NOTEBOOK_NAMES for f in manifest.notebook(nb).figures}
-    assert {f for fs, _ in sections.values() for f in fs} <= figures
-    assert {t for _, ts in sections.values() for t in ts} <= tables
-    assert list(sections)[0] == "cleaning"
+    placed_figures = [f for s in sections for f in s.figures]
+    placed_tables = [t for s in sections for t in s.tables]
+    assert set(placed_figures) <= figures and len(set(placed_figures)) == len(placed_figures)
+    assert set(placed_tables) <= tables and len(set(placed_tables)) == len(placed_tables)
+    assert [s.key for s in sections][:2] == ["findings", "data-methods"]
+    assert sections[-1].text == ("files",)  # the appendix lists every table
 
 
 def test_a_missing_or_changed_output_makes_its_notebook_run():
@@ -229,7 +314,9 @@ def test_no_module_imports_a_private_name_of_another():
     for module in package_modules():
         tree = ast.parse(dependencies.module_file(module).read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("microcred")):
+            ours = isinstance(node, ast.ImportFrom) and (
+                node.level or (node.module or "").startswith("microcred"))
+            if ours:
                 private = [a.name for a in node.names if a.name.startswith("_")]
                 if private:
                     found[module] = private
@@ -238,7 +325,8 @@ def test_no_module_imports_a_private_name_of_another():
 
 @pytest.mark.parametrize("notebook", NOTEBOOK_NAMES)
 def test_no_notebook_depends_on_the_tooling_or_the_generator(notebook):
-    """Editing the parameter module, the runner or the generator leaves every notebook up to date."""
+    """Editing the parameter module, the runner or the generator leaves every notebook up to
+    date."""
     used = dependencies.modules_used(notebook)
     assert not [m for m in used if m.split(".")[0] in ("tooling", "synthetic")]
 
@@ -246,8 +334,10 @@ def test_no_notebook_depends_on_the_tooling_or_the_generator(notebook):
 def test_paths_are_built_in_paths_only():
     """No module but paths anchors a path at the project root."""
     anchored = [p.stem for p in paths.PACKAGE.rglob("*.py")
-                if p.stem != "paths" and re.search(r"paths\.ROOT\s*/", p.read_text(encoding="utf-8"))]
-    assert set(anchored) <= {"generator", "sandbox"}  # generator: the example's folder; sandbox copies
+                if p.stem != "paths" and re.search(r"paths\.ROOT\s*/",
+                                                   p.read_text(encoding="utf-8"))]
+    assert set(anchored) <= {"generator",
+                             "sandbox"}  # generator: the example's folder; sandbox copies
 
 
 # --------------------------------------------------------------------------- the command line
@@ -256,13 +346,13 @@ def test_help_lists_every_command(capsys):
     with pytest.raises(SystemExit):
         parser().parse_args(["--help"])
     text = capsys.readouterr().out
-    for command in ("report", "test", "lint", "lab", "bench", "clean"):
+    for command in ("report", "compare", "params", "test", "lint", "lab", "bench", "clean"):
         assert re.search(rf"^\s+{command}\s", text, flags=re.M), command
 
 
 def test_makefile_recipes_never_contain_command_line_values():
     text = (paths.ROOT / "Makefile").read_text(encoding="utf-8")
-    for name in ("RAW", "PARAMS", "JOBS", "TIMEOUT", "LAB_ARGS"):
+    for name in ("RAW", "PARAMS", "RUN", "JOBS", "TIMEOUT", "LAB_ARGS"):
         assert not re.search(rf"\$[({{]{name}[)}}]", text), f"$({name}) expanded into Makefile text"
     assert "$(shell" not in text
 
@@ -279,11 +369,15 @@ def test_make_never_hands_a_value_to_a_shell(tmp_path, flag):
 
 def test_a_report_with_nothing_to_do_never_imports_pandas():
     """The up-to-date check stays a fraction of a second: no analysis library on that path."""
-    code = ("import sys; from microcred.core import paths; from microcred.tooling import build, params; "
-            "values = params.validate(paths.PARAMS, deep=False); "
-            "build.plan(values, build.read_state()); print(sorted(m for m in sys.modules "
+    code = ("import sys; from microcred.core import paths; "
+            "from microcred.tooling import build, data_check, lock, params, publication; "
+            "from microcred.tooling.runs import Run; "
+            "values = params.validate(paths.PARAMS, deep=False); data_check.check_scheme(values); "
+            "publication.recover(); build.plan(values, Run('')); "
+            "print(sorted(m for m in sys.modules "
             "if m.split('.')[0] in ('pandas', 'numpy', 'scipy', 'matplotlib')))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
     assert result.stdout.strip() == "[]"
 
 
@@ -303,7 +397,8 @@ def test_tests_of_one_xdist_group_run_in_one_worker(tmp_path):
                              "no:cacheprovider", "-n", "2", "--dist=loadgroup", "test_groups.py"],
                             cwd=tmp_path, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-2000:]
-    worker = {name: (tmp_path / name).read_text() for name in [*"0123", *(f"free{i}" for i in range(4))]}
+    names = [*"0123", *(f"free{i}" for i in range(4))]
+    worker = {name: (tmp_path / name).read_text() for name in names}
     assert len({worker[i] for i in "0123"}) == 1
     assert len(set(worker.values())) == 2  # the other tests did spread over both workers
 

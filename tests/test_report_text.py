@@ -1,7 +1,7 @@
 """The report's fixed prose comes from templates/report_text.j2 as plain text, one string per
 paragraph; values are filled in unescaped here because the page escapes them once."""
 
-from microcred.report import as_html, content
+from microcred.report import as_html, content, document
 
 
 def test_a_block_gives_one_line_per_paragraph():
@@ -15,6 +15,7 @@ def test_values_are_formatted_and_left_for_the_page_to_escape():
                           n_eff=12345.6, weight_min=0.5, weight_max=3.25)
     assert "population frame frame & <b>.csv;" in text
     assert "design effect 1.23, effective n 12,346, weights from 0.50 to 3.25 times" in text
-    page = as_html.render(title="t", summary=[], methods=[text], limitations=[], sections={},
-                         files=[])
+    doc = document.Document("t", "", False, False,
+                            (document.Section("s", "S", (document.Paragraph(text),)),))
+    page = as_html.render(doc)
     assert "frame &amp; &lt;b&gt;.csv" in page and "<b>.csv" not in page

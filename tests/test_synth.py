@@ -15,7 +15,8 @@ from microcred.release import tables
 from microcred.release.policy import Policy
 from microcred.report import context, published
 from microcred.statistics import compare, estimate
-from microcred.survey import analysis_data, codebook, region_schemes
+from microcred.statistics.design import SurveyDesign
+from microcred.survey import analysis_data, codebook, region_schemes, synthetic_design
 from microcred.synthetic import generator as synth
 
 
@@ -47,11 +48,12 @@ def test_published_counts_after_cleaning(clean_default):
 
 def test_every_noise_kind_is_removed_by_its_own_rule(clean_default):
     _, _, cleaned, _ = clean_default
-    noise = synth.load_design()["noise"]
+    noise = synthetic_design.load()["noise"]
     removed = cleaned.dispositions.set_index("rule")["removed"]
     assert removed["previews and spam"] == noise["previews"] + noise["spam"]
     assert removed["unfinished or partial"] == noise["partial"]
-    assert removed["repeat submissions of one person"] == noise["repeat_by_email"] + noise["repeat_by_ip"]
+    repeats = noise["repeat_by_email"] + noise["repeat_by_ip"]
+    assert removed["repeat submissions of one person"] == repeats
     assert removed["speeders"] == noise["speeders"]
     assert removed["country not identified"] == len(noise["unknown_country"])
 
@@ -61,12 +63,13 @@ def compare_on_every_group(figures, leaders, employers, regions):
     group, however small."""
     cb, cb_employers = codebook.load("leaders"), codebook.load("employers")
     everything = Policy(0, 0, off=True)
-    released = tables.release_table(leaders, cb, regions, 0.95, everything, "m49",
+    design, employers_design = SurveyDesign.of(leaders), SurveyDesign.of(employers)
+    released = tables.release_table(design, cb, regions, everything, "m49",
                                     context.named_countries())
-    released_employers = tables.release_groups(employers, cb_employers.metrics, "country",
-                                                 ["United States"], everything)
-    return published.compare(figures, leaders, employers, cb, cb_employers, regions, released,
-                             released_employers, 0.95, everything)
+    released_employers = tables.release_groups(employers_design, cb_employers.metrics, "country",
+                                               ["United States"], everything)
+    return published.compare(figures, design, employers_design, cb, cb_employers, regions, released,
+                             released_employers, everything)
 
 
 def test_every_published_figure_in_scope_is_reproduced(clean_default):
@@ -85,10 +88,12 @@ def test_us_barrier_findings_hold_clearly(clean_default):
     leaders, _, _, _ = clean_default
     cb = codebook.load()
     us = leaders["country"].eq("United States")
-    family = compare.compare_family(leaders, cb.metrics_of("barriers"), us, "US").set_index("metric")
+    design = SurveyDesign.of(leaders)
+    family = compare.compare_planned(design, compare.family(cb, "barriers_focus_vs_rest"),
+                                     ["United States"]).set_index("metric")
     for metric in ("barrier_quality", "barrier_faculty"):
         assert family.at[metric, "diff_pp"] > 10 and family.at[metric, "p_adjusted"] < 0.001
-    named = compare.compare_means(leaders["barriers_count"].astype(float), us)
+    named = compare.compare_means(design, leaders["barriers_count"].astype(float).to_numpy(), us)
     assert named["diff"] > 0.5 and named["p_value"] < 0.001
 
 
@@ -101,7 +106,8 @@ def test_assumed_targets_are_met_roughly(clean_default):
     assumed = targets[targets["flag"].eq("assumed") & ~targets["metric"].str.startswith("employer")]
     far = []
     for r in assumed.itertuples():
-        own = targets.loc[targets["metric"].eq(r.metric) & targets["group_type"].eq("country"), "group"]
+        own = targets.loc[targets["metric"].eq(r.metric) & targets["group_type"].eq("country"),
+                          "group"]
         if r.group_type == "region":
             rows = leaders[leaders["region"].eq(r.group) & ~leaders["country"].isin(own)]
         elif r.group_type == "country":
@@ -146,7 +152,7 @@ def test_leaders_of_one_institution_agree_at_the_documented_rate(clean_default):
     answer is against the fact with f = d(1 - s) / (1 - d s). Expected unanimity of an
     institution with k such leaders: (1 - f)^k + f^k."""
     leaders, _, _, _ = clean_default
-    c = synth.load_design()["institution_clustering"]
+    c = synthetic_design.load()["institution_clustering"]
     d, s = c["leader_dissent"], c["dissent_not_sure"]
     f = d * (1 - s) / (1 - d * s)
     several, agreeing = _agreeing_institutions(leaders, "offers_mc", ["Yes", "No"])
@@ -160,7 +166,7 @@ def test_each_leader_answers_against_the_institution_at_the_documented_rate():
     a fact differently is the documented rate; with a rate of zero leaders of one institution
     are unanimous on every fact, and the published figures still hold."""
     cb = codebook.load()
-    design = synth.load_design()
+    design = synthetic_design.load()
     rate = design["institution_clustering"]["leader_dissent"]
 
     def generate(design):
@@ -192,7 +198,8 @@ def test_opinions_cluster_within_institutions(clean_default):
     leaders, _, _, _ = clean_default
     named = leaders["barriers_count"].astype(float)
     y = pd.DataFrame({"inst": leaders["inst_id"],
-                      "y": named - named.groupby(leaders["country"], observed=True).transform("mean")})
+                      "y": named - named.groupby(leaders["country"],
+                                                 observed=True).transform("mean")})
     y = y.dropna()
     y = y[y.groupby("inst", observed=True)["y"].transform("size") >= 2]
     groups = y.groupby("inst", observed=True)["y"]
@@ -219,10 +226,9 @@ def test_institution_facts_on_the_default_data(clean_default):
 
 def test_the_assumptions_table_shows_the_design_values():
     text = (paths.ROOT / "data" / "raw" / "README.md").read_text(encoding="utf-8")
-    for key, value in synth.load_design()["institution_clustering"].items():
+    for key, value in synthetic_design.load()["institution_clustering"].items():
         shown = re.search(rf"\| `{key}` \| ([0-9.]+) \|", text)
         assert shown and float(shown.group(1)) == value, key
-    assert "institution" in synth.clustering_assumption()
 
 
 # --------------------------------------------------------------------------- comparison rows
@@ -247,6 +253,7 @@ def test_credit_as_a_share_of_all_leaders():
     })
     figure = published.load().set_index("figure_id").loc[["L24-003-alt"]].reset_index()
     nothing = pd.DataFrame(columns=estimate.ESTIMATE_COLUMNS)  # the figure needs no released cell
-    row = published.compare(figure, frame, frame, cb, codebook.load("employers"), [], nothing,
-                            nothing, 0.95, Policy(0, 0, off=True)).iloc[0]
+    design = SurveyDesign.of(frame)
+    row = published.compare(figure, design, design, cb, codebook.load("employers"), [], nothing,
+                            nothing, Policy(0, 0, off=True)).iloc[0]
     assert (row["n"], row["reproduced"]) == (5, 40.0)

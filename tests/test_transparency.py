@@ -9,10 +9,12 @@ import pytest
 
 from microcred.report import published, transparency
 from microcred.statistics import weighting
+from microcred.statistics.design import SurveyDesign
 from microcred.survey import codebook
 
-CLAIM = pd.DataFrame([{"figure_id": "X-1", "survey": "employers_2023", "metric": "employer_us_within_2pp",
-                       "group_type": "country", "group": "United States", "value": "", "unit": "ranking",
+CLAIM = pd.DataFrame([{"figure_id": "X-1", "survey": "employers_2023",
+                       "metric": "employer_us_within_2pp", "group_type": "country",
+                       "group": "United States", "value": "", "unit": "ranking",
                        "role": "qualitative", "trust_tier": "B", "label": "within 2 points"}])
 
 
@@ -33,11 +35,12 @@ def employers(n_us: int, n_other: int, us_share: float, other_share: float) -> p
 def test_a_within_claim_on_point_estimates_is_not_an_equivalence(cb):
     cbe = codebook.load("employers")
     small = employers(200, 1400, 0.88, 0.88)
-    tests = published.equivalence_tests(CLAIM, None, small, cb, cbe)
+    tests = published.equivalence_tests(CLAIM, None, SurveyDesign.of(small), cb, cbe)
     assert len(tests) == 2 and tests["diff_pp"].abs().max() < 0.5
     assert not tests["equivalent"].any()  # 200 employers cannot show +-2 points
     large = employers(20000, 140000, 0.88, 0.88)
-    assert published.equivalence_tests(CLAIM, None, large, cb, cbe)["equivalent"].all()
+    assert published.equivalence_tests(CLAIM, None, SurveyDesign.of(large), cb,
+                                       cbe)["equivalent"].all()
 
 
 def test_the_reproduction_is_called_a_check_of_the_pipeline_never_a_finding():
@@ -78,13 +81,14 @@ def test_transparency_statement_carries_every_element_and_marks_assumed_dates(cb
 
 
 def test_comparison_table_has_reproduction_and_equivalence_as_separate_columns():
-    assert {"within_rounding", "supported_by_equivalence_test"} <= set(published.COLUMNS)
-    assert published.COLUMNS.index("supported_by_equivalence_test") > published.COLUMNS.index("claim")
+    assert {"within_rounding", "supported_by_test"} <= set(published.COLUMNS)
+    assert published.COLUMNS.index("supported_by_test") > published.COLUMNS.index("claim")
     assert pytest.approx(2.0) == float(published.WITHIN.search("employer_us_within_2pp").group(1))
 
 
 def test_design_effect_note_says_the_synthetic_ones_are_assumed():
-    estimates = pd.DataFrame({"deff": [0.9, 1.2, np.nan, 5.0], "suppressed": [False, False, False, True]})
+    estimates = pd.DataFrame({"deff": [0.9, 1.2, np.nan, 5.0],
+                              "suppressed": [False, False, False, True]})
     synthetic = transparency.design_effect_note(estimates, synthetic=True)
     assert "from 0.90 to 1.20" in synthetic and "ASSUMED" in synthetic
     assert "ASSUMED" not in transparency.design_effect_note(estimates, synthetic=False)

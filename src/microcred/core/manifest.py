@@ -25,6 +25,7 @@ class Notebook:
     uses: tuple[str, ...]
     inputs: tuple[str, ...]
     file_parameters: tuple[str, ...]
+    in_data: tuple[tuple[str, str], ...]  # (parameter, the clean data's column that has its values)
     tables: tuple[str, ...]
     figures: tuple[str, ...]
     files: tuple[str, ...]
@@ -43,12 +44,17 @@ def _notebooks() -> dict[str, Notebook]:
         unknown = set(spec) - set(fields)
         if unknown:
             raise ValueError(f"{paths.MANIFEST.name}: {name} has unknown keys {sorted(unknown)}")
-        out[name] = Notebook(name, **{k: tuple(spec.get(k) or ()) for k in fields if k != "name"})
+        out[name] = Notebook(name, **{k: tuple(_items(spec.get(k))) for k in fields if k != "name"})
         missing = set(out[name].after) - set(out)
         if missing:  # listed in reading order, so a notebook comes after the ones it needs
             raise ValueError(f"{paths.MANIFEST.name}: {name} comes after {sorted(missing)}, "
                              "which must be listed before it")
     return out
+
+
+def _items(value) -> list:
+    """A list as it is written, a mapping as its (key, value) pairs, nothing as empty."""
+    return list(value.items()) if isinstance(value, dict) else list(value or ())
 
 
 def notebooks() -> tuple[str, ...]:
@@ -57,6 +63,7 @@ def notebooks() -> tuple[str, ...]:
 
 
 def notebook(name: str) -> Notebook:
+    """The notebook of that name, as pipeline.yaml describes it."""
     return _notebooks()[name]
 
 
@@ -91,13 +98,24 @@ def output_names(name: str) -> tuple[str, ...]:
 
 
 def executed(name: str) -> Path:
+    """Where the executed copy of a notebook is kept (report/notebooks/)."""
     return paths.EXECUTED / f"{name}.ipynb"
 
 
-def report_sections() -> dict[str, tuple[list[str], list[str]]]:
-    """Section name -> (figures, tables) it shows, in the report's order."""
-    return {k: (list(v.get("figures") or []), list(v.get("tables") or []))
-            for k, v in _manifest()["report_sections"].items()}
+@dataclass(frozen=True)
+class Section:
+    key: str  # its anchor in the page
+    heading: str
+    text: tuple[str, ...]  # the blocks of text it opens with
+    figures: tuple[str, ...]
+    tables: tuple[str, ...]
+
+
+def report_sections() -> list[Section]:
+    """The report's sections in order, each with its heading, text blocks, figures and tables."""
+    parts = ("text", "figures", "tables")
+    return [Section(k, v["heading"], *(tuple(v.get(f) or ()) for f in parts))
+            for k, v in _manifest()["report_sections"].items()]
 
 
 def input_file(name: str) -> Path:

@@ -13,6 +13,7 @@ T = TypeVar("T")
 
 
 def cores() -> int:
+    """How many cores this process may use."""
     affinity = getattr(os, "sched_getaffinity", None)  # Linux: the cores this process may use
     return len(affinity(0)) if affinity else os.cpu_count() or 1
 

@@ -2,16 +2,27 @@
 nbval, JupyterLab and pytest whatever the working directory.
 
 MICROCRED_ROOT points the whole project (inputs and outputs) at another folder laid out the same
-way; the end-to-end tests run the pipeline in a scratch copy with it. MICROCRED_STAGING points
-only the outputs of a run (clean data, figures, tables, report) at a staging folder, which the
-runner moves into place once every notebook of the run has succeeded."""
+way; the end-to-end tests run the pipeline in a scratch copy with it. Without it the root is the
+source tree the package sits in, or, for an installed package, the current directory.
+MICROCRED_STAGING points only the outputs of a run (clean data and its diagnostics, figures,
+tables, report) at a staging folder, which the build publishes once every notebook of the run has
+succeeded (into the root, or into a run folder of its own: runs/<name>/)."""
 
 import os
 from pathlib import Path
 
-ROOT = Path(os.environ.get("MICROCRED_ROOT") or Path(__file__).resolve().parents[3]).resolve()
-OUTPUT_ROOT = Path(os.environ.get("MICROCRED_STAGING") or ROOT).resolve()
 PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def _root() -> Path:
+    if os.environ.get("MICROCRED_ROOT"):
+        return Path(os.environ["MICROCRED_ROOT"])
+    source_tree = PACKAGE.parents[1]
+    return source_tree if (source_tree / "pipeline.yaml").is_file() else Path.cwd()
+
+
+ROOT = _root().resolve()
+OUTPUT_ROOT = Path(os.environ.get("MICROCRED_STAGING") or ROOT).resolve()
 
 # inputs
 DATA = ROOT / "data"
@@ -38,6 +49,7 @@ COUNTRY_ALIASES = EXTERNAL / "country_aliases.csv"
 REGION_SCHEMES = EXTERNAL / "region_schemes.csv"
 
 # outputs of a run (under the staging folder while a run is in progress)
+INTERIM = OUTPUT_ROOT / "data" / "interim"  # what cleaning set aside, and why
 PROCESSED = OUTPUT_ROOT / "data" / "processed"
 FIGURES = OUTPUT_ROOT / "figures"
 TABLES = OUTPUT_ROOT / "tables"
@@ -45,24 +57,29 @@ REPORT = OUTPUT_ROOT / "report"
 REPORT_HTML = REPORT / "report.html"
 REPORT_TABLES = REPORT / "tables"
 EXECUTED = REPORT / "notebooks"
-OUTPUT_FOLDERS = ("data/processed", "figures", "tables", "report")  # what a run stages
+OUTPUT_FOLDERS = ("data/interim", "data/processed", "figures", "tables", "report")  # staged
+
+REJECTED = INTERIM / "rejected.csv"
+VALIDATION_FAILURES = INTERIM / "validation_failures.csv"  # written when validation stops a run
 
 CLEAN_LEADERS = PROCESSED / "leaders_clean.csv"
 CLEAN_INSTITUTIONS = PROCESSED / "institutions_clean.csv"
 CLEAN_EMPLOYERS = PROCESSED / "employers_clean.csv"
 PROVENANCE = PROCESSED / "provenance.json"
 
-# the latest attempt's diagnostics, written even when a run stops (never staged, never committed)
-INTERIM = DATA / "interim"
-REJECTED = INTERIM / "rejected.csv"
-VALIDATION_FAILURES = INTERIM / "validation_failures.csv"
-FAILED_NOTEBOOKS = ROOT / "report" / "notebooks"  # <notebook>.failed.ipynb, with its traceback
-
-# the build's own state and the benchmark
+# the build's own: the default run's state, the staging folders, the cache of notebook results,
+# the lock that lets one run at a time work in this checkout; named runs; the benchmark; mutation
+# testing's work (mutmut's copy of the package and its results) and its list of equivalent
+# mutants
 BUILD = ROOT / "build"
 BUILD_STATE = BUILD / "state.json"
 STAGING = BUILD / "staging"
+CACHE = BUILD / "cache"
+RUN_LOCK = BUILD / "run.lock"
+RUNS = ROOT / "runs"
 BENCHMARKS = ROOT / "benchmarks"
+MUTANTS = ROOT / "mutants"
+EQUIVALENT_MUTANTS = ROOT / "tests" / "mutation" / "equivalent.yaml"
 
 
 def resolve(path: str | Path) -> Path:

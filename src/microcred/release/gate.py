@@ -364,6 +364,16 @@ def hidden_counts(table: pd.DataFrame) -> dict:
     return {k: int(table["hidden_by"].eq(k).sum()) for k in HIDDEN_BY}
 
 
+def listed(table: pd.DataFrame, released: pd.DataFrame, group_type: str) -> np.ndarray:
+    """Which rows of a comparison table name a group the released estimates list, or an empty
+    one: a group with respondents that the estimates do not list is not named at all."""
+    keys = released[released["group_type"].eq(group_type)]
+    known = set(zip(keys["metric"], keys["group"].astype(str)))
+    return np.array([(m, str(g)) in known or n == 0
+                     for m, g, n in zip(table["metric"], table["group"], table["n_group"])],
+                    dtype=bool)
+
+
 def comparisons(table: pd.DataFrame, released: pd.DataFrame, group_type: str,
                 rest_too_small=None) -> pd.DataFrame:
     """A group against the rest, shown only where the group's cell is shown in the protected
@@ -375,9 +385,7 @@ def comparisons(table: pd.DataFrame, released: pd.DataFrame, group_type: str,
     status = {(m, str(g)): (s, w, pd.isna(n)) for m, g, s, w, n in
               zip(keys["metric"], keys["group"], keys["suppressed"],
                   keys.get("hidden_by", pd.Series("", index=keys.index)), keys["n"])}
-    named = [(m, str(g)) in status or n == 0
-             for m, g, n in zip(table["metric"], table["group"], table["n_group"])]
-    table = table[named].reset_index(drop=True)
+    table = table[listed(table, released, group_type)].reset_index(drop=True)
     hidden, why, no_n = [], [], []
     for m, g in zip(table["metric"], table["group"]):
         s, w, n_hidden = status.get((m, str(g)), (True, "primary", False))

@@ -13,6 +13,7 @@ import pandas as pd
 from microcred.release.gate import determined, number_institutions
 from microcred.release.policy import Policy
 from microcred.statistics import multiselect
+from microcred.statistics.design import SurveyDesign
 
 
 @dataclass(frozen=True)
@@ -92,10 +93,10 @@ def _combination_codes(x: pd.DataFrame) -> np.ndarray:
     return sum(x[c].to_numpy().astype("int64") << i for i, c in enumerate(x.columns))
 
 
-def lift_intervals(x: pd.DataFrame, clusters: np.ndarray, released: Released,
-                   level: float = 0.95) -> pd.DataFrame:
-    """`multiselect.pair_lifts` of the pairs `released` shows."""
-    table = multiselect.pair_lifts(x, clusters, released.shows_pair, level)
+def lift_intervals(x: pd.DataFrame, design: SurveyDesign, released: Released) -> pd.DataFrame:
+    """`multiselect.pair_lifts` of the pairs `released` shows; `design`: the subpopulation of
+    the rows of `x` (those who answered the question)."""
+    table = multiselect.pair_lifts(x, design, released.shows_pair)
     table.attrs["hidden"] = released.hidden["pairs"]
     return table
 

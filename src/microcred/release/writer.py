@@ -19,5 +19,6 @@ def write_table(frame: pd.DataFrame, name: str, title: str = "") -> Path:
     files.write_json(gate.hidden_counts(frame), paths.REPORT_TABLES / f"{name}.hidden.json")
     frame = gate.drop_internal(frame)
     path = files.write_csv(frame, paths.TABLES / f"{name}.csv")
-    files.write_bytes(paths.REPORT_TABLES / f"{name}.md", files.markdown(frame, title).encode("utf-8"))
+    files.write_bytes(paths.REPORT_TABLES / f"{name}.md",
+                      files.markdown(frame, title).encode("utf-8"))
     return path

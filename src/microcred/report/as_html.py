@@ -1,94 +1,103 @@
-"""The report as one self-contained HTML page (images and styles inside, no network requests, no
-code), from the content the tables, figures and provenance give (`report.content`)."""
+"""The report as one self-contained HTML page (figures as vector images inside, styles inside, no
+network requests, no scripts), laid out from the report's structure (`report.document`).
+
+Tables are set by great_tables from the formatted text (`report.formatting`): labels, alignment,
+a footnote mark on every hidden cell and the source note linking the complete CSV. On a narrow
+screen each row of a table reads as a card of "label: value" lines, so no column hides behind a
+scroll; a figure opens full size when tapped or clicked (a CSS :target view, no script)."""
 
 from __future__ import annotations
 
 import base64
-import html
-import json
+import re
 
-import pandas as pd
 from jinja2 import Environment, FileSystemLoader
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from microcred.core import files, paths
-from microcred.release.policy import Policy
-from microcred.report.content import (
-    SECTIONS,
-    TITLE,
-    hidden_counts,
-    limitations,
-    methods,
-    readable,
-    statement_table,
-    subtitle,
-    summary,
-)
-from microcred.survey.provenance import read_provenance
-
-OPEN_TABLES = {"dispositions", "focus_region_vs_rest", "barrier_findings", "published_vs_reproduced",
-               "weighting_diagnostics", "not_sure_sensitivity", "equivalence_tests"}
+from microcred.report import document
+from microcred.report.document import Document, Figure
+from microcred.report.formatting import ReaderTable
 
 
-def figure_html(name: str) -> str:
-    png = (paths.FIGURES / f"{name}.png").read_bytes()
-    meta = json.loads((paths.FIGURES / f"{name}.json").read_text(encoding="utf-8"))
-    data = base64.b64encode(png).decode("ascii")
-    return (f'<figure id="fig-{name}"><img src="data:image/png;base64,{data}" '
-            f'alt="{html.escape(meta["title"])}"><figcaption><strong>{html.escape(meta["title"])}.'
-            f'</strong> {html.escape(meta["caption"])} <code>figures/{name}.png</code>'
-            "</figcaption></figure>")
+def figure_html(fig: Figure) -> Markup:
+    """The figure as an SVG image that opens full size, its number, title and caption once."""
+    svg = (paths.FIGURES / f"{fig.name}.svg").read_bytes()
+    data = base64.b64encode(svg).decode("ascii")
+    width, height = _svg_size(svg)
+    zoom = f"zoom-{fig.anchor}"
+    return Markup(
+        f'<figure id="{fig.anchor}">'
+        f'<div class="zoom" id="{zoom}">'
+        f'<a class="zoom-close" href="#{fig.anchor}">Close the full-size view of {fig.label}</a>'
+        f'<a class="zoom-open" href="#{zoom}" title="Open {fig.label} full size">'
+        f'<img src="data:image/svg+xml;base64,{data}" width="{width}" height="{height}" '
+        f'alt="{escape(fig.alt)}"></a>'
+        "</div>"
+        f'<figcaption><span class="number">{fig.label}.</span> '
+        f'<strong>{escape(fig.title)}.</strong> '
+        f'{escape(fig.caption)} <a href="../figures/{fig.name}.svg">figures/{fig.name}.svg</a>'
+        "</figcaption></figure>")
 
 
-def table_html(name: str) -> str:
-    table = pd.read_csv(paths.TABLES / f"{name}.csv", keep_default_na=False, na_values=[""])
-    shown = readable(table)
-    body = shown.to_html(index=False, border=0, escape=True, na_rep="")
-    opened = " open" if name in OPEN_TABLES else ""
-    return (f'<details id="tab-{name}"{opened}><summary>Table <code>tables/{name}.csv</code> '
-            f"({len(table):,} rows)</summary><div class=\"table-wrap\">{body}</div></details>")
+def _svg_size(svg: bytes) -> tuple[int, int]:
+    """The drawing's size in CSS pixels (matplotlib writes it in points)."""
+    found = re.search(rb'width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    return (round(float(found[1]) * 4 / 3), round(float(found[2]) * 4 / 3)) if found else (768, 432)
 
 
-def _section(figures: list[str], tables: list[str]) -> str:
-    return "\n".join([figure_html(f) for f in figures] + [table_html(t) for t in tables])
+def table_html(table: ReaderTable) -> Markup:
+    """The table set by great_tables: the formatted text escaped once, each cell carrying its
+    column's label for the narrow layout, a footnote mark on every hidden cell."""
+    import pandas as pd
+    from great_tables import GT, html, loc
+
+    keys = [f"c{j}" for j in range(len(table.columns))]
+    frame = pd.DataFrame(list(table.rows), columns=keys)
+    labels = {k: html(str(escape(c)).replace("\n", "<br>")) for k, c in zip(keys, table.columns)}
+    gt = GT(frame, id=f"{table.anchor}-body").cols_label(**labels)
+    for key, label in zip(keys, table.columns):
+        gt = gt.fmt(_labelled(label.replace("\n", " ")), columns=key)
+    numeric = [k for k, is_number in zip(keys, table.numeric) if is_number]
+    gt = gt.cols_align("left")
+    if numeric:
+        gt = gt.cols_align("right", columns=numeric)
+    for i, j in table.hidden:
+        gt = gt.tab_footnote(table.hidden_note, locations=loc.body(columns=keys[j], rows=[i]))
+    for note in table.notes:
+        gt = gt.tab_source_note(note)
+    if table.source_note:
+        source = escape(table.source_note)
+        if table.source.endswith(".csv"):
+            source = Markup(str(source).replace(
+                str(escape(table.source)),
+                f'<a href="../{escape(table.source)}">{escape(table.source)}</a>', 1))
+        gt = gt.tab_source_note(html(str(source)))
+    body = gt.tab_options(table_width="100%", table_font_size="14px",
+                          container_overflow_x="visible").as_raw_html()
+    return Markup(f'<figure class="table" id="{table.anchor}">'
+                  f'<figcaption><span class="number">{table.label}.</span> '
+                  f"{escape(table.title)}</figcaption>{body}</figure>")
 
 
-def render(**context) -> str:
-    """The page. Every value is escaped (file names and answers are data, never markup); only
-    the sections and tables built here with escaped cells are passed as Markup."""
+def _labelled(label: str):
+    """A cell's text escaped, after its column's label (shown only in the narrow layout)."""
+    prefix = f'<span class="cell-label" aria-hidden="true">{escape(label)}</span>'
+    return lambda value: prefix + str(escape(value))
+
+
+def render(doc: Document) -> str:
+    """The page. Every text is escaped (file names and answers are data, never markup); only
+    the figures and tables built here from escaped text are passed as Markup."""
     env = Environment(loader=FileSystemLoader(paths.TEMPLATES), autoescape=True)
-    return env.get_template("report.html").render(**context)
+    return env.get_template("report.html").render(
+        doc=doc, figure_html=figure_html, table_html=table_html,
+        synthetic_banner=document.SYNTHETIC_BANNER,
+        disclosure_banner=document.DISCLOSURE_OFF_BANNER)
 
 
 def build(params: dict) -> str:
-    provenance = read_provenance()
-    figures = sorted(p.stem for p in paths.FIGURES.glob("*.png"))
-    tables = sorted(p.stem for p in paths.TABLES.glob("*.csv"))
-    placed_f = {f for fs, _ in SECTIONS.values() for f in fs}
-    placed_t = {t for _, ts in SECTIONS.values() for t in ts}
-    sections = {k: _section([f for f in fs if f in figures], [t for t in ts if t in tables])
-                for k, (fs, ts) in SECTIONS.items()}
-    sections["other"] = _section([f for f in figures if f not in placed_f],
-                                 [t for t in tables if t not in placed_t])
-    policy = Policy.from_params(params)
-    page = render(
-        title=TITLE,
-        subtitle=subtitle(provenance, params),
-        synthetic=provenance["synthetic"], summary=summary(provenance),
-        disclosure_off=policy.off, methods=methods(provenance, params),
-        hidden=Markup(hidden_table()), limitations=limitations(),
-        transparency=Markup(statement_html(provenance, params)),
-        sections={k: Markup(v) for k, v in sections.items()},
-        files=[f"figures/{f}.png" for f in figures] + [f"tables/{t}.csv" for t in tables])
-    files.write_bytes(paths.REPORT / "report.html", page.encode("utf-8"))
+    """Write report/report.html from the outputs and parameters; returns the page."""
+    page = render(document.build(params))
+    files.write_bytes(paths.REPORT_HTML, page.encode("utf-8"))
     return page
-
-
-def statement_html(provenance: dict, params: dict) -> str:
-    """The transparency statement (AAPOR Transparency Initiative elements) as an escaped table."""
-    table = statement_table(provenance, params)
-    return table.to_html(index=False, header=False, border=0, escape=True)
-
-
-def hidden_table() -> str:
-    return hidden_counts().to_html(index=False, border=0, escape=True)

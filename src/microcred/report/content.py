@@ -1,19 +1,23 @@
-"""What the report says, for every format alike: its title and sections, the headline findings
-read from the tables, the methods and limitations (templates/report_text.j2), the transparency
-statement, how many cells each table hides, and tables made readable (an interval beside its
-estimate, p-values as a reader reads them)."""
+"""What the report says, for every format alike: its title, the key findings read from the tables
+(each naming the figures and tables that show its numbers), the methods and limitations
+(templates/report_text.j2), the transparency statement and how many cells each table hides.
+How it is laid out is `report.document`'s concern; how a table's numbers read,
+`report.formatting`'s."""
 
 from __future__ import annotations
 
 import json
 import re
+from typing import NamedTuple
 
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader
 
 from microcred.core import manifest, paths
+from microcred.release.gate import HIDDEN_BY
 from microcred.release.policy import NOT_SHOWN, Policy
 from microcred.report import transparency
+from microcred.report.formatting import p_in_words
 from microcred.statistics.composition import biggest_gap
 
 SECTIONS = manifest.report_sections()
@@ -21,71 +25,98 @@ SECTIONS = manifest.report_sections()
 TITLE = ("For-credit micro-credentials: a re-analysis of the 2024 global survey of "
          "higher-education leaders")
 
-INTERVALS = [("pct", "ci_low", "ci_high"), ("diff_pp", "diff_low", "diff_high"),
-             ("mean", "ci_low", "ci_high"), ("reproduced", "ci_low", "ci_high")]
+
+class Finding(NamedTuple):
+    """A key finding, and the figures and tables (by name) that show its numbers: the report
+    links each to them by number."""
+
+    text: str
+    figures: tuple[str, ...] = ()
+    tables: tuple[str, ...] = ()
 
 
-def readable(table: pd.DataFrame) -> pd.DataFrame:
-    """Percent with one decimal and its interval in one cell; p-values to three digits."""
-    out = table.copy()
-    for center, low, high in INTERVALS:
-        if {center, low, high} <= set(out.columns):
-            c, lo, hi = (pd.to_numeric(out[k], errors="coerce") for k in (center, low, high))
-            out[center] = [("" if pd.isna(a) else f"{a:.1f} [{b:.1f}, {d:.1f}]")
-                           for a, b, d in zip(c, lo, hi)]
-            out = out.drop(columns=[low, high])
-    for column in out.columns:
-        if column.startswith("p_"):
-            p = pd.to_numeric(out[column], errors="coerce")
-            out[column] = ["" if pd.isna(v) else ("<0.001" if v < 0.001 else f"{v:.3f}") for v in p]
-        elif pd.api.types.is_float_dtype(out[column]):
-            out[column] = out[column].map(lambda v: "" if pd.isna(v) else f"{v:.1f}")
-    return out
-
-
-def summary(provenance: dict) -> list[str]:
-    """Headline findings, each with its numbers, read from the tables."""
+def summary(provenance: dict) -> list[Finding]:
+    """Headline findings, each with its numbers and its unit (leaders, institutions or
+    employers), read from the tables; every claim in words comes from its test."""
     est = pd.read_csv(paths.TABLES / "estimates.csv")
     overall = est[est["group_type"].eq("all")].set_index("metric")
+    levels = pd.read_csv(paths.TABLES / "institution_vs_respondent.csv")
+    institutions = levels[levels["level"].eq("institutions")].set_index("metric")
     focus = pd.read_csv(paths.TABLES / "focus_region_vs_rest.csv").set_index("metric")
     findings = pd.read_csv(paths.TABLES / "barrier_findings.csv")
     comparison = pd.read_csv(paths.TABLES / "published_vs_reproduced.csv")
     balanced = pd.read_csv(paths.TABLES / "region_balanced.csv")
 
-    def share(metric):
-        r = overall.loc[metric]
-        if pd.isna(r.pct):
-            return f"{NOT_SHOWN} (n={int(r.n):,})" if pd.notna(r.n) else NOT_SHOWN
-        return f"{r.pct:.1f}% [{r.ci_low:.1f}, {r.ci_high:.1f}] of {int(r.n):,}"
-
     f = focus.loc["offers_mc"]
     primary = comparison[comparison["role"].isin(["primary", "qualitative"])]
     gap = biggest_gap(balanced)
+    left_out = provenance["employers"].get("left_out")
     items = [
-        f"{provenance['valid_leaders']:,} valid leader responses from "
-        f"{provenance['leaders']['records']:,} records; {provenance['valid_employers']:,} employers.",
-        f"Offer micro-credentials today: {share('offers_mc')}. Of offering institutions, award credit: "
-        f"{share('offers_credit')}.",
-        f"Plan for-credit micro-credentials within five years: {share('plan_credit_5y')}; among "
-        f"non-offering institutions, likely to adopt: {share('adopt_5y')}.",
-        f"{f.group} against the rest of the sample (not against a total that contains it): offer "
-        f"micro-credentials {f.pct_group:.1f}% vs {f.pct_rest:.1f}%, a gap of {f.diff_pp:.1f} points "
-        f"[{f.diff_low:.1f}, {f.diff_high:.1f}], Holm-adjusted p = {f.p_adjusted:.3f}."
-        if pd.notna(f.diff_pp) else f"{f.group} against the rest of the sample: {NOT_SHOWN}.",
-        *[f"{r.claim}: {r.evidence} ({_verdict(r.holds)})." for r in findings.itertuples()],
-        _balanced(gap),
-        *_not_sure(),
-        *_equivalence(),
-        transparency.design_effect_note(est, provenance["synthetic"]),
-        transparency.reproduction_note(primary, provenance["synthetic"]),
+        Finding(f"{provenance['valid_leaders']:,} valid leader responses from "
+                f"{provenance['leaders']['records']:,} records; "
+                + (f"{left_out}." if left_out else f"{provenance['valid_employers']:,} employers."),
+                ("dispositions",), ("dispositions",)),
+        Finding("Leaders whose institution offers micro-credentials: "
+                f"{_share(overall, 'offers_mc', 'leaders')}; counted once per institution: "
+                f"{_share(institutions, 'offers_mc', 'institutions')}.",
+                ("adoption_by_region",), ("estimates", "institution_vs_respondent")),
+        Finding("Of leaders at offering institutions, those saying it awards credit for them: "
+                f"{_share(overall, 'offers_credit', 'leaders')}; counted once per offering "
+                f"institution: {_share(institutions, 'offers_credit', 'institutions')}.",
+                ("adoption_by_region",), ("estimates", "institution_vs_respondent")),
+        Finding("Leaders planning for-credit micro-credentials within five years: "
+                f"{_share(overall, 'plan_credit_5y', 'leaders')}; of leaders at non-offering "
+                f"institutions, likely to adopt: {_share(overall, 'adopt_5y', 'leaders')}.",
+                ("adoption_by_region",), ("estimates",)),
+        Finding(f"{f.group}'s leaders against all other leaders (not against a total that contains "
+                f"them): their institution offers micro-credentials {f.pct_group:.1f}% vs "
+                f"{f.pct_rest:.1f}%, a gap of {f.diff_pp:.1f} points [{f.diff_low:.1f}, "
+                f"{f.diff_high:.1f}], Holm-adjusted p {p_in_words(f.p_adjusted)} "
+                f"({_after_adjustment(f)} after adjustment for the headline family)."
+                if pd.notna(f.diff_pp) and pd.notna(f.p_adjusted)
+                else f"{f.group}'s leaders against all other leaders: {NOT_SHOWN}.",
+                ("focus_region_forest",), ("focus_region_vs_rest",)),
+        *[Finding(f"{r.claim} ({r.unit}): {_verdict(r.holds)}; {r.evidence}.",
+                  tables=("barrier_findings",)) for r in findings.itertuples()],
+        *[Finding(text, ("adoption_by_region",), ("published_vs_reproduced",))
+          for text in _rankings(comparison)],
+        Finding(_balanced(gap), ("region_balanced",), ("region_balanced",)),
+        *[Finding(text, tables=("not_sure_sensitivity",)) for text in _not_sure()],
+        *[Finding(text, tables=("equivalence_tests",)) for text in _equivalence()],
+        Finding(transparency.design_effect_note(est, provenance["synthetic"]),
+                tables=("estimates",)),
+        Finding(transparency.reproduction_note(primary, provenance["synthetic"]),
+                ("published_vs_reproduced",), ("published_vs_reproduced",)),
     ]
     return items
+
+
+def _after_adjustment(comparison) -> str:
+    """The verdict of an adjusted comparison: its adjusted interval excludes 0 or not."""
+    excludes = comparison.adjusted_low > 0 or comparison.adjusted_high < 0
+    return "a difference" if excludes else "no clear difference"
+
+
+def _share(table: pd.DataFrame, metric: str, unit: str) -> str:
+    """A share with its interval and its n in `unit`, or why it is not shown."""
+    r = table.loc[metric]
+    if pd.isna(r.pct):
+        return f"{NOT_SHOWN} (n={int(r.n):,} {unit})" if pd.notna(r.n) else NOT_SHOWN
+    return f"{r.pct:.1f}% [{r.ci_low:.1f}, {r.ci_high:.1f}] of {int(r.n):,} {unit}"
+
+
+def _rankings(comparison: pd.DataFrame) -> list[str]:
+    """Each published ranking claim with the verdict of its test (the probability that the
+    group named is the extreme one)."""
+    rankings = comparison[comparison["unit"].eq("ranking") & comparison["supported_by_test"].notna()
+                          & ~comparison["metric"].str.contains("_within_")]  # those: _equivalence
+    return [f"Published claim {r.figure_id} ({r.label}): {r.claim}." for r in rankings.itertuples()]
 
 
 def _balanced(gap) -> str:
     if gap is None:
         return f"Region-balanced shares: {NOT_SHOWN}."
-    return (f"Weighting each region equally moves headline shares by up to "
+    return (f"Weighting each region equally moves headline shares of leaders by up to "
             f"{abs(gap.difference):.1f} points ({gap.label}: {gap.raw_pct:.1f}% raw, "
             f"{gap.region_balanced_pct:.1f}% balanced; difference {gap.difference:.1f} "
             f"[{gap.difference_low:.1f}, {gap.difference_high:.1f}]); equal regions cost a Kish "
@@ -95,37 +126,46 @@ def _balanced(gap) -> str:
 def _not_sure() -> list[str]:
     table = pd.read_csv(paths.TABLES / "not_sure_sensitivity.csv")
     return [f'"Not sure" in the base of {r.label.lower()}: {r.pct_not_sure_in:.1f}% with it '
-            f"({r.not_sure_pct:.1f}% answered Not sure), {r.pct_not_sure_out:.1f}% without."
+            f"({r.not_sure_pct:.1f}% of {int(r.n_answered):,} {_unit(r.metric)} answered Not "
+            "sure), "
+            f"{r.pct_not_sure_out:.1f}% without."
             for r in table.dropna(subset=["pct_not_sure_in", "pct_not_sure_out"]).itertuples()]
+
+
+def _unit(metric: str) -> str:
+    return "employers" if metric.startswith("employer_") else "leaders"
 
 
 def _equivalence() -> list[str]:
     table = pd.read_csv(paths.TABLES / "equivalence_tests.csv").dropna(subset=["diff_pp"])
     out = []
     for figure, rows in table.groupby("figure_id", sort=False):
-        margin = rows["margin_pp"].iat[0]
+        margin, unit = rows["margin_pp"].iat[0], _unit(rows["metric"].iat[0])
         items = "; ".join(f"{r.label.lower()} {r.diff_pp:+.1f} points, 90% interval "
                           f"[{r.ci90_low:.1f}, {r.ci90_high:.1f}]" for r in rows.itertuples())
         verdict = "supported" if rows["equivalent"].astype(bool).all() else "not supported"
-        out.append(f"Published claim {figure} ({rows['group'].iat[0]} within {margin:g} points of "
-                   f"the global averages) is {verdict} by an equivalence test at ±{margin:g} "
-                   f"points ({items}), whatever the point estimates say.")
+        out.append(f"Published claim {figure} ({unit} in {rows['group'].iat[0]} within {margin:g} "
+                   f"points of all {unit}' averages) is {verdict} by an equivalence test at "
+                   f"±{margin:g} points ({items}), whatever the point estimates say.")
     return out
 
 
 def _verdict(holds) -> str:
     if pd.isna(holds) or holds == "":
         return "not shown"
-    return "holds" if holds in (True, "True") else "does not hold"
+    return "supported by its test" if holds in (True, "True") else "not supported by its test"
 
 
 def subtitle(provenance: dict, params: dict) -> str:
+    """The line under the title: which export, its hash, the region scheme, the interval level."""
     return (f"Leaders export {provenance['leaders']['file']} (sha256 "
             f"{provenance['leaders']['sha256'][:12]}); region scheme "
             f"{provenance['region_scheme']}; {params['confidence_level']:.0%} intervals.")
 
 
 def methods(provenance: dict, params: dict) -> list[str]:
+    """The methods section's paragraphs (and how the reconstruction was made, on synthetic
+    data)."""
     text = []
     if provenance["synthetic"]:  # the reconstruction's own targets describe how it was made
         targets = pd.read_csv(paths.RECONSTRUCTION_TARGETS, keep_default_na=False)
@@ -146,6 +186,7 @@ def _weighting_method() -> list[str]:
 
 
 def limitations() -> list[str]:
+    """The limitations section's paragraphs."""
     return prose("limitations")
 
 
@@ -159,6 +200,7 @@ def prose(block: str, **values) -> list[str]:
 
 
 def statement_table(provenance: dict, params: dict) -> pd.DataFrame:
+    """The transparency statement from the run's dispositions, weighting and item non-response."""
     return transparency.statement(
         transparency.load_metadata(), provenance, pd.read_csv(paths.TABLES / "dispositions.csv"),
         pd.read_csv(paths.TABLES / "weighting_diagnostics.csv", keep_default_na=False),
@@ -166,13 +208,16 @@ def statement_table(provenance: dict, params: dict) -> pd.DataFrame:
 
 
 def hidden_counts() -> pd.DataFrame:
-    """How many cells each table hides, as primary and as secondary suppression."""
+    """How many cells each table hides, by the rule that hid them: primary suppression, the
+    families' secondary suppression, and the protection intervals (cells hidden beyond the
+    other two)."""
+    rules = list(HIDDEN_BY)
     rows = []
     for path in sorted(paths.REPORT_TABLES.glob("*.hidden.json")):
         name = path.name.removesuffix(".hidden.json")
         if (paths.TABLES / f"{name}.csv").exists():
             counts = json.loads(path.read_text(encoding="utf-8"))
-            if counts["primary"] or counts["secondary"]:
-                rows.append({"output": f"tables/{name}.csv", "primary": counts["primary"],
-                             "secondary": counts["secondary"]})
-    return pd.DataFrame(rows, columns=["output", "primary", "secondary"])
+            if any(counts.get(rule, 0) for rule in rules):
+                rows.append({"output": f"tables/{name}.csv",
+                             **{rule: counts.get(rule, 0) for rule in rules}})
+    return pd.DataFrame(rows, columns=["output", *rules])

@@ -1,7 +1,9 @@
 """What the analysis notebooks (the regional comparison, the barriers) start from, made in one
-place: the clean leaders, the regions cleaning fixed (read from its provenance, never chosen
-again), the disclosure policy, how figures are saved, and every estimate they release, protected
-together (primary and secondary suppression), so both notebooks hide the same cells."""
+place: the clean leaders and their survey design (built once: institutions as clusters, the
+confidence level), the regions cleaning fixed (read from its provenance, never chosen again), the
+disclosure policy, how figures are saved, and every estimate they release, protected together
+(primary and secondary suppression, then the protection intervals), so both notebooks hide the
+same cells."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from microcred.core.choices import check_choice
 from microcred.release import tables
 from microcred.release.policy import Policy
 from microcred.report import plots, published
+from microcred.statistics.design import SurveyDesign
 from microcred.survey import codebook, dataset, region_schemes
 from microcred.survey.provenance import read_provenance
 
@@ -26,6 +29,7 @@ class Context(NamedTuple):
     figures: plots.Figures
     level_pct: str  # the confidence level as the text shows it, e.g. "95%"
     released: pd.DataFrame
+    design: SurveyDesign  # the leaders' survey design, every estimator's input
 
 
 def load(confidence_level: float, min_group_size: int, min_institutions: int,
@@ -38,10 +42,11 @@ def load(confidence_level: float, min_group_size: int, min_institutions: int,
                                  "min_institutions": min_institutions,
                                  "disclosure_control": disclosure_control,
                                  "protection_width": protection_width})
-    released = tables.release_table(leaders, cb, regions, confidence_level, policy,
-                                    source["region_scheme"], named_countries())
+    design = SurveyDesign.of(leaders, confidence_level)
+    released = tables.release_table(design, cb, regions, policy, source["region_scheme"],
+                                    named_countries())
     return Context(cb, leaders, source, regions, policy, plots.setup(source["synthetic"]),
-                   f"{confidence_level:.0%}", released)
+                   f"{confidence_level:.0%}", released, design)
 
 
 def named_countries() -> list[str]:

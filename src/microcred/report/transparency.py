@@ -11,9 +11,11 @@ import pandas as pd
 import yaml
 
 from microcred.core import paths
+from microcred.survey import synthetic_design
 
 
 def load_metadata(path=paths.SURVEY_METADATA) -> dict:
+    """The survey's published facts (data/external/survey_metadata.yaml)."""
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
@@ -44,7 +46,7 @@ def statement(metadata: dict, provenance: dict, dispositions: pd.DataFrame,
     synthetic = provenance.get("synthetic", False)
     dates = metadata["field_dates"]["published"]
     if synthetic:
-        fieldwork = yaml.safe_load(paths.SYNTHETIC_DESIGN.read_text(encoding="utf-8")).get("fieldwork", {})
+        fieldwork = synthetic_design.load().get("fieldwork", {})
         dates += (f" The synthetic data assumes fieldwork from {fieldwork.get('start', '?')} to "
                   f"{fieldwork.get('end', '?')} (ASSUMED, not a fact of the survey).")
     leaders = dispositions[dispositions["survey"].eq("leaders")]
@@ -72,13 +74,17 @@ def statement(metadata: dict, provenance: dict, dispositions: pd.DataFrame,
                          f"{provenance['valid_leaders']:,} valid leader responses of "
                          f"{provenance['leaders']['records']:,} records; "
                          f"{provenance['valid_employers']:,} employers."),
-        "Dispositions": f"Records removed by rule, in order: {removed}. No response rate: no frame.",
+        "Dispositions": (f"Records removed by rule, in order: {removed}. No response rate: no "
+                         "frame."),
         "Weighting": weights,
-        "Precision": (f"{level:.0%} intervals. Leaders are clustered in institutions: variances "
-                      "are linearised with institutions as clusters, share intervals are Wilson "
-                      "intervals on the effective sample size n / deff (deff below 1 not "
-                      "credited), comparisons use one design-adjusted standard error for the test "
-                      "and the interval. Equivalence claims use two one-sided tests."),
+        "Precision": (f"{level:.0%} intervals. Leaders are clustered in institutions: one survey "
+                      "design for every estimate, variances linearised with institutions as "
+                      "clusters, each group a subpopulation with the degrees of freedom of its own "
+                      "institutions. Share intervals are Korn and Graubard's (as R's svyciprop, "
+                      "method beta); comparisons use one linearised standard error for the test "
+                      "and the interval, on Satterthwaite's degrees of freedom; multiplicity is "
+                      "adjusted over every planned comparison of a family. Equivalence claims use "
+                      "two one-sided tests; rankings are claimed only with their probability."),
         "What precision does not cover": (
             "Self-selection into an opt-in sample, non-response, coverage and measurement error: "
             "no interval or weight corrects them."),
@@ -96,11 +102,11 @@ def design_effect_note(estimates: pd.DataFrame, synthetic: bool) -> str:
     if deff.empty:
         return "No design effect could be computed (no estimate shown varies)."
     text = (f"Design effects of the {len(deff):,} shares shown (institutions as clusters) run from "
-            f"{deff.min():.2f} to {deff.max():.2f} (median {deff.median():.2f}); intervals use "
-            "n / deff, never more than n.")
+            f"{deff.min():.2f} to {deff.max():.2f} (median {deff.median():.2f}); each interval "
+            "uses the effective sample size p(1-p)/variance on its group's degrees of freedom "
+            "(Korn and Graubard), which exceeds n where the design effect is below 1.")
     if synthetic:
-        assumed = yaml.safe_load(paths.SYNTHETIC_DESIGN.read_text(encoding="utf-8")) or {}
-        rates = assumed.get("institution_clustering") or {}
+        rates = synthetic_design.load().get("institution_clustering") or {}
         described = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in rates.items())
         text += (" On the synthetic data these come from ASSUMED rates at which leaders of one "
                  f"institution agree ({described or 'see the reconstruction design'}; "
@@ -114,7 +120,12 @@ def reproduction_note(comparison: pd.DataFrame, synthetic: bool) -> str:
     agreement checks the pipeline, not the survey; a reproduced claim is never a finding."""
     primary = comparison[comparison["role"].isin(["primary", "qualitative"])]
     agree = int(primary["within_rounding"].fillna(False).astype(bool).sum())
+    tested = primary["supported_by_test"].dropna() if "supported_by_test" in primary else []
+    unsupported = int((~pd.Series(tested, dtype=object).astype(bool)).sum())
     counted = f"{agree} of {len(primary)} published figures and claims in scope"
+    if unsupported:
+        counted += (f" (in their point estimates; {unsupported} of the {len(tested)} rankings and "
+                    "claims of similarity among them are not supported by their tests)")
     if synthetic:
         return (f"{counted} come out as published. The data is a synthetic reconstruction "
                 "calibrated to these very figures, so this checks the pipeline (reading, "

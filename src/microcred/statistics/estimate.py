@@ -1,7 +1,8 @@
-"""Shares: for any metric over any grouping, its n, count, percent and a design-based interval
-(institutions as clusters: the interval uses the effective sample size), and the answer
-distribution of a question. Every function returns a tidy frame; nothing here prints, and
-nothing here decides what may be shown (`release` does).
+"""Shares: for any metric over any grouping of a survey design, its n, count, percent and a
+design-based interval (institutions as clusters; each group a subpopulation; Korn and Graubard's
+interval on the group's degrees of freedom), and the answer distribution of a question. Every
+function returns a tidy frame; nothing here prints, and nothing here decides what may be shown
+(`release` does).
 
 The intervals describe sampling precision only; the sample is opt-in and no interval covers
 that selection."""
@@ -10,9 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import proportion_confint
 
-from microcred.statistics import design
+from microcred.statistics.design import SurveyDesign, Weights, share_intervals
 from microcred.survey.codebook import Metric
 
 ESTIMATE_COLUMNS = ["metric", "base", "group_type", "group", "n", "count", "pct", "ci_low",
@@ -20,8 +20,9 @@ ESTIMATE_COLUMNS = ["metric", "base", "group_type", "group", "n", "count", "pct"
 
 
 # appended after the ten above, which keep their meaning: the design effect with institutions as
-# clusters, the effective sample size n / deff, and the simple-random-sampling interval
-DESIGN_COLUMNS = ["deff", "n_eff", "srs_ci_low", "srs_ci_high"]
+# clusters, the effective sample size the interval uses, the simple-random-sampling interval, and
+# the degrees of freedom (the group's institutions - 1)
+DESIGN_COLUMNS = ["deff", "n_eff", "srs_ci_low", "srs_ci_high", "df"]
 
 
 def indicator(frame: pd.DataFrame, metric: Metric) -> pd.Series:
@@ -45,67 +46,57 @@ def base_and_hit(frame: pd.DataFrame, metric: Metric) -> tuple[np.ndarray, np.nd
     return in_base, hit
 
 
-def wilson_interval(count, n, level: float = 0.95):
-    """Wilson score interval (as shares); statsmodels' default is Wald, so the method is named."""
-    return proportion_confint(count, n, alpha=1 - level, method="wilson")
-
-
-def shares(frame: pd.DataFrame, metrics: list[Metric], by: str | None = None,
-           group_type: str = "all", level: float = 0.95, *, groups: list[str] | None = None,
-           indicators: dict[str, pd.Series | design.Weights] | None = None) -> pd.DataFrame:
-    """One row per metric x group, with n, count, percent and an interval on the effective
-    sample size (institutions as clusters), then `DESIGN_COLUMNS`; `suppressed` is False here
-    (the disclosure gate sets it: `release.tables.shares`). `indicators` may carry the metrics'
-    indicator columns (or their `design.Weights`) already computed."""
-    keys = frame[by] if by else pd.Series("All", index=frame.index)
-    keys = keys if isinstance(keys.dtype, pd.CategoricalDtype) else keys.astype("category")
-    codes, labels = keys.cat.codes.to_numpy(), list(keys.cat.categories)
-    cells = design.Cells(codes, design.clusters(frame), len(labels))
-    wanted = groups if groups is not None else ordered_groups(keys, labels)
-    rows, variances = [], []
+def shares(design: SurveyDesign, metrics: list[Metric], by: str | None = None,
+           group_type: str = "all", *, groups: list[str] | None = None,
+           indicators: dict[str, pd.Series | Weights] | None = None) -> pd.DataFrame:
+    """One row per metric x group (each group a subpopulation of the design), with n, count,
+    percent and the Korn-Graubard interval on the group's degrees of freedom, then
+    `DESIGN_COLUMNS`; `suppressed` is False here (the disclosure gate sets it:
+    `release.tables.shares`). `indicators` may carry the metrics' indicator columns (or their
+    `Weights`) already computed."""
+    codes, labels = design.grouping(by)
+    grouped = design.grouped_shares(by)
+    wanted = groups if groups is not None else [labels[i] for i in np.unique(codes[codes >= 0])]
+    position = {g: i for i, g in enumerate(labels)}
+    keys = ("metric", "base", "n", "count", "p", "variance", "df")
+    columns: dict[str, list] = {k: [] for k in keys}
     for metric in metrics:
-        est = cells.shares_of(weights(frame, metric, indicators))
-        n, count = est["n"].astype(int), np.rint(est["count"]).astype(int)
+        est = grouped.shares_of(weights(design.data, metric, indicators))
         for group in wanted:
-            g = labels.index(group) if group in labels else None
-            n_g = int(n[g]) if g is not None else 0
-            rows.append(_row(metric, group_type, group, n_g, int(count[g]) if n_g else 0))
-            variances.append(est["variance"][g] if n_g else np.nan)
-    table = with_wilson(pd.DataFrame(rows, columns=ESTIMATE_COLUMNS), level)
-    return with_design(table, np.array(variances), level)
+            g = position.get(group)
+            n_g = int(est["n"][g]) if g is not None else 0
+            columns["metric"].append(metric)
+            for key in ("n", "count", "p", "variance", "df"):
+                value = est[key][g] if n_g else np.nan
+                columns[key].append(n_g if key == "n" else value)
+    return _table(columns, group_type, wanted * len(metrics), design.level)
 
 
-def weights(frame: pd.DataFrame, metric: Metric, indicators=None) -> design.Weights:
+def _table(columns: dict, group_type: str, groups: list, level: float) -> pd.DataFrame:
+    """The estimates' rows from their metrics, groups and estimates, intervals for all at once."""
+    n = np.asarray(columns["n"], dtype=int)
+    p = np.asarray(columns["p"], dtype=float)
+    design_values = share_intervals(p, np.asarray(columns["variance"], dtype=float), n,
+                                           np.asarray(columns["df"], dtype=float), level)
+    table = pd.DataFrame({
+        "metric": [m.id for m in columns["metric"]], "base": [m.base for m in columns["metric"]],
+        "group_type": group_type, "group": groups, "n": n,
+        "count": np.rint(np.asarray(columns["count"], dtype=float)), "pct": 100 * p,
+        "ci_low": 100 * design_values["ci_low"], "ci_high": 100 * design_values["ci_high"],
+        "suppressed": False, "deff": design_values["deff"], "n_eff": design_values["n_eff"],
+        "srs_ci_low": 100 * design_values["srs_ci_low"],
+        "srs_ci_high": 100 * design_values["srs_ci_high"],
+        "df": np.asarray(columns["df"], dtype=float)})
+    return table[ESTIMATE_COLUMNS + DESIGN_COLUMNS]
+
+
+def weights(frame: pd.DataFrame, metric: Metric, indicators=None) -> Weights:
     """The metric's weights: given (found once for every grouping), from its indicator column
     given, or computed."""
     given = indicators.get(metric.id) if indicators else None
-    if isinstance(given, design.Weights):
+    if isinstance(given, Weights):
         return given
-    return design.Weights.of((given if given is not None else indicator(frame, metric)).to_numpy())
-
-
-def with_wilson(table: pd.DataFrame, level: float) -> pd.DataFrame:
-    """The Wilson interval of every row with respondents, computed for all rows at once."""
-    n, count = table["n"].to_numpy(), table["count"].to_numpy()
-    some = n > 0
-    if some.any():
-        low, high = wilson_interval(count[some], n[some], level)
-        table.loc[some, "ci_low"], table.loc[some, "ci_high"] = 100 * low, 100 * high
-    return table
-
-
-def with_design(table: pd.DataFrame, variances: np.ndarray, level: float) -> pd.DataFrame:
-    """Append the design effect, n_eff and the SRS interval (the Wilson interval `with_wilson` gave),
-    and replace the reported interval by Wilson on the effective sample size."""
-    n, p = table["n"].to_numpy(float), table["pct"].to_numpy(float) / 100
-    deff = design.design_effect(variances, p, n)
-    low, high = design.effective_interval(p, n, deff, level)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        n_eff = n / deff
-    out = table.assign(deff=deff, n_eff=n_eff, srs_ci_low=table["ci_low"],
-                       srs_ci_high=table["ci_high"])
-    out["ci_low"], out["ci_high"] = 100 * low, 100 * high
-    return out
+    return Weights.of((given if given is not None else indicator(frame, metric)).to_numpy())
 
 
 def ordered_groups(keys: pd.Series, labels: list) -> list:
@@ -114,20 +105,11 @@ def ordered_groups(keys: pd.Series, labels: list) -> list:
     return [c for c in labels if c in present]
 
 
-def _row(metric, group_type, group, n, count) -> dict:
-    row = {"metric": metric.id, "base": metric.base, "group_type": group_type, "group": group,
-           "n": n, "count": np.nan, "pct": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-           "suppressed": False}
-    if n:  # the interval follows for all rows at once (with_wilson)
-        row.update(count=count, pct=100 * count / n)
-    return row
-
-
-def metric_weights(frame: pd.DataFrame, metric: Metric) -> design.Weights:
+def metric_weights(frame: pd.DataFrame, metric: Metric) -> Weights:
     """The metric's indicator as weights: 0, 1 or outside the base, exact in float32 at half the
     memory of a million float64."""
     in_base, hit = base_and_hit(frame, metric)
-    return design.Weights((in_base & hit).astype(np.float32), in_base)
+    return Weights((in_base & hit).astype(np.float32), in_base)
 
 
 def answer_distribution(frame: pd.DataFrame, metric: Metric, labels: list[str],

@@ -4,19 +4,21 @@
 analysis is unweighted and says so.
 
 Weights adjust the sample's make-up, not its self-selection: an opt-in sample raked to a frame of
-institutions is still opt-in. Weighted shares treat the weights as fixed in their variance (no
-credit for the calibration), with institutions as clusters."""
+institutions is still opt-in. Raking matches each margin of the frame separately (e.g. region, and
+institution type), never their cross-classification. Weighted shares treat the weights as fixed
+in their variance (no credit for the calibration), with institutions as clusters."""
 
 from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
-from microcred.statistics import design
-from microcred.statistics.estimate import indicator
+from microcred.statistics.design import SurveyDesign, kish_deff
+from microcred.statistics.estimate import shares
 from microcred.survey.codebook import Metric
 
 UNWEIGHTED = "unweighted"
@@ -63,7 +65,7 @@ def rake(sample: pd.DataFrame, targets: dict[str, dict[str, float]], tol: float 
     import svy
 
     data = {"_row": np.arange(len(sample)), "_w": np.ones(len(sample))}
-    controls = {}
+    controls: dict[str, dict] = {}
     for variable, levels in targets.items():
         if variable not in sample:
             raise ValueError(f"population frame: column {variable!r} is not in the clean data")
@@ -85,7 +87,8 @@ def rake(sample: pd.DataFrame, targets: dict[str, dict[str, float]], tol: float 
         warnings.simplefilter("ignore")
         raked = sample_svy.weighting.rake(controls=controls, wgt_name="_raked", tol=tol,
                                           max_iter=max_iter)
-    return raked.data.sort("_row")["_raked"].to_numpy()
+    weighted = cast(pl.DataFrame, raked.data)  # svy keeps the eager frame it was given
+    return weighted.sort("_row")["_raked"].to_numpy()
 
 
 def diagnostics(weights: np.ndarray | None, frame_path: str = "",
@@ -98,32 +101,26 @@ def diagnostics(weights: np.ndarray | None, frame_path: str = "",
                               "weight_max": np.nan, "weight_ratio": np.nan}],
                             columns=DIAGNOSTIC_COLUMNS)
     w = np.asarray(weights, dtype=float)
-    deff = design.kish_deff(w)
+    deff = kish_deff(w)
     return pd.DataFrame([{"weighting": "raked to the frame's margins", "frame": str(frame_path),
-                          "margins": " x ".join(variables or []), "n": len(w), "kish_deff": deff,
+                          "margins": ", ".join(variables or []), "n": len(w), "kish_deff": deff,
                           "n_eff": len(w) / deff, "weight_min": w.min() / w.mean(),
                           "weight_max": w.max() / w.mean(), "weight_ratio": w.max() / w.min()}],
                         columns=DIAGNOSTIC_COLUMNS)
 
 
-def weighted_shares(frame: pd.DataFrame, metrics: list[Metric], weights: np.ndarray,
-                    level: float = 0.95) -> pd.DataFrame:
-    """Each metric's unweighted and weighted share of the whole sample, the weighted one with an
-    interval on its effective sample size (design effect of clustering and weighting together,
-    institutions as clusters, weights fixed). `suppressed` and `note` are filled by the gate
+def weighted_shares(design: SurveyDesign, metrics: list[Metric],
+                    weights: np.ndarray) -> pd.DataFrame:
+    """Each metric's unweighted and weighted share of the whole sample, through the one share
+    estimator (`estimate.shares`) of the design without and with the weights: the weighted one
+    with its Korn-Graubard interval (clustering and weighting together, institutions as
+    clusters, weights fixed). `suppressed` and `note` are filled by the gate
     (`release.tables.weighted_estimates`)."""
-    codes = design.clusters(frame)
-    rows = []
-    for m in metrics:
-        y = indicator(frame, m).to_numpy()
-        base = ~np.isnan(y)
-        n = int(base.sum())
-        raw, _ = design.mean_influence(y, base)
-        p, z = design.mean_influence(y, base, weights)
-        deff = float(design.design_effect(design.cluster_variance(z, codes), p, n))
-        low, high = design.effective_interval(p, n, deff, level)
-        rows.append({"metric": m.id, "label": m.label, "n": n, "unweighted_pct": 100 * raw,
-                     "weighted_pct": 100 * p, "ci_low": 100 * float(low),
-                     "ci_high": 100 * float(high), "deff": deff, "n_eff": n / deff,
-                     "difference": 100 * (p - raw), "suppressed": False, "note": ""})
-    return pd.DataFrame(rows, columns=WEIGHTED_COLUMNS + GATE_COLUMNS)
+    raw = shares(design.weighted(None), metrics)
+    weighted = shares(design.weighted(weights), metrics)
+    return pd.DataFrame({
+        "metric": weighted["metric"], "label": [m.label for m in metrics], "n": weighted["n"],
+        "unweighted_pct": raw["pct"], "weighted_pct": weighted["pct"],
+        "ci_low": weighted["ci_low"], "ci_high": weighted["ci_high"], "deff": weighted["deff"],
+        "n_eff": weighted["n_eff"], "difference": weighted["pct"] - raw["pct"],
+        "suppressed": False, "note": ""}, columns=WEIGHTED_COLUMNS + GATE_COLUMNS)

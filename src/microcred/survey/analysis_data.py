@@ -13,6 +13,7 @@ import pyarrow as pa
 from microcred.core.parallel import in_parallel
 from microcred.survey import region_schemes
 from microcred.survey.codebook import Codebook
+from microcred.survey.layout import choices
 from microcred.survey.pseudonyms import institution_id
 
 ARROW_TEXT = pd.ArrowDtype(pa.string())  # a value per respondent: no million Python strings
@@ -24,7 +25,7 @@ def analysis_frame(kept: pd.DataFrame, cb: Codebook, resolved: pd.DataFrame, sch
     pseudonyms (one keyed hash per institution, in Python) are computed while the answers are
     typed (mostly array passes, which leave the interpreter free)."""
     out = pd.DataFrame({"response_id": kept["ResponseId"].astype(ARROW_TEXT)}, index=kept.index)
-    pseudonyms, answers = in_parallel([partial(institution_id, kept["institution"], key)
+    pseudonyms, answers = in_parallel([partial(_pseudonyms, kept, resolved, key)
                                        if "institution" in kept else lambda: None,
                                        partial(_typed_answers, kept, cb, resolved, scheme)])
     if pseudonyms is not None:
@@ -32,10 +33,26 @@ def analysis_frame(kept: pd.DataFrame, cb: Codebook, resolved: pd.DataFrame, sch
     return out.join(answers).reset_index(drop=True)
 
 
+def _pseudonyms(kept: pd.DataFrame, resolved: pd.DataFrame, key: str) -> pd.Series:
+    """Each respondent's institution pseudonym, keyed on the resolved country and the name: one
+    name in two countries is two institutions (and two clusters), one country however spelt."""
+    return institution_id(kept["institution"], iso3_codes(kept["country"], resolved), key)
+
+
+def iso3_codes(spellings: pd.Series, resolved: pd.DataFrame) -> pd.Categorical:
+    """Each respondent's ISO code as a categorical, from the distinct spellings (a few hundred,
+    however many respondents): no string per respondent."""
+    codes, distinct = pd.factorize(spellings)
+    iso3 = pd.Index(distinct).map(resolved.set_index("spelling")["iso3"])
+    categories, per_spelling = np.unique(iso3.astype(str), return_inverse=True)
+    return pd.Categorical.from_codes(np.where(codes >= 0, per_spelling[codes], -1),
+                                     categories=categories)
+
+
 def _typed_answers(kept: pd.DataFrame, cb: Codebook, resolved: pd.DataFrame,
                    scheme: str) -> pd.DataFrame:
     """Country, region and every answer that is not personal, typed from the codebook."""
-    iso3 = kept["country"].astype(object).map(resolved.set_index("spelling")["iso3"])
+    iso3 = kept["country"].astype(object).map(resolved.set_index("spelling")["iso3"]).astype(object)
     out = pd.DataFrame({"iso3": iso3}, index=kept.index)
     out[["country", "region"]] = region_schemes.attach_regions(iso3, scheme)
     for q in cb.questions:
@@ -52,7 +69,7 @@ def multi_select_columns(answers: pd.Series, cb: Codebook, question: str) -> pd.
     """One nullable boolean per option (NA where the question was not answered), the answered
     flag, and the number of options chosen. Parses and counts each distinct answer once."""
     codes, distinct = pd.factorize(answers)  # code -1: not answered
-    chosen = [{p.strip() for p in str(d).split(",")} for d in distinct]
+    chosen = [set(choices(str(d))) for d in distinct]
     answered = codes >= 0
     cols = {f"{question}_answered": pd.Series(answered, index=answers.index)}
     metrics = cb.metrics_of(question)
@@ -87,15 +104,18 @@ def institution_facts(clean: pd.DataFrame, cb: Codebook, facts=INSTITUTION_FACTS
         n_leaders=("response_id", "size")).astype({"n_leaders": "int64"})  # not Arrow's int
     for fact in facts:
         answered = by_seniority.dropna(subset=[fact])
-        counts = answered.groupby(["inst_id", fact], observed=True).size().rename("votes").reset_index()
+        counts = answered.groupby(["inst_id", fact],
+                                  observed=True).size().rename("votes").reset_index()
         first_rank = answered.groupby(["inst_id", fact], observed=True)["_rank"].min().to_numpy()
         counts["seniority"] = -first_rank
-        winner = counts.sort_values(["inst_id", "votes", "seniority"], ascending=[True, False, False],
+        winner = counts.sort_values(["inst_id", "votes", "seniority"],
+                                    ascending=[True, False, False],
                                     kind="stable").drop_duplicates("inst_id").set_index("inst_id")
         asked = cb.question(fact)["asked"]
         applies = _routing_holds(base, asked)
         base[fact] = cb.categorical(fact, winner[fact].reindex(base.index).where(applies))
-        base[f"{fact}_disagree"] = counts.groupby("inst_id").size().reindex(base.index).gt(1) & applies
+        answers = counts.groupby("inst_id").size().reindex(base.index)
+        base[f"{fact}_disagree"] = answers.gt(1) & applies
         if isinstance(asked, dict):
             answers = answered.groupby("inst_id").size().reindex(base.index, fill_value=0)
             base[f"{fact}_set_aside"] = answers.where(~applies, 0)

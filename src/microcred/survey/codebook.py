@@ -41,17 +41,21 @@ class Codebook:
 
     @property
     def scales(self) -> dict[str, list[str]]:
+        """Each answer scale's labels, in their order."""
         return self.raw["scales"]
 
     @property
     def metadata(self) -> list[dict]:
+        """The platform's metadata columns of every export."""
         return self.raw["metadata"]
 
     @property
     def questions(self) -> list[dict]:
+        """This survey's questions, in questionnaire order."""
         return self.raw[self.survey]["questions"]
 
     def question(self, qid: str) -> dict:
+        """The question with this id."""
         return next(q for q in self.questions if q["id"] == qid)
 
     @property
@@ -69,6 +73,7 @@ class Codebook:
 
     @property
     def personal_columns(self) -> list[str]:
+        """The columns that identify a person, never in the clean data."""
         meta = [m["id"] for m in self.export_metadata if m.get("personal")]
         return meta + [q["id"] for q in self.questions if q.get("personal")]
 
@@ -87,19 +92,23 @@ class Codebook:
         return pd.Categorical(values, categories=self.labels(qid), ordered=ordered)
 
     def options(self, qid: str) -> list[dict]:
+        """The options of a question, as the codebook lists them."""
         return self.question(qid)["options"]
 
     def top_box(self, name: str) -> list[str]:
+        """The labels of a named top box (e.g. agree: Agree and Strongly agree)."""
         return self.raw[self.survey]["top_boxes"][name]
 
     @property
     def metrics(self) -> list[Metric]:
+        """Every metric of this survey (one per option of a multi-select question)."""
         out = []
         for m in self.raw[self.survey]["metrics"]:
             among = tuple((m.get("among") or {}).items())
             if "multi" in m:
                 for opt in self.options(m["multi"]):
-                    out.append(Metric(opt["metric"], opt["metric"], among, (), opt["label"], m["multi"]))
+                    out.append(Metric(opt["metric"], opt["metric"], among, (), opt["label"],
+                                      m["multi"]))
                 continue
             num = m["numerator"]
             numerator = tuple(self.top_box(num) if isinstance(num, str) else num)
@@ -107,6 +116,7 @@ class Codebook:
         return out
 
     def metric(self, metric_id: str) -> Metric:
+        """The metric with this id."""
         return next(m for m in self.metrics if m.id == metric_id)
 
     def metrics_of(self, question: str) -> list[Metric]:
@@ -115,7 +125,24 @@ class Codebook:
 
     @property
     def headline_metrics(self) -> list[str]:
+        """The ids of the headline metrics, in the report's order."""
         return self.raw[self.survey]["headline_metrics"]
+
+    def comparison_family(self, name: str) -> tuple[list[Metric], str, str]:
+        """A family of planned comparisons (`comparison_families`): its metrics (`headline`,
+        `all`, a multi-select question's options, or a list of ids), the kind of group compared
+        with the rest, and the multiplicity correction."""
+        spec = self.raw[self.survey]["comparison_families"][name]
+        battery = spec["metrics"]
+        if battery == "all":
+            metrics = self.metrics
+        elif battery == "headline":
+            metrics = [self.metric(m) for m in self.headline_metrics]
+        elif isinstance(battery, str):
+            metrics = self.metrics_of(battery)
+        else:
+            metrics = [self.metric(m) for m in battery]
+        return metrics, spec["groups"], spec["correction"]
 
 
 @cache
@@ -124,4 +151,5 @@ def _load(path: str) -> dict:
 
 
 def load(survey: str = "leaders", path: Path = paths.CODEBOOK) -> Codebook:
+    """The codebook of one survey (leaders or employers)."""
     return Codebook(_load(str(path)), survey)

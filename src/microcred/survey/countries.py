@@ -3,8 +3,10 @@
 A reviewed alias table (data/external/country_aliases.csv) is applied first, because the country
 library silently maps some typos to the wrong country ("Nigera" to Niger) and some ambiguous names
 to one reading ("Korea"). An answer naming several countries ("USA / Canada") is not given to the
-library, which would pick one. What none of this resolves is rejected with its reason, never
-guessed.
+library, which would pick one. A number is not given to the library either: it reads numbers as
+ISO 3166 numeric codes, so a drop-down's code 24 would become Angola; numbers are read as codes
+only where the mapping says the column holds ISO numeric codes (`from_iso_numeric`). What none of
+this resolves is rejected with its reason, never guessed.
 
 pandas is imported inside the functions: the parameter check imports the region schemes, which read
 the library through `converter`, and must start in a fraction of a second."""
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 
 @cache
 def converter():
+    """country_converter's converter, quiet."""
     import country_converter as coco  # imported lazily: it is the slowest import of the package
 
     logging.getLogger("country_converter").setLevel(logging.CRITICAL)
@@ -33,11 +36,14 @@ def converter():
 
 @cache
 def aliases() -> pd.DataFrame:
+    """The reviewed alias table (data/external/country_aliases.csv), checked to be written
+    folded."""
     import pandas as pd
 
     table = pd.read_csv(paths.COUNTRY_ALIASES, dtype=str, keep_default_na=False)
     if table["alias"].map(fold).ne(table["alias"]).any():
-        raise ValueError(f"{paths.COUNTRY_ALIASES}: every alias must be written folded (see fold())")
+        raise ValueError(f"{paths.COUNTRY_ALIASES}: every alias must be written folded (see "
+                         "fold())")
     return table.set_index("alias")
 
 
@@ -66,7 +72,10 @@ def _lookup(keys: pd.Series) -> dict:
     flagged = in_alias & iso3.eq("")
     reason[flagged] = [f"{table.at[k, 'status'].replace('_', ' ')}: {table.at[k, 'note']}"
                        for k in keys[flagged]]
-    rest = ~in_alias & keys.ne("")
+    number = keys.str.fullmatch(r"[\d ]+")  # folded: '+528' and '528.0' are numbers too
+    reason[number & ~in_alias] = ("a number, not a country name (codes need the mapping: "
+                                  "mapping.labels.country, or mapping.country_codes)")
+    rest = ~in_alias & keys.ne("") & ~number
     if rest.any():
         cc = converter()
         codes = set(cc.data.ISO3)
@@ -95,7 +104,8 @@ def _several_countries(spellings: pd.Series, iso3: pd.Series) -> pd.Series:
     if parts.empty:
         return pd.Series(dtype=str)
     found = pd.DataFrame(_lookup(fold_unique(parts)), index=parts.index)
-    ambiguous = found["key"].where(found["reason"].str.startswith("ambiguous"))  # "Korea": a country
+    # an ambiguous spelling ("Korea") still names a country
+    ambiguous = found["key"].where(found["reason"].str.startswith("ambiguous"))
     named = found["iso3"].where(found["iso3"].ne(""), ambiguous).dropna()
     codes = named.groupby(level=0).agg(lambda c: ", ".join(sorted(set(c))))
     return codes[codes.str.contains(", ") & ~_is_own_name(spellings, iso3)[codes.index]]
@@ -116,3 +126,18 @@ def _library_names() -> frozenset[tuple[str, str]]:
     return frozenset((code, fold(name)) for code, short, official in
                      zip(data.ISO3, data.name_short, data.name_official)
                      for name in (short, official))
+
+
+def from_iso_numeric(answers: pd.Series) -> pd.Series:
+    """Answers that are ISO 3166 numeric codes ('528', '76', '076') as the country's alpha-3 code,
+    which the library resolves; other answers as they are (a number that is no code is then
+    rejected as a number). Only for a column the mapping declares to hold these codes."""
+    import pandas as pd
+
+    data = converter().data
+    by_code = dict(zip(pd.to_numeric(data["ISOnumeric"], errors="coerce"), data["ISO3"]))
+    codes, distinct = pd.factorize(answers.astype(object))
+    read = [by_code.get(int(v), v) if str(v).strip().isdigit() else v for v in distinct]
+    lookup = pd.array([*read, None], dtype=object)
+    return pd.Series(lookup[codes], index=answers.index).where(answers.notna())
+

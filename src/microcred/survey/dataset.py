@@ -25,12 +25,14 @@ def _typed(frame: pd.DataFrame, cb) -> pd.DataFrame:
 
 
 def read_clean(survey: str = "leaders") -> pd.DataFrame:
+    """The clean data of one survey, typed as the codebook says."""
     path = {"leaders": paths.CLEAN_LEADERS, "employers": paths.CLEAN_EMPLOYERS}[survey]
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
     return _typed(frame, codebook_mod.load(survey))
 
 
 def read_institutions() -> pd.DataFrame:
+    """The clean institutions, one row each, with their facts typed."""
     frame = pd.read_csv(paths.CLEAN_INSTITUTIONS, dtype={"n_leaders": int}, keep_default_na=False,
                         na_values=[""])
     cb = codebook_mod.load()

@@ -1,6 +1,6 @@
 """Text folded for matching (`fold`: case, accents, punctuation and spacing away), as spellings of
 countries and names of institutions are matched. Each distinct value is folded once; a million
-names fold in Arrow's kernels, on a worker thread, chunk by chunk.
+names fold in Arrow's kernels.
 
 pandas is imported inside the functions, so that importing this module stays cheap."""
 
@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -35,37 +33,17 @@ def fold_unique(values: pd.Series) -> pd.Series:
 def fold_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """The folds of the distinct values of `values` (each folded once; for a categorical, each
     category in use) and each value's code into them: `folded[codes]` is fold() of every value,
-    '' for a missing one. Two spellings that fold alike keep an entry each (merging them would
-    hash every fold once more than it saves). Nothing is remembered between calls."""
+    '' for a missing one (the last entry). Two spellings that fold alike keep an entry each
+    (merging them would hash every fold once more than it saves). Nothing is remembered
+    between calls."""
     import numpy as np
 
-    codes, chunks = fold_chunks(values)
-    return codes, np.concatenate(list(chunks))
+    codes, values = distinct(values)
+    folded = np.append(fold_many(values), "").astype(object)
+    return np.where(codes < 0, len(values), codes), folded
 
 
-def fold_chunks(values: pd.Series, size: int = 1 << 17) -> tuple[np.ndarray, Iterator[np.ndarray]]:
-    """`fold_codes`, its folds handed over chunk by chunk, in order: a worker thread folds the
-    chunks one after another (in Arrow's kernels, which leave the interpreter free), ahead of
-    the caller, which works through each as soon as it is folded. The last chunk is the fold of
-    a missing value, ''. Close the chunks (`contextlib.closing`) to stop the worker early."""
-    import numpy as np
-
-    codes, distinct = _distinct(values)
-    return np.where(codes < 0, len(distinct), codes), _folded_in_order(distinct, size)
-
-
-def _folded_in_order(distinct, size: int) -> Iterator[np.ndarray]:
-    import numpy as np
-
-    worker = ThreadPoolExecutor(1)
-    try:
-        yield from worker.map(_fold_many, [distinct[i:i + size] for i in range(0, len(distinct), size)])
-    finally:  # closed early: the chunks not yet started are dropped
-        worker.shutdown(cancel_futures=True)
-    yield np.array([""], dtype=object)
-
-
-def _distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Codes into the distinct values (-1 where missing) and those values: a categorical's
     categories that occur (a filtered frame keeps every category of the file), else factorised."""
     import numpy as np
@@ -80,7 +58,7 @@ def _distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return renumber[codes], values.cat.categories.to_numpy(object)[used]
 
 
-def _fold_many(texts) -> np.ndarray:
+def fold_many(texts) -> np.ndarray:
     """fold() of each text. Text in plain ASCII (nearly every name) folds in Arrow: nothing to
     decompose, case folding is lowering, and `\\w` is [a-z0-9_] there; so does accented Latin
     text whose letters decompose to plain ones (see `_marks_dropped`). Other text takes the
@@ -94,7 +72,8 @@ def _fold_many(texts) -> np.ndarray:
     plain = pc.string_is_ascii(text).to_numpy(zero_copy_only=False)
     out = _ascii_fold(text)
     other = np.flatnonzero(~plain)
-    accented = other[pc.match_substring_regex(text.take(other), LATIN).to_numpy(zero_copy_only=False)]
+    latin = pc.match_substring_regex(text.take(other), LATIN).to_numpy(zero_copy_only=False)
+    accented = other[latin]
     if len(accented):
         stripped = _marks_dropped(text.take(accented))
         now_plain = pc.string_is_ascii(stripped).to_numpy(zero_copy_only=False)
@@ -103,7 +82,8 @@ def _fold_many(texts) -> np.ndarray:
     if not plain.all():
         other = pd.Series(texts, dtype=object)[~plain]
         out[~plain] = (other.str.normalize("NFKD").str.replace(COMBINING, "", regex=True)
-                       .str.casefold().str.replace(r"[^\w]+", " ", regex=True).str.strip()).to_numpy()
+                       .str.casefold().str.replace(r"[^\w]+", " ", regex=True)
+                       .str.strip()).to_numpy()
     return out
 
 
@@ -136,4 +116,5 @@ def _marks_dropped(text):
     return pc.replace_substring_regex(pc.utf8_normalize(text, "NFKD"), "[\\x{300}-\\x{36f}]", "")
 
 
-COMBINING = "[" + "".join(chr(c) for c in range(0x300, 0x370)) + "\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+COMBINING = ("[" + "".join(chr(c) for c in range(0x300, 0x370))
+             + "\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")

@@ -42,7 +42,8 @@ def country_table(scheme: str = "m49") -> pd.DataFrame:
         hit = data[column[match]].map(lookup)
         region = hit.where(hit.notna(), region)
     data["region"] = region
-    return data.rename(columns={"ISO3": "iso3", "name_short": "country"})[["iso3", "country", "region"]]
+    data = data.rename(columns={"ISO3": "iso3", "name_short": "country"})
+    return data[["iso3", "country", "region"]]
 
 
 def regions(scheme: str = "m49") -> list[str]:
@@ -55,12 +56,14 @@ def attach_regions(iso3: pd.Series, scheme: str = "m49") -> pd.DataFrame:
     import pandas as pd
 
     table = country_table(scheme).set_index("iso3")
-    return pd.DataFrame({"country": iso3.map(table["country"]), "region": iso3.map(table["region"])})
+    return pd.DataFrame({"country": iso3.map(table["country"]),
+                         "region": iso3.map(table["region"])})
 
 
 def placed(resolved: pd.DataFrame, scheme: str) -> pd.DataFrame:
     """`resolved`, where a country no region of `scheme` covers (Antarctica; under `continent`
-    also Bouvet Island and others) is unresolved with that reason: it cannot be analysed by region."""
+    also Bouvet Island and others) is unresolved with that reason: it cannot be analysed by
+    region."""
     table = country_table(scheme).set_index("iso3")
     unplaced = resolved["iso3"].ne("") & resolved["iso3"].map(table["region"]).isna()
     out = resolved.copy()

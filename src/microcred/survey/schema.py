@@ -13,6 +13,7 @@ from microcred.survey.layout import RESPONSE_ID
 
 
 def leaders_schema(cb: Codebook, regions: list[str]) -> pa.DataFrameSchema:
+    """The pandera schema the clean leaders data must meet."""
     columns = {
         "response_id": pa.Column(str, pa.Check.str_matches(RESPONSE_ID.pattern), unique=True),
         "inst_id": pa.Column(str, pa.Check.str_length(16, 16), nullable=True),  # no name given
@@ -24,20 +25,29 @@ def leaders_schema(cb: Codebook, regions: list[str]) -> pa.DataFrameSchema:
         if q.get("personal") or q["id"] == "country":
             continue
         if q["kind"] == "choice":
-            columns[q["id"]] = pa.Column("category", pa.Check.isin(cb.labels(q["id"])), nullable=True)
+            columns[q["id"]] = pa.Column("category", pa.Check.isin(cb.labels(q["id"])),
+                                         nullable=True)
         elif q["kind"] == "multi":
             columns[f"{q['id']}_answered"] = pa.Column(bool)
             columns[f"{q['id']}_count"] = pa.Column("Int64", pa.Check.ge(0), nullable=True)
             for m in cb.metrics_of(q["id"]):
                 columns[m.id] = pa.Column("boolean", nullable=True)
-    checks = [pa.Check(lambda df, q=q: _routed(df, q), error=f"{q['id']} answered but not asked")
+    checks = [pa.Check(lambda df, q=q: _routed(df, q), error=f"{q['id']} answered but not asked "
+                       f"({_condition(q)})")
               for q in cb.questions if isinstance(q.get("asked"), dict) and q["id"] in _kept(cb)]
-    checks.append(pa.Check(lambda df: _exclusive_alone(df, cb), error="'None of these' with a barrier"))
+    checks.append(pa.Check(lambda df: _exclusive_alone(df, cb),
+                           error="'None of these' with a barrier"))
     return pa.DataFrameSchema(columns, checks=checks, strict=True, coerce=False)
 
 
 def _kept(cb: Codebook) -> set[str]:
     return {q["id"] for q in cb.questions if not q.get("personal")}
+
+
+def _condition(q: dict) -> str:
+    """Who a routed question is asked, in words: 'asked where offers_mc is 'Yes''."""
+    (column, value), = q["asked"].items()
+    return f"asked where {column} is {value!r}"
 
 
 def _routed(df: pd.DataFrame, q: dict) -> pd.Series:
@@ -56,12 +66,14 @@ def _exclusive_alone(df: pd.DataFrame, cb: Codebook) -> pd.Series:
 
 
 def employers_schema(cb: Codebook) -> pa.DataFrameSchema:
+    """The pandera schema the clean employers data must meet."""
     columns = {"response_id": pa.Column(str, unique=True),
                "iso3": pa.Column(str, pa.Check.str_matches(r"^[A-Z]{3}$")),
                "country": pa.Column(str), "region": pa.Column(str, nullable=True)}
     for q in cb.questions:
         if q["kind"] == "choice":
-            columns[q["id"]] = pa.Column("category", pa.Check.isin(cb.labels(q["id"])), nullable=True)
+            columns[q["id"]] = pa.Column("category", pa.Check.isin(cb.labels(q["id"])),
+                                         nullable=True)
     return pa.DataFrameSchema(columns, strict=True)
 
 
@@ -69,26 +81,33 @@ class ValidationFailed(ValueError):
     """The clean data break a rule of the codebook: says which response, column and check."""
 
 
-def validate(frame: pd.DataFrame, schema: pa.DataFrameSchema, failures_path) -> pd.DataFrame:
+def validate(frame: pd.DataFrame, schema: pa.DataFrameSchema, failures_path,
+             export=None) -> pd.DataFrame:
     """Validate every check at once; on failure write each failing row, column and check to
-    `failures_path` (beside rejected.csv) and stop the run naming the first of them."""
+    `failures_path` (beside rejected.csv) and stop the run naming the first of them, by its row
+    in the `export` (a reader.Export) the clean data came from, where given."""
     try:
         return schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as err:
         files.write_csv(err.failure_cases, failures_path)
-        raise ValidationFailed(f"{describe(err.failure_cases, frame)}; every failure is listed "
-                               f"in {relative(failures_path)}") from None
+        notes = export.notes if export is not None else []
+        noted = f" (the reader noted: {'; '.join(notes)})" if notes else ""
+        raise ValidationFailed(f"{describe(err.failure_cases, frame, export)}; every failure is "
+                               f"listed in {relative(failures_path)}{noted}") from None
 
 
-def describe(failures: pd.DataFrame, frame: pd.DataFrame) -> str:
-    """The first failure in words: response (and row of the clean data), column, value, check."""
+def describe(failures: pd.DataFrame, frame: pd.DataFrame, export=None) -> str:
+    """The first failure in words: response (and its row in the export, or else in the clean
+    data), column, value, check."""
     first = failures.iloc[0]
     where = []
     if pd.notna(first["index"]) and first["index"] in frame.index:
         row = frame.index.get_loc(first["index"])
         response = frame.at[first["index"], "response_id"] if "response_id" in frame else None
-        where.append(f"response {response} (row {row + 1} of the clean data)" if response
-                     else f"row {row + 1} of the clean data")
+        rows = export.response_rows() if export is not None else {}
+        place = (f"row {rows[response]} of {relative(export.path)}" if response in rows
+                 else f"row {row + 1} of the clean data")
+        where.append(f"response {response} ({place})" if response else place)
     if pd.notna(first["column"]):
         where.append(f"column '{first['column']}'")
     more = f" ({len(failures)} failures in all)" if len(failures) > 1 else ""

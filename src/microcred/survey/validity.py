@@ -96,7 +96,12 @@ def latest_submission_per_person(records: pd.DataFrame, window: str = "24h") -> 
     The same person is the same non-empty e-mail, or the same IP address and institution with
     submissions within `window` of each other. Several leaders of one institution are not
     repeats: they differ in e-mail or IP address. A name that is empty once folded names no
-    institution, so it matches none (as it gets no pseudonym: `institution_id`)."""
+    institution, so it matches none (as it gets no pseudonym: `institution_id`). The country is
+    not part of this key, although it is part of the pseudonym's: one IP address within a day
+    is one place, so two submissions naming one institution from it are one person's even where
+    the country was typed differently (or left unidentifiable: rule 5 comes later); two
+    namesake institutions of two countries behind one IP address within a day are not a case
+    the rule should split."""
     order = records[list(PERSON)].sort_values("RecordedDate", kind="stable")  # these columns only
     reason = pd.Series("", index=records.index)
     ip = order["IPAddress"]
@@ -117,11 +122,15 @@ def latest_submission_per_person(records: pd.DataFrame, window: str = "24h") -> 
 
 
 def speeders(records: pd.DataFrame, fraction: float) -> pd.Series:
-    """Rule 4: faster than `fraction` of the median duration of the records kept so far."""
+    """Rule 4: faster than `fraction` of the median duration of the records kept so far. A record
+    without a duration cannot show it is not a speeder: it goes too (a comparison with a missing
+    value is false, which would let it pass)."""
     duration = records["Duration (in seconds)"]
-    threshold = duration.median() * fraction
-    return _reasons(records.index, duration < threshold,
-                    f"speeder (under {threshold:.0f} s, {fraction:g} of the median duration)")
+    missing = duration.isna()
+    threshold = duration[~missing].median() * fraction if not missing.all() else np.nan
+    reason = _reasons(records.index, duration < threshold,
+                      f"speeder (under {threshold:.0f} s, {fraction:g} of the median duration)")
+    return reason.mask(missing, "duration missing: the speeder rule cannot be applied")
 
 
 def identifiable_country(records: pd.DataFrame, resolved: pd.DataFrame,
@@ -176,8 +185,9 @@ def apply_rules(records: pd.DataFrame, rules: list[Step],
         if not reason.index.equals(kept.index):  # reasons are matched to records by position
             raise ValueError(f"rule {name!r} returned reasons for other records than it was given")
         out = reason.ne("").to_numpy()
-        rejected.append(pd.DataFrame({"ResponseId": records["ResponseId"].iloc[rows[out]].astype(object),
-                                      "step": step, "rule": name, "reason": reason[out]}))
+        ids = records["ResponseId"].iloc[rows[out]].astype(object)
+        rejected.append(pd.DataFrame({"ResponseId": ids, "step": step, "rule": name,
+                                      "reason": reason[out]}))
         flow.append({"step": step, "rule": name, "rows_in": len(kept), "removed": int(out.sum()),
                      "rows_out": int((~out).sum())})
         rows = rows[~out]
@@ -193,9 +203,11 @@ class NoValidResponses(ValueError):
 
 
 def require_valid(cleaned: Cleaned, path) -> None:
-    if len(cleaned.kept):
+    """Some record is valid, where there were any (an export left out is given none)."""
+    if len(cleaned.kept) or cleaned.rejected.empty:
         return
-    by_rule = ", ".join(f"{r.rule}: {r.removed}" for r in cleaned.dispositions.itertuples() if r.removed)
+    by_rule = ", ".join(f"{r.rule}: {r.removed}" for r in cleaned.dispositions.itertuples()
+                        if r.removed)
     raise NoValidResponses(f"{path}: no valid responses remain; all {len(cleaned.rejected):,} "
                            f"records were rejected ({by_rule}); see data/interim/rejected.csv")
 
@@ -216,11 +228,13 @@ def leader_rules(resolved: pd.DataFrame, speeder_fraction: float, repeat_window:
         Step("repeat submissions of one person",
              lambda r: latest_submission_per_person(r, repeat_window), PERSON),
         Step("speeders", lambda r: speeders(r, speeder_fraction), DURATION),
-        Step("country not identified", lambda r: identifiable_country(r, resolved, scheme), COUNTRY),
+        Step("country not identified", lambda r: identifiable_country(r, resolved, scheme),
+             COUNTRY),
     ]
 
 
 def employer_rules(resolved: pd.DataFrame, real=REAL_RESPONSES) -> list[Step]:
+    """The rules for the employer survey: live, complete, with an identifiable country."""
     return [
         Step("previews and spam", lambda r: live_responses(r, real), STATUS),
         Step("unfinished or partial", complete_responses, COMPLETION),

@@ -22,6 +22,7 @@ institution, so the sample clusters as a real one would.
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import json
@@ -35,8 +36,8 @@ import yaml
 
 from microcred.core import files, paths
 from microcred.survey import codebook as codebook_mod
-from microcred.survey import region_schemes
-from microcred.survey.layout import DATETIME_FORMAT
+from microcred.survey import region_schemes, synthetic_design
+from microcred.survey.layout import CHOICE_SEPARATOR, DATETIME_FORMAT
 from microcred.survey.markers import (
     SYNTHETIC as MARKER,  # written to ExternalReference on every record
 )
@@ -45,10 +46,6 @@ TOLERANCE = 0.0045  # a published share counts as reproduced when within this (b
 
 
 # --------------------------------------------------------------------------- inputs
-
-def load_design(path: Path = paths.SYNTHETIC_DESIGN) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
-
 
 def load_targets(targets: Path = paths.RECONSTRUCTION_TARGETS,
                  published: Path = paths.PUBLISHED_FIGURES) -> pd.DataFrame:
@@ -60,20 +57,6 @@ def load_targets(targets: Path = paths.RECONSTRUCTION_TARGETS,
     if value.isna().any():
         raise ValueError(f"{targets}: rows without a value: {table[value.isna()].index.tolist()}")
     return table.assign(share=value / 100)
-
-
-def clustering_assumption(design: dict | None = None) -> str:
-    """The reconstruction's assumption about leaders of one institution, in words, from the
-    values in synthetic_design.yaml (key `institution_clustering`), for the report to quote."""
-    c = (design or load_design())["institution_clustering"]
-    return (
-        "Assumed, not published: leaders of one institution share its facts (whether it offers "
-        "micro-credentials, awards credit for them and expanded them; its type and country), "
-        f"except that {c['leader_dissent']:.0%} of leaders answer a fact differently from their "
-        f"institution (on whether it offers, {c['dissent_not_sure']:.0%} of them \"Not sure\"); "
-        "opinions (agreement items, barriers) rest on latent traits of which leaders of one "
-        f"institution share {c['opinion_shared']:.0%} of the variance. Design effects on this data "
-        "follow from these assumed values, not from the survey.")
 
 
 # --------------------------------------------------------------------------- allocation
@@ -154,7 +137,8 @@ def allocate(answered: np.ndarray, constraints: list[Constraint], prior: np.ndar
             group, free = answered & c.mask, answered & c.mask & ~decided
         need = k - int((selected & group).sum())
         if not 0 <= need <= free.sum():
-            raise ValueError(f"targets cannot all hold: need {need} of {free.sum()} free respondents")
+            raise ValueError(f"targets cannot all hold: need {need} of {free.sum()} free "
+                             "respondents")
         selected |= _pick(free, need, prior, cells, score)
         decided |= free
     rest = answered & ~decided
@@ -206,7 +190,8 @@ INSTITUTION_PATTERNS = {
     "ES": ["Universidad Autónoma de {}", "Universidad de {}", "Instituto Tecnológico de {}"],
     "PT-BR": ["Universidade Federal de {}", "Centro Universitário {}"],
     "FR": ["Université de {}", "École Supérieure de {}"],
-    "EN": ["University of {}", "{} State University", "St. {} College", "{} Institute of Technology",
+    "EN": ["University of {}", "{} State University", "St. {} College",
+           "{} Institute of Technology",
            "{} Community College"],
 }
 
@@ -347,13 +332,15 @@ def _institution_fact(inst: np.ndarray, said_yes: np.ndarray, voters: np.ndarray
 def _labels_for(selected, answered, yes_labels, no_labels, rng):
     """Answer labels: one of `yes_labels` for the numerator, of `no_labels` otherwise."""
     out = np.full(len(selected), "", dtype=object)
-    for mask, (labels, probs) in ((answered & selected, yes_labels), (answered & ~selected, no_labels)):
+    for mask, (labels, probs) in ((answered & selected, yes_labels),
+                                  (answered & ~selected, no_labels)):
         out[mask] = rng.choice(labels, int(mask.sum()), p=probs)
     return out
 
 
 def answer_leaders(people: pd.DataFrame, cb, targets: pd.DataFrame, design: dict,
                    rng: np.random.Generator) -> pd.DataFrame:
+    """The leaders' answers, drawn to reproduce the reconstruction targets."""
     answers = pd.DataFrame(index=people.index)
     agree = cb.scales["agreement"]
     strongly = design["agree_strongly"]
@@ -415,7 +402,8 @@ def _multi_select(people, cb, targets, question, eligible, rng, design, latent):
     if q.get("max_selected"):
         chosen = _cap_selections(chosen, q["max_selected"], rng)
     labels = [o["label"] for o in options]
-    joined = np.array([",".join(lab for lab, c in zip(labels, row) if c) for row in chosen],
+    joined = np.array([CHOICE_SEPARATOR.join(lab for lab, c in zip(labels, row) if c)
+                       for row in chosen],
                       dtype=object)
     empty = answered & (chosen.sum(axis=1) == 0)
     # a respondent who answered chose something: the exclusive option, or the likeliest one left
@@ -459,7 +447,8 @@ def _retype_institution(name: str, rng) -> str:
     if variant == 0:
         return name.lower()
     if variant == 1:
-        return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+        decomposed = unicodedata.normalize("NFKD", name)
+        return "".join(c for c in decomposed if not unicodedata.combining(c))
     if variant == 2:
         return name.replace(".", "").replace(" of ", " Of ")
     return "  ".join(name.split(" "))
@@ -520,7 +509,8 @@ def _metadata(people, answers, design, rng) -> pd.DataFrame:
     meta["comments"] = [t.format(email=a, first=f, last=la) if c else ""
                         for t, a, f, la, c in zip(templates, addresses, first, last, with_comment)]
     other = answers["barriers"].str.contains("Other")
-    meta["barriers_8_TEXT"] = np.where(other, "Union agreements, and timetabling; \"seat time\" rules", "")
+    meta["barriers_8_TEXT"] = np.where(other,
+                                       "Union agreements, and timetabling; \"seat time\" rules", "")
     spellings = [rng.choice(design["countries"][iso]["names"]) for iso in people["iso3"]]
     meta["country"] = [_type_like_a_person(s, rng, design["country_typing"]) for s in spellings]
     meta["institution"] = people["institution"]
@@ -552,7 +542,8 @@ def _noise(valid: pd.DataFrame, design: dict, rng) -> pd.DataFrame:
     partial = take(spec["partial"])
     partial["Finished"] = "False"
     partial["Progress"] = rng.integers(5, 96, len(partial))
-    later = ["benefit_", "career_outcomes", "plan_credit_5y", "adopt_5y", "barriers", "growth", "comments"]
+    later = ["benefit_", "career_outcomes", "plan_credit_5y", "adopt_5y", "barriers", "growth",
+             "comments"]
     for column in [c for c in partial.columns if c.startswith(tuple(later))]:
         partial[column] = np.where(partial["Progress"] < 70, "", partial[column])
     pieces.append(partial)
@@ -589,15 +580,15 @@ def leaders_export(seed: int | None = None, design: dict | None = None,
 
     `size` scales the valid sample (every country in proportion) for benchmarks; the published
     figures are only guaranteed at the design's own size."""
-    design = design or load_design()
+    design = design or synthetic_design.load()
     if size is not None:
         design = _scaled(design, size)
     rng = np.random.default_rng(design["seed"] if seed is None else seed)
     cb = codebook_mod.load("leaders")
     people = build_people(design, rng)
     answers = answer_leaders(people, cb, load_targets(), design, rng)
-    valid = pd.concat([people[["role", "inst_type"]], answers, _metadata(people, answers, design, rng)],
-                      axis=1)
+    metadata = _metadata(people, answers, design, rng)
+    valid = pd.concat([people[["role", "inst_type"]], answers, metadata], axis=1)
     records = pd.concat([valid, _noise(valid, design, rng)], ignore_index=True)
     records = _finish_times(records).sort_values("RecordedDate", kind="stable")
     records["ResponseId"] = _response_ids(rng, len(records))
@@ -606,7 +597,7 @@ def leaders_export(seed: int | None = None, design: dict | None = None,
 
 def _scaled(design: dict, size: int) -> dict:
     factor = size / sum(c["n"] for c in design["countries"].values())
-    scaled = yaml.safe_load(yaml.safe_dump(design))
+    scaled = copy.deepcopy(design)
     for spec in scaled["countries"].values():
         spec["n"] = max(1, round(spec["n"] * factor))
     scaled["institutions"] = max(len(scaled["countries"]), round(design["institutions"] * factor))
@@ -616,7 +607,8 @@ def _scaled(design: dict, size: int) -> dict:
 
 
 def employers_export(seed: int | None = None, design: dict | None = None) -> pd.DataFrame:
-    design = design or load_design()
+    """The synthetic employers export, as the survey platform writes it."""
+    design = design or synthetic_design.load()
     spec = design["employers"]
     rng = np.random.default_rng(spec["seed"] if seed is None else seed)
     cb = codebook_mod.load("employers")
@@ -630,7 +622,8 @@ def employers_export(seed: int | None = None, design: dict | None = None) -> pd.
     answers = pd.DataFrame(index=people.index)
     agree = cb.scales["agreement"]
     for metric, yes, no in (
-        ("employer_distinguishes", ([agree[4], agree[3]], [0.5, 0.5]), (agree[:3], [0.2, 0.3, 0.5])),
+        ("employer_distinguishes", ([agree[4], agree[3]], [0.5, 0.5]),
+         (agree[:3], [0.2, 0.3, 0.5])),
         ("employer_hire_degree_plus_mc", (["Yes"], [1]), (["No", "Not sure"], [0.5, 0.5])),
     ):
         answered, sel = _answer_question(people, cb, targets, [metric], everyone, rng,
@@ -695,6 +688,7 @@ def to_csv_bytes(frame: pd.DataFrame, header: list[list[str]] | None = None) -> 
 
 def write_exports(leaders: Path = paths.LEADERS_EXPORT, employers: Path = paths.EMPLOYERS_EXPORT,
                   seed: int | None = None, size: int | None = None) -> None:
+    """Write the synthetic exports (leaders, and employers unless None) from their seeds."""
     cb = codebook_mod.load("leaders")
     files.write_bytes(leaders, to_csv_bytes(leaders_export(seed, size=size), list(header_rows(cb))))
     if employers is not None:
@@ -707,7 +701,8 @@ EXAMPLE = paths.ROOT / "examples" / "qualtrics_default_ids"
 def write_example_export(folder: Path = EXAMPLE, seed: int = 11) -> Path:
     """The your-own-data example: a synthetic export written the way another survey would be,
     by inverting the mapping in the example's params.yaml (and with one extra platform column)."""
-    mapping = yaml.safe_load((folder / "params.yaml").read_text(encoding="utf-8"))["01_clean"]["mapping"]
+    params = yaml.safe_load((folder / "params.yaml").read_text(encoding="utf-8"))
+    mapping = params["01_clean"]["mapping"]
     cb = codebook_mod.load("leaders")
     frame = leaders_export(seed)
     for scale, relabel in mapping["labels"].items():

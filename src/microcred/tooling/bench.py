@@ -39,6 +39,7 @@ TARGETS = {  # what the issues ask; the README says met or missed
 
 
 def timed(function, *args) -> float:
+    """Seconds the call takes."""
     start = time.perf_counter()
     function(*args)
     return time.perf_counter() - start
@@ -59,6 +60,7 @@ def notebook_script(notebook: str, folder: Path) -> str:
 
 
 def run_scripts(folder: Path) -> None:
+    """Run each notebook's code as a plain script (the measure of papermill's overhead)."""
     env = {**os.environ, "MICROCRED_ROOT": str(folder), "MPLBACKEND": "Agg"}
     for notebook in manifest.notebooks():
         script = folder / "build" / f"{notebook}.py"
@@ -69,6 +71,7 @@ def run_scripts(folder: Path) -> None:
 
 
 def pipeline_timings(work: Path) -> dict:
+    """The pipeline's timings: full runs, a run with nothing to do, a change to 03, scripts."""
     folder = make_sandbox(work / "pipeline")
     microcred(folder, "report")  # warm caches (fonts, bytecode) before anything is timed
     out = {}
@@ -93,6 +96,7 @@ def pipeline_timings(work: Path) -> dict:
 # --------------------------------------------------------------------------- scale
 
 def measure_read_csv(path: Path) -> dict:
+    """Seconds and peak memory of pandas reading the export (the reference of the scale ratio)."""
     start = time.perf_counter()
     pd.read_csv(path, dtype=str, skiprows=[1, 2], keep_default_na=False, encoding="utf-8-sig")
     return {"seconds": time.perf_counter() - start, "peak_rss_mb": _peak_rss_mb()}
@@ -105,6 +109,7 @@ def measure_pipeline(path: Path) -> dict:
 
     from microcred.release import tables
     from microcred.release.policy import Policy
+    from microcred.statistics.design import SurveyDesign
     from microcred.survey import analysis_data, codebook, countries, region_schemes, validity
     from microcred.survey.reader import read_export
 
@@ -116,7 +121,8 @@ def measure_pipeline(path: Path) -> dict:
     cleaned = validity.apply_rules(export.data, validity.leader_rules(resolved, 1 / 3, "24h"))
     frame = analysis_data.analysis_frame(cleaned.kept, cb, resolved, "m49", "bench")
     del export, cleaned  # 02 estimates in a process of its own, from the clean data alone
-    released = tables.release_table(frame, cb, region_schemes.regions(), 0.95, Policy(30, 5))
+    released = tables.release_table(SurveyDesign.of(frame, 0.95), cb, region_schemes.regions(),
+                                    Policy(30, 5))
     table = tables.estimates_table(released)
     return {"seconds": time.perf_counter() - start, "peak_rss_mb": _peak_rss_mb(),
             "valid": len(frame), "rows": len(table)}
@@ -136,8 +142,8 @@ def _peak_rss_mb() -> float:
 
 def _in_subprocess(kind: str, path: Path) -> dict:
     """Each measurement in its own process, so peak memory is its own."""
-    result = subprocess.run([sys.executable, "-m", "microcred.tooling.bench", "--measure", kind, str(path)],
-                            check=True, capture_output=True, text=True)
+    command = [sys.executable, "-m", "microcred.tooling.bench", "--measure", kind, str(path)]
+    result = subprocess.run(command, check=True, capture_output=True, text=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -146,13 +152,15 @@ REPEATS = 3  # alternated runs of read_csv and the pipeline per size: medians, s
 
 
 def scale_timings(work: Path, sizes=SIZES, repeats: int = REPEATS) -> list[dict]:
+    """At each size: the pipeline's and read_csv's medians over alternated runs, peak memory."""
     rows = []
     for size in sizes:
         path = work / f"leaders_{size}.csv"
         if not path.exists():  # in its own process: a child inherits its parent's peak memory
             subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; "
                             "from microcred.synthetic import generator; "
-                            "generator.write_exports(Path(sys.argv[1]), None, size=int(sys.argv[2]))",
+                            "generator.write_exports(Path(sys.argv[1]), None, "
+                            "size=int(sys.argv[2]))",
                             str(path), str(size)], check=True)
         pairs = [(_in_subprocess("read_csv", path), _in_subprocess("pipeline", path))
                  for _ in range(repeats)]
@@ -168,6 +176,7 @@ def scale_timings(work: Path, sizes=SIZES, repeats: int = REPEATS) -> list[dict]
 # --------------------------------------------------------------------------- report
 
 def results_table(pipeline: dict, scale: list[dict]) -> pd.DataFrame:
+    """The results, one measure a row, with each target and whether it is met."""
     rows = [{"measure": k, "value": v} for k, v in pipeline.items()]
     for s in scale:
         n = s["size"]
@@ -178,10 +187,11 @@ def results_table(pipeline: dict, scale: list[dict]) -> pd.DataFrame:
     by_size = {s["size"]: s for s in scale}
     for small, large in zip(SIZES, SIZES[1:]):
         if small in by_size and large in by_size:
-            rows.append({"measure": f"growth_{small}_to_{large}",
-                         "value": by_size[large]["pipeline_seconds"] / by_size[small]["pipeline_seconds"]})
+            growth = by_size[large]["pipeline_seconds"] / by_size[small]["pipeline_seconds"]
+            rows.append({"measure": f"growth_{small}_to_{large}", "value": growth})
     table = pd.DataFrame(rows)
-    table["target"] = table["measure"].map(lambda m: " ".join(map(str, TARGETS[m])) if m in TARGETS else "")
+    table["target"] = table["measure"].map(
+        lambda m: " ".join(map(str, TARGETS[m])) if m in TARGETS else "")
     table["met"] = [_met(m, v) for m, v in zip(table["measure"], table["value"])]
     return table
 
@@ -195,6 +205,7 @@ def _met(measure: str, value: float) -> str:
 
 
 def write_readme(table: pd.DataFrame, command: str, folder: Path) -> None:
+    """benchmarks/README.md: the results table, then benchmarks/NOTES.md."""
     lines = ["# Benchmarks", "", f"Produced by `{command}` on {os.cpu_count()} cores; every ratio "
              "is of two timings taken in the same run (at scale, the medians of alternated runs).",
              "", "| measure | value | target | met |",
@@ -207,6 +218,7 @@ def write_readme(table: pd.DataFrame, command: str, folder: Path) -> None:
 
 
 def main(argv=None) -> int:
+    """Run the benchmark (`make bench`; --smoke: a small one) and write its results."""
     parser = argparse.ArgumentParser(prog="python -m microcred.tooling.bench", description=__doc__)
     parser.add_argument("--measure", nargs=2, metavar=("KIND", "FILE"), help=argparse.SUPPRESS)
     parser.add_argument("--smoke", action="store_true", help="a small, fast version (scale only)")
@@ -214,7 +226,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.measure:
         kind, path = args.measure
-        result = measure_read_csv(Path(path)) if kind == "read_csv" else measure_pipeline(Path(path))
+        measure = measure_read_csv if kind == "read_csv" else measure_pipeline
+        result = measure(Path(path))
         print(json.dumps(result))
         return 0
     args.out.mkdir(parents=True, exist_ok=True)
@@ -224,7 +237,8 @@ def main(argv=None) -> int:
         scale = scale_timings(work, (2_000,), 1) if args.smoke else scale_timings(work)
     table = results_table(pipeline, scale)
     table.to_csv(args.out / "results.csv", index=False, float_format="%.4f")
-    write_readme(table, "python -m microcred.tooling.bench --smoke" if args.smoke else "make bench", args.out)
+    write_readme(table, "python -m microcred.tooling.bench --smoke" if args.smoke else "make bench",
+                 args.out)
     print(table.to_string(index=False))
     return 0
 

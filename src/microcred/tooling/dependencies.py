@@ -57,6 +57,7 @@ def package_imports(source: str, module: str = "") -> set[str]:
 
 @cache
 def module_imports(module: str) -> frozenset[str]:
+    """The package modules one module imports."""
     source = module_file(module).read_text(encoding="utf-8")
     return frozenset(package_imports(source, module))
 

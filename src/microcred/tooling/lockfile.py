@@ -20,9 +20,10 @@ from microcred.core import paths
 LOCK = paths.LOCK
 ENVIRONMENT = paths.CONDA_ENVIRONMENT
 PYTHON = "3.11"  # the lowest Python the lock is resolved for (requires-python in pyproject.toml)
-KERNEL = 'python -m ipykernel install --sys-prefix --name microcred --display-name "Python (microcred)"'
-PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>[^\s;\\]+)(?:\s*;\s*(?P<marker>[^\\]+?))?\s*\\?$",
-                 re.M)
+KERNEL = ('python -m ipykernel install --sys-prefix --name microcred '
+          '--display-name "Python (microcred)"')
+PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>[^\s;\\]+)"
+                 r"(?:\s*;\s*(?P<marker>[^\\]+?))?\s*\\?$", re.M)
 
 
 def normalise(name: str) -> str:
@@ -37,16 +38,20 @@ def pins(lock_text: str) -> list[tuple[str, str, str]]:
 
 
 def versions(lock_text: str) -> dict[str, str]:
+    """Each pinned package's version in a lock."""
     return {normalise(name): version for name, version, _ in pins(lock_text)}
 
 
 def requirement(name: str, version: str, marker: str) -> str:
+    """A pin as pip reads it, with its environment marker."""
     return f"{name}=={version}" + (f" ; {marker}" if marker else "")
 
 
 def environment_yml(lock_text: str) -> str:
+    """environment.yml's text from the lock."""
     lines = [
-        "# Generated from requirements.lock by `make lock` (python -m microcred.tooling.lockfile): do not edit.",
+        "# Generated from requirements.lock by `make lock` (python -m microcred.tooling.lockfile): "
+        "do not edit.",
         "# conda supplies Python and pip; pip installs the lock's pins and the package (-e .).",
         "#   conda env create -f environment.yml && conda activate microcred",
         "# conda cannot run a step after installing: register the notebooks' kernel once with",
@@ -65,6 +70,7 @@ def environment_yml(lock_text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Write environment.yml from requirements.lock (`make lock`)."""
     parser = argparse.ArgumentParser(description="write environment.yml from requirements.lock")
     parser.add_argument("--lock", type=Path, default=LOCK)
     parser.add_argument("--output", type=Path, default=ENVIRONMENT)

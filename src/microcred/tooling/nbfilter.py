@@ -17,6 +17,7 @@ import sys
 
 
 def clean(original: bytes) -> bytes:
+    """A notebook stripped of its outputs by nbstripout, or its own bytes where it was clean."""
     stripped = subprocess.run([sys.executable, "-m", "nbstripout", "--keep-id"], input=original,
                               capture_output=True, check=True).stdout
     try:
@@ -27,6 +28,7 @@ def clean(original: bytes) -> bytes:
 
 
 def main() -> None:
+    """Git's clean filter: a notebook on stdin, stripped on stdout."""
     sys.stdout.buffer.write(clean(sys.stdin.buffer.read()))
 
 

@@ -3,7 +3,6 @@ names, types, ranges and shapes of all of them before anything runs (naming the 
 
 from __future__ import annotations
 
-import argparse
 import ast
 import json
 import math
@@ -24,9 +23,18 @@ RANGES = {  # name: (low, high, closed); open intervals exclude their bounds
     "speeder_fraction": (0, 1, False),
     "min_group_size": (0, None, True),
     "min_institutions": (0, None, True),
-    "repeat_window_hours": (0, None, True),
+    "protection_width": (0, None, True),
+    "repeat_window_hours": (0, 24 * 365 * 10, True),  # ten years: any survey's whole fieldwork
     "top_combinations": (1, None, True),
 }
+LARGEST_WHOLE_NUMBER = 2**53  # of any parameter: every whole number up to it is exact as a float
+
+# A parameters file is a page of settings; these bound what reading one may cost (an alias bomb of
+# 1 KB expands to a billion values, 20,000 nested brackets exhaust the parser's recursion).
+MAX_FILE_BYTES = 1 << 20
+MAX_NESTING = 32  # lists and mappings within each other
+MAX_VALUES = 100_000  # values in the file once every alias is expanded
+MAX_TEXT = 10_000  # characters of one value
 
 
 @cache
@@ -35,7 +43,8 @@ def declared(notebook: str) -> dict:
     nb = json.loads((paths.NOTEBOOKS / f"{notebook}.ipynb").read_text(encoding="utf-8"))
     cells = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
     if len(cells) != 1:
-        raise ParameterError(f"{notebook}: needs exactly one cell tagged 'parameters', has {len(cells)}")
+        raise ParameterError(f"{notebook}: needs exactly one cell tagged 'parameters', has "
+                             f"{len(cells)}")
     values = {}
     for node in ast.parse("".join(cells[0]["source"])).body:
         if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
@@ -44,11 +53,89 @@ def declared(notebook: str) -> dict:
     return values
 
 
-def read_file(params_file: Path) -> dict:
+class _BoundedLoader(yaml.SafeLoader):
+    """YAML's safe loader within the limits above: it counts the values each node stands for,
+    aliases expanded, and how deep it is, and stops naming the parameter at the first excess."""
+
+    def __init__(self, stream, name: str):
+        super().__init__(stream)
+        self.file, self.where, self.values = name, [], {}  # values: node -> its expanded count
+
+    def compose_node(self, parent, index):
+        if index is not None:  # a mapping's value (index: its key) or a list's item
+            self.where.append(f"[{index}]" if isinstance(index, int) else str(index.value))
+        if len(self.where) > MAX_NESTING:
+            raise self.limit(f"is nested more than {MAX_NESTING} levels deep (the limit on "
+                             "nesting)")
+        node = super().compose_node(parent, index)
+        if isinstance(node, yaml.ScalarNode) and len(node.value) > MAX_TEXT:
+            raise self.limit(f"has a value of {len(node.value):,} characters (the limit on a "
+                             f"value's size is {MAX_TEXT:,})")
+        if id(node) not in self.values:  # an alias is its anchor's node, counted once
+            children = (node.value if isinstance(node, yaml.SequenceNode) else
+                        [n for pair in node.value for n in pair] if isinstance(node,
+                                                                               yaml.MappingNode)
+                        else [])
+            self.values[id(node)] = 1 + sum(self.values[id(child)] for child in children)
+        if self.values[id(node)] > MAX_VALUES:
+            raise self.limit(f"expands to over {MAX_VALUES:,} values once its aliases are expanded "
+                             "(the limit on YAML aliases); write the values out")
+        if index is not None:
+            self.where.pop()
+        return node
+
+    def limit(self, problem: str) -> ParameterError:
+        name = ".".join(self.where).replace(".[", "[") or "(the whole file)"
+        name = name if len(name) <= 60 else name[:60] + "…"
+        return ParameterError(f"{self.file}: parameter {name} {problem}")
+
+
+def _load_yaml(params_file: Path):
+    """The file's YAML, read as UTF-8 within the limits on size, nesting, aliases and values."""
+    name = paths.relative(params_file)
+    raw = Path(params_file).read_bytes()
+    if len(raw) > MAX_FILE_BYTES:
+        raise ParameterError(f"{name} has {len(raw):,} bytes: over the limit of {MAX_FILE_BYTES:,} "
+                             "for a parameters file")
     try:
-        spec = yaml.safe_load(Path(params_file).read_text(encoding="utf-8")) or {}
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise ParameterError(f"{name} is not UTF-8 text (byte {err.start}, line {line}); save it "
+                             "as UTF-8") from None
+    loader = _BoundedLoader(text, name)
+    try:
+        spec = loader.get_single_data()
     except yaml.YAMLError as err:
-        raise ParameterError(f"{paths.relative(params_file)} is not valid YAML: {err}") from None
+        raise ParameterError(f"{name} is not valid YAML: {err}") from None
+    finally:
+        loader.dispose()
+    _check_text(spec, name, [])
+    return spec
+
+
+def _check_text(value, name: str, where: list) -> None:
+    """Every text of the file is Unicode that can be written out (YAML's escapes let a file hold
+    a lone surrogate, "\\udc80", which no file, hash or message can take)."""
+    items = (value.items() if isinstance(value, dict)
+             else enumerate(value) if isinstance(value, list) else ())
+    for key, item in items:
+        _check_text(key, name, where)
+        _check_text(item, name, [*where, key])
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as err:
+            parameter = ".".join(map(str, where)) or "(a name)"
+            raise ParameterError(f"{name}: parameter {parameter} is not valid Unicode text (a lone "
+                                 f"surrogate, {value[err.start]!r}, at character "
+                                 f"{err.start + 1})") from None
+
+
+def read_file(params_file: Path) -> dict:
+    """The parameters file's sections (common and one per notebook), each a mapping; unknown
+    sections refused."""
+    spec = _load_yaml(params_file) or {}
     if not isinstance(spec, dict):
         raise ParameterError(f"{paths.relative(params_file)}: expected sections "
                              f"(common, {', '.join(NOTEBOOKS)}), found {type(spec).__name__}")
@@ -71,7 +158,8 @@ def effective(notebook: str, params_file: Path, raw: str | None = None) -> dict:
     declared_anywhere = set().union(*(declared(nb) for nb in NOTEBOOKS))
     for name in common:
         if name not in declared_anywhere:
-            raise ParameterError(f"{params_file}: parameter common.{name} is not declared by any notebook")
+            raise ParameterError(f"{params_file}: parameter common.{name} is not declared by any "
+                                 "notebook")
     own = spec.get(notebook) or {}
     for name in own:
         if name not in defaults:
@@ -99,8 +187,12 @@ def check(name: str, value, default) -> None:
         below = value < low if closed else value <= low
         above = high is not None and (value > high if closed else value >= high)
         if below or above:
-            bounds = f"[{low}, {high if high is not None else '∞'})" if closed else f"({low}, {high})"
+            bounds = (f"({low}, {high})" if not closed else f"[{low}, ∞)" if high is None
+                      else f"[{low}, {high}]")
             raise ParameterError(f"parameter {name} = {value!r} is outside {bounds}")
+    if isinstance(value, int | float) and abs(value) > LARGEST_WHOLE_NUMBER:
+        raise ParameterError(f"parameter {name} = {value!r} is beyond the largest number a "
+                             f"parameter takes (2**53)")
     if name == "region_scheme" and value not in REGION_SCHEMES:
         raise ParameterError(f"parameter region_scheme = {value!r}; choose one of {REGION_SCHEMES}")
     if name == "mapping":
@@ -119,6 +211,28 @@ def check_files(notebook: str, values: dict) -> None:
         path = paths.resolve(values[name])
         if not path.is_file():
             raise ParameterError(f"parameter {name} = {values[name]!r}: no such file ({path})")
+        if name == "population_frame":
+            check_population_frame(values[name], path)
+
+
+def check_population_frame(value: str, path: Path) -> None:
+    """The frame is read as the weighting reads it, so that a file that is not a CSV frame (a
+    workbook renamed .csv, JSON) stops the run before anything runs, naming the parameter."""
+    import pandas as pd
+
+    from microcred.statistics.weighting import read_frame
+
+    try:
+        read_frame(path)
+    except UnicodeDecodeError as err:
+        raise ParameterError(f"parameter population_frame = {value!r}: {paths.relative(path)} is "
+                             f"not UTF-8 CSV text (byte {err.start}): a workbook or another binary "
+                             "file? Save it as CSV UTF-8") from None
+    except pd.errors.ParserError as err:
+        raise ParameterError(f"parameter population_frame = {value!r}: {paths.relative(path)} "
+                             f"cannot be read as CSV ({err})") from None
+    except ValueError as err:  # read but not a frame: its reason names the file
+        raise ParameterError(f"parameter population_frame = {value!r}: {err}") from None
 
 
 def check_policy(values: dict, params_file: Path) -> None:
@@ -145,18 +259,10 @@ def validate(params_file: Path, raw: str | None = None, deep: bool = True) -> di
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m microcred.tooling.params", description=__doc__)
-    parser.add_argument("command", choices=["check"])
-    parser.add_argument("--params", default="params.yaml")
-    parser.add_argument("--raw", default="")
-    args = parser.parse_args(argv)
-    try:
-        validate(paths.resolve(args.params), args.raw or None)
-    except (ParameterError, FileNotFoundError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    print(f"{args.params}: every parameter is valid")
-    return 0
+    """`python -m microcred.tooling.params check ...` is `python -m microcred params check ...`."""
+    from microcred.tooling.cli import main as command_line
+
+    return command_line(["params", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ where, and the failed notebook is kept for its traceback beside the executed one
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 from pathlib import Path
 
@@ -27,7 +26,9 @@ from jupyter_client import AsyncKernelManager  # noqa: E402  (nbclient's own def
 from jupyter_client.utils import run_sync  # noqa: E402
 
 from microcred.core import manifest, paths  # noqa: E402
+from microcred.tooling import signals  # noqa: E402
 from microcred.tooling.build import watched  # noqa: E402
+from microcred.tooling.errors import described, described_text  # noqa: E402
 from microcred.tooling.params import ParameterError, effective  # noqa: E402
 
 KERNEL = "microcred"
@@ -41,7 +42,8 @@ HISTORY_IN_MEMORY = "--HistoryManager.hist_file=:memory:"  # what nbclient adds 
 
 
 def failed_path(notebook: str) -> Path:
-    return paths.FAILED_NOTEBOOKS / f"{notebook}.failed.ipynb"
+    """Where a failed notebook is kept to see why."""
+    return paths.EXECUTED / f"{notebook}.failed.ipynb"
 
 
 def invalidate_from(notebook: str) -> None:
@@ -83,10 +85,6 @@ def joined_streams(outputs: list) -> list:
     return joined
 
 
-def _raise_on_sigterm(signum, frame):
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def start_kernel():
     """A fresh project kernel, started as nbclient would start it (which skips its own start when
     given a kernel manager whose kernel runs)."""
@@ -113,7 +111,7 @@ def _alive(km) -> bool:
 
 def run(notebook: str, params_file: Path, raw: str | None, timeout: int, km=None) -> int:
     """Run the notebook in the kernel of `km` (started here when None), which is stopped after."""
-    signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    signals.stop_on_termination()
     if km is None:
         km = start_kernel()
     try:
@@ -143,8 +141,15 @@ def _execute(notebook: str, params_file: Path, raw: str | None, timeout: int, km
         failed.parent.mkdir(parents=True, exist_ok=True)
         running.replace(failed)
         invalidate_from(notebook)
-        return _fail(notebook, f"{err.ename}: {err.evalue}",
-                     f"the failed notebook, with its traceback: {paths.relative(failed)}")
+        where = ("" if staged()
+                 else f"the failed notebook, with its traceback: {paths.relative(failed)}")
+        return _fail(notebook,
+                     described_text(err.ename, err.evalue) or f"{err.ename}: {err.evalue}",
+                     where)
+    except OSError as err:  # writing the executed notebook: a full disk, a read-only folder
+        running.unlink(missing_ok=True)
+        invalidate_from(notebook)
+        return _fail(notebook, described(err))
     except BaseException:
         running.unlink(missing_ok=True)
         invalidate_from(notebook)
@@ -152,6 +157,11 @@ def _execute(notebook: str, params_file: Path, raw: str | None, timeout: int, km
     scrub(running)
     running.replace(out)
     return 0
+
+
+def staged() -> bool:
+    """Running for the build, in its staging folder (which says where a failure is kept)."""
+    return paths.OUTPUT_ROOT != paths.ROOT
 
 
 def _fail(notebook: str, message: str, detail: str = "") -> int:
@@ -167,7 +177,7 @@ def standby(params_file: Path, raw: str | None, timeout: int) -> int:
     stdin closed without a name: stop the kernel and exit 0."""
     import papermill  # noqa: F401  (imported while the previous notebook runs)
 
-    signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    signals.stop_on_termination()
     km = start_kernel()
     try:
         notebook = sys.stdin.readline().strip()
@@ -184,6 +194,7 @@ def standby(params_file: Path, raw: str | None, timeout: int) -> int:
 
 
 def main(argv=None) -> int:
+    """Run one notebook (`python -m microcred.tooling.runner`), or stand by for one."""
     parser = argparse.ArgumentParser(prog="python -m microcred.tooling.runner", description=__doc__)
     parser.add_argument("notebook", nargs="?", choices=manifest.notebooks())
     parser.add_argument("--standby", action="store_true",

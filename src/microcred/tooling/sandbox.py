@@ -17,6 +17,7 @@ FILES = (paths.PARAMS, paths.MANIFEST, *(paths.resolve(n) for n in ("Makefile", 
 
 
 def make_sandbox(folder: Path) -> Path:
+    """A scratch copy of the project's inputs in `folder`, with the checkout's .venv linked."""
     folder = Path(folder)
     for part in INPUTS:
         shutil.copytree(part, folder / paths.relative(part))
