@@ -88,6 +88,11 @@ DRAWN_FIGURES = {"adoption_by_region": None, "barriers_ranked": "barriers",
 GROUP_TABLES = ("estimates", "barriers_by_region", "barriers_by_situation", "non_offering",
                 "institution_vs_respondent")
 COMPARISONS = ("focus_region_vs_rest", "countries_vs_rest", "barriers_focus_vs_rest")
+# "Leaders in X (n=...) against all other leaders (n=...)", "Differences between the shares of
+# leaders in X (n=...) and of all other leaders (n=...)" and the older wordings: X and both n
+CAPTION_GROUPS = (r"(?:Differences between (?:the shares of leaders in )?|Leaders in )?"
+                  r"([^\n(]+?) \(n=([\d,]+)\) (?:and (?:of )?|against )"
+                  r"all other (?:respondents|leaders) \(n=([\d,]+)\)")
 SVG = "{http://www.w3.org/2000/svg}"
 # Territories with no permanent civilian population, hence no institution: a reader assumes nobody
 # answered from there (British Indian Ocean Territory alone would otherwise keep "Africa minus
@@ -231,7 +236,8 @@ def country_regions(region_schemes: Path, schemes: list[str]) -> pd.DataFrame:
     for scheme in schemes:
         region = pd.Series(pd.NA, index=data.index, dtype="object")
         for match in ("subregion", "continent", "iso3"):
-            lookup = rules[rules["scheme"].eq(scheme) & rules["match"].eq(match)].set_index("key")["region"]
+            lookup = rules[rules["scheme"].eq(scheme) & rules["match"]
+                           .eq(match)].set_index("key")["region"]
             hit = data[column[match]].map(lookup)
             region = hit.where(hit.notna(), region)
         out[scheme] = region
@@ -257,7 +263,8 @@ def geography(runs: list[Run], region_schemes: Path) -> tuple[list[str], list[At
     for c in listed:
         regions = tuple(by_name.at[c, s] for s in schemes)
         atoms.append(Atom(c, regions, c))
-    rest = table[~table["country"].isin(listed) & ~table["iso3"].isin(UNINHABITED)].dropna(subset=schemes)
+    rest = table[~table["country"].isin(listed) & ~table["iso3"]
+                 .isin(UNINHABITED)].dropna(subset=schemes)
     for regions in sorted(set(map(tuple, rest[schemes].to_numpy()))):
         if all(r in present[s] for r, s in zip(regions, schemes)):
             atoms.append(Atom("other " + " & ".join(dict.fromkeys(regions)), regions))
@@ -351,7 +358,8 @@ class Solver:
         return math.ceil(lo - ROUNDING), math.floor(hi + ROUNDING)
 
     def bound(self, expr: dict, sign: int) -> tuple[float, np.ndarray]:
-        """min (sign 1) or max (sign -1) of expr over the LP relaxation, and a point attaining it."""
+        """min (sign 1) or max (sign -1) of expr over the LP relaxation, and a point attaining
+        it."""
         columns = np.fromiter(expr, dtype=np.int64)
         value, x = self.optimum(columns, sign * np.fromiter(expr.values(), dtype=float))
         return sign * value, x
@@ -419,7 +427,8 @@ def _hot_start_highs(a, lo, hi, upper):
     lp.row_lower_ = np.where(np.isfinite(lo), lo, -inf)
     lp.row_upper_ = np.where(np.isfinite(hi), hi, inf)
     lp.a_matrix_.format_ = core.MatrixFormat.kColwise
-    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = csc.indptr, csc.indices, csc.data
+    matrix = lp.a_matrix_
+    matrix.start_, matrix.index_, matrix.value_ = csc.indptr, csc.indices, csc.data
     lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = csc.shape[1], csc.shape[0]
     h.passModel(lp)
     h.run()
@@ -520,7 +529,8 @@ class Survey:
         states = [{}]
         for q in SITUATION:
             states = [s | {q: v} for s in states
-                      for v in (self.instrument.labels(q) + [SKIP] if self._routed(q, s) else [SKIP])]
+                      for v in (self.instrument.labels(q) + [SKIP] if self._routed(q, s)
+                                else [SKIP])]
         return states
 
     def _routed(self, question: str, state: dict) -> bool:
@@ -550,7 +560,8 @@ class Survey:
     def _choice(self, question: str) -> None:
         labels = self.instrument.labels(question)
         for merged in self._members[question]:
-            xs = {label: self.model.var(("a", question, merged, label), self.total) for label in labels}
+            xs = {label: self.model.var(("a", question, merged, label), self.total)
+                  for label in labels}
             self._within(question, merged, list(xs.values()), "answers")
             self._answers[question, merged] = xs
 
@@ -569,7 +580,8 @@ class Survey:
         q = self.instrument.questions[question]
         exclusive = q.get("exclusive")
         for label, h in options.items():
-            self.model.add({h: 1, answered: -1}, -np.inf, 0, f"{question} {label} <= answered, {where}")
+            self.model.add({h: 1, answered: -1}, -np.inf, 0,
+                           f"{question} {label} <= answered, {where}")
             if exclusive and label != exclusive:
                 self.model.add({h: 1, options[exclusive]: 1, answered: -1}, -np.inf, 0,
                                f"{question} {label} excludes {exclusive}, {where}")
@@ -609,7 +621,8 @@ class Survey:
         if metric.question not in SITUATION:
             cells = self.routed_cells(metric.question, cells)
         if metric.id not in self._base_states:
-            self._base_states[metric.id] = [all(s.get(col) == v for col, v in metric.among if col in SITUATION)
+            self._base_states[metric.id] = [all(s.get(col) == v for col, v in metric.among
+                                                if col in SITUATION)
                                             for s in self.states]
         inside = self._base_states[metric.id]
         return [c for c in cells if inside[c[1]]]
@@ -661,7 +674,8 @@ class Survey:
         out = {}
         for g, unknowns in self._marginals[grouping, question].items():
             if metric.kind == "multi":
-                out[g] = {"base": {unknowns[ANSWERED]: 1}, "hits": {unknowns[metric.numerator[0]]: 1}}
+                out[g] = {"base": {unknowns[ANSWERED]: 1},
+                          "hits": {unknowns[metric.numerator[0]]: 1}}
             else:
                 out[g] = {"base": {v: 1 for v in unknowns.values()},
                           "hits": {unknowns[label]: 1 for label in metric.numerator}}
@@ -681,7 +695,8 @@ class Survey:
                 parts[k][v] = 1
         for k in keys:  # the grouping's groups add up to everyone's answers
             total = {self._answers[question, cell][k]: 1 for cell in self._members[question]}
-            self.model.equal(minus(parts[k], total), 0, f"{grouping} groups sum to all, {question} {k}")
+            self.model.equal(minus(parts[k], total), 0,
+                             f"{grouping} groups sum to all, {question} {k}")
         return made
 
     # ----- the truth (to check the attack, never to attack)
@@ -695,11 +710,13 @@ class Survey:
         keys = [("P", *fine)]
         for question, coarse in self._coarse.items():
             if fine in coarse:
-                keys += [("a", question, coarse[fine], label) for label in self._given(question, row)]
+                keys += [("a", question, coarse[fine], label)
+                         for label in self._given(question, row)]
         for grouping, question in self._marginals:
             if fine in self._coarse[question]:
                 group = row[grouping] if isinstance(row[grouping], str) else MARGINAL_SKIP
-                keys += [("m", grouping, question, group, label) for label in self._given(question, row)]
+                keys += [("m", grouping, question, group, label)
+                         for label in self._given(question, row)]
         return keys
 
     def _given(self, question: str, row: dict) -> list[str]:
@@ -719,7 +736,8 @@ class Survey:
         for g, atom in enumerate(self.atoms):
             if atom.country is None and atom.regions == regions:
                 return g
-        raise RuntimeError(f"respondent {row['response_id']} ({row['country']}, {regions}): no atom")
+        raise RuntimeError(
+            f"respondent {row['response_id']} ({row['country']}, {regions}): no atom")
 
 
 def situation_dims(runs: list[Run], instrument: Instrument) -> dict[str, set[str]]:
@@ -741,7 +759,8 @@ def situation_dims(runs: list[Run], instrument: Instrument) -> dict[str, set[str
                     dims[metric.question].add(group_type)
     for metric in instrument.metrics.values():
         asked = instrument.asked(metric.question) if metric.question in instrument.questions else {}
-        dims[metric.question] |= {col for col, v in metric.among if col in SITUATION and asked.get(col) != v}
+        dims[metric.question] |= {col for col, v in metric.among if col in SITUATION
+                                  and asked.get(col) != v}
     for question in dims:
         if "offers_credit" in dims[question]:  # credit groups are parts of the offering group
             dims[question].add("offers_mc")
@@ -760,10 +779,12 @@ def secrets(survey: Survey, metric: Metric, cells: list, name: str, kind: str, r
         return []
     everyone, group = survey.cells, frozenset(cells)
     out = [Target(name, survey.hits(metric, cells), base, kind, runs, thresholds, metric=metric.id,
-                  cells=group, whole=survey.hits(metric, everyone), whole_n=survey.base(metric, everyone))]
+                  cells=group, whole=survey.hits(metric,
+                                                 everyone), whole_n=survey.base(metric, everyone))]
     labels = survey.instrument.labels(metric.question)
     if metric.kind == "choice" and len(labels) > 2:
-        out += [Target(f"{name} = {label}", survey.answers(metric, cells, [label]), base, kind, runs,
+        out += [Target(f"{name} = {label}", survey.answers(metric, cells, [label]),
+                       base, kind, runs,
                        thresholds, answer=True, metric=metric.id, labels=(label,), cells=group,
                        whole=survey.answers(metric, everyone, [label]),
                        whole_n=survey.base(metric, everyone)) for label in labels]
@@ -772,7 +793,8 @@ def secrets(survey: Survey, metric: Metric, cells: list, name: str, kind: str, r
 
 def rounded(expr_count: dict, expr_n: dict | float, pct: float, name: str, model: Model,
             half: float = HALF_UNIT) -> None:
-    """count / n * 100 = pct to within `half` (three decimals): count within n (pct -+ half) / 100."""
+    """count / n * 100 = pct to within `half` (three decimals): count within
+    n (pct -+ half) / 100."""
     if isinstance(expr_n, (int, float)):
         lo, hi = expr_n * (pct - half) / 100, expr_n * (pct + half) / 100
         model.within(expr_count, lo, hi, name)
@@ -790,7 +812,8 @@ class Release:
         self.targets: list[Target] = []
         self.figure_findings: list[str] = []  # values a figure draws that its table hides
         self.listed: dict[tuple[str, str], set] = defaultdict(set)  # (metric, group_type) -> groups
-        self.hidden_groups: dict[tuple[str, str], set] = defaultdict(set)  # ... whose values are hidden
+        # ... whose values are hidden
+        self.hidden_groups: dict[tuple[str, str], set] = defaultdict(set)
         self.facts: list[Fact] = []  # shown groups where none, or all, gave an answer
         self.shown: list[tuple] = []  # (metric, answers or None, cells) of every count shown
 
@@ -865,7 +888,8 @@ class Release:
         if pd.isna(row.n) and pd.isna(row.count):
             self.hidden(name + " (n)", base, base, "hidden n")
 
-    def hidden(self, name: str, expr: dict, base: dict, kind: str, metric: Metric | None = None) -> None:
+    def hidden(self, name: str, expr: dict, base: dict, kind: str,
+               metric: Metric | None = None) -> None:
         if expr:
             everyone = self.s.cells
             self.targets.append(Target(
@@ -884,7 +908,8 @@ class Release:
             self.facts.append(Fact(metric.id, answers, frozenset(cells), count == n))
 
     def secret(self, metric: Metric, cells: list, name: str, kind: str) -> None:
-        self.targets += secrets(self.s, metric, cells, name, kind, (self.run.name,), self.run.thresholds)
+        self.targets += secrets(self.s, metric, cells, name, kind, (self.run.name,),
+                                self.run.thresholds)
 
     # ----- a group against the rest
     def group_of(self, group: str) -> tuple[str, list]:
@@ -907,7 +932,8 @@ class Release:
                     rounded(hits, float(n) if pd.notna(n) else base, float(pct),
                             self.where(name, row, "pct" + label, group_type), self.m)
                 elif label == " (group)":  # hidden here, and perhaps listed nowhere else
-                    self.secret(metric, part, f"{self.run.name}: {row.metric} {group_type} {row.group}",
+                    self.secret(metric, part,
+                                f"{self.run.name}: {row.metric} {group_type} {row.group}",
                                 "hidden cell")
 
     def named_per_respondent(self) -> None:
@@ -950,12 +976,16 @@ class Release:
             cells = [c for g in shown["group"] for c in self.s.group_cells(self.run, "region", g)]
             name = f"{self.run.name}/region_balanced {row.metric}"
             self.m.equal(self.s.base(metric, cells), float(row.n), name + ": n")
-            rounded(self.s.hits(metric, cells), float(row.n), float(row.raw_pct), name + ": raw", self.m)
-            mean = plus(*(scaled(self.s.hits(metric, self.s.group_cells(self.run, "region", g)), 1 / n)
+            rounded(self.s.hits(metric, cells), float(row.n), float(row.raw_pct),
+                    name + ": raw", self.m)
+            mean = plus(
+                        *(scaled(self.s.hits(metric,
+                                             self.s.group_cells(self.run, "region", g)), 1 / n)
                           for g, n in zip(shown["group"], shown["n"])))
             k = int(row.regions)
             self.m.within(mean, k * (row.region_balanced_pct - HALF_UNIT) / 100,
-                          k * (row.region_balanced_pct + HALF_UNIT) / 100, name + ": balanced", whole=False)
+                          k * (row.region_balanced_pct
+                               + HALF_UNIT) / 100, name + ": balanced", whole=False)
 
     def published(self) -> None:
         table = self.run.tables.get("published_vs_reproduced")
@@ -975,10 +1005,13 @@ class Release:
             metric = self.metric(row.metric)
             if metric is not None:
                 base, hits = self.s.base(metric, cells), self.s.hits(metric, cells)
-            elif row.metric == "offers_credit_all":  # credit as a share of all who answered offers_mc
+            # credit as a share of all who answered offers_mc
+            elif row.metric == "offers_credit_all":
                 credit, offers = self.metric("offers_credit"), self.metric("offers_mc")
-                skipped_credit = minus(self.s.answers(offers, cells, ["Yes"]), self.s.base(credit, cells))
-                base, hits = minus(self.s.base(offers, cells), skipped_credit), self.s.hits(credit, cells)
+                skipped_credit = minus(self.s.answers(offers, cells, ["Yes"]),
+                                       self.s.base(credit, cells))
+                base, hits = minus(self.s.base(offers, cells),
+                                   skipped_credit), self.s.hits(credit, cells)
             else:
                 continue
             if pd.notna(row.n):
@@ -987,7 +1020,8 @@ class Release:
                 rounded(hits, float(row.n) if pd.notna(row.n) else base, float(row.reproduced),
                         name + ": pct", self.m)
             elif metric is not None:
-                self.secret(metric, cells, f"{self.run.name}: {row.metric} {row.group_type} {row.group}",
+                self.secret(metric, cells,
+                            f"{self.run.name}: {row.metric} {row.group_type} {row.group}",
                             "hidden cell")
 
     def not_sure(self) -> None:
@@ -1028,20 +1062,22 @@ class Release:
             found = re.search(r"(?:^|[:,])\s*" + re.escape(region) + r" ([\d,]+)",
                               text.split("n by region:")[-1])
             if "n by region:" in text and found:
-                self.m.equal(s.people(s.group_cells(run, "region", region)), _number(found.group(1)),
+                self.m.equal(s.people(s.group_cells(run, "region", region)),
+                             _number(found.group(1)),
                              f"{run.name}/adoption_by_region caption: n of {region}")
         text = run.captions.get("countries_vs_rest", "")
         for country in run.countries:
-            found = re.search(r"(?:^|[:,])\s*" + re.escape(country) + r" ([\d,]+)", text.split("n:")[-1])
+            found = re.search(r"(?:^|[:,])\s*" + re.escape(country) + r" ([\d,]+)",
+                              text.split("n:")[-1])
             if found:
-                self.m.equal(s.people(s.group_cells(run, "country", country)), _number(found.group(1)),
+                self.m.equal(s.people(s.group_cells(run, "country", country)),
+                             _number(found.group(1)),
                              f"{run.name}/countries_vs_rest caption: n of {country}")
         for figure, people in (("focus_region_forest", True), ("barriers_focus_forest", False)):
-            found = re.search(r"([^\n(]+?) \(n=([\d,]+)\) (?:and|against) all other (?:respondents|leaders) "
-                              r"\(n=([\d,]+)\)", run.captions.get(figure, ""))
+            found = re.search(CAPTION_GROUPS, run.captions.get(figure, ""))
             if not found:
                 continue
-            group = found.group(1).replace("Differences between ", "").strip()
+            group = found.group(1).strip()
             _, cells = self.group_of(group)
             rest = [c for c in s.cells if c not in set(cells)]
             barrier = next(m for m in self.instrument.metrics.values() if m.question == "barriers")
@@ -1091,14 +1127,17 @@ class Release:
                 name = f"{self.run.name}/benefits_likert.svg: {metric.id} {group}"
                 self.m.equal(self.s.base(metric, cells), n, name + " n")
                 if group in self.hidden_groups.get((metric.id, group_type), set()):
-                    self.figure_findings.append(f"{name}: draws the answers of a cell the tables hide")
+                    self.figure_findings.append(
+                        f"{name}: draws the answers of a cell the tables hide")
                 for label, share in zip(scale, shares):
                     count = share * n
                     if abs(count - round(count)) > 0.01:
-                        print(f"warning: {name} {label}: {count:.4f} is not a whole count; not used",
+                        print(
+                            f"warning: {name} {label}: {count:.4f} is not a whole count; not used",
                               file=sys.stderr)
                         continue
-                    self.m.equal(self.s.answers(metric, cells, [label]), round(count), f"{name} {label}")
+                    self.m.equal(self.s.answers(metric, cells, [label]), round(count),
+                                 f"{name} {label}")
                     self.fact(metric, cells, round(count), n, (label,))
 
     def drawn_values(self) -> None:
@@ -1110,17 +1149,19 @@ class Release:
         folder = self.run.folder / "figures"
         drawn = []  # (figure, metric, group_type, group, value, half a unit)
         for figure, question in DRAWN_FIGURES.items():
-            if figure not in ("barriers_heatmap", "barriers_by_situation") and (folder / f"{figure}.svg").exists():
+            if figure not in ("barriers_heatmap",
+                              "barriers_by_situation") and (folder / f"{figure}.svg").exists():
                 labels = self.labels(question)
                 for row, series, value in read_interval_plot(folder / f"{figure}.svg"):
                     metric = labels.get(series if series else row)
                     group = row if series else "All"
-                    group = "All" if group == "All respondents" else group
+                    group = "All" if group in ("All respondents", "All leaders") else group
                     if metric is not None:
                         drawn.append((figure, metric, "all" if group == "All" else "region", group,
                                       value, DRAWN))
         situation = self.run.tables.get("barriers_by_situation")
-        titles = dict(zip(situation["situation"], situation["group_type"])) if situation is not None else {}
+        titles = dict(zip(situation["situation"],
+                          situation["group_type"])) if situation is not None else {}
         for figure in ("barriers_heatmap", "barriers_by_situation"):
             if not (folder / f"{figure}.svg").exists():
                 continue
@@ -1140,7 +1181,8 @@ class Release:
             if cells is None:
                 continue
             name = f"{self.run.name}/{figure}.svg: {metric.id} {group_type} {group}"
-            rounded(self.s.hits(metric, cells), self.s.base(metric, cells), value, name, self.m, half)
+            rounded(self.s.hits(metric, cells), self.s.base(metric, cells), value, name,
+                    self.m, half)
             if group in self.hidden_groups.get((metric.id, group_type), set()):
                 self.figure_findings.append(f"{name}: draws {value:.4g}% of a cell the tables hide")
 
@@ -1165,7 +1207,8 @@ class Release:
                 self.residual(metric, rest, "all minus the listed regions")
             for q in SITUATION:
                 if q in listed:
-                    parent = [c for c in s.cells if q != "offers_credit" or s.states[c[1]]["offers_mc"] == "Yes"]
+                    parent = [c for c in s.cells if q != "offers_credit"
+                              or s.states[c[1]]["offers_mc"] == "Yes"]
                     rest = [c for c in parent if s.states[c[1]][q] not in listed[q]]
                     self.residual(metric, rest, f"{q} not among the listed groups")
             for grouping, groups in listed.items():
@@ -1213,8 +1256,10 @@ def svg_rectangles(element: ET.Element) -> list[tuple[str, float, float, float, 
         if not (g.get("id") or "").startswith("patch_"):
             continue
         path = g.find(SVG + "path")
-        fill = re.search(r"fill: (#[0-9a-fA-F]{6})", path.get("style", "")) if path is not None else None
-        numbers = [float(v) for v in re.findall(r"[-\d.e]+", path.get("d", ""))] if path is not None else []
+        fill = re.search(r"fill: (#[0-9a-fA-F]{6})",
+                         path.get("style", "")) if path is not None else None
+        numbers = [float(v)
+                   for v in re.findall(r"[-\d.e]+", path.get("d", ""))] if path is not None else []
         if fill and len(numbers) == 8:
             xs, ys = numbers[0::2], numbers[1::2]
             out.append((fill.group(1).lower(), min(xs), max(xs), min(ys), max(ys)))
@@ -1276,7 +1321,8 @@ def _value(text: str) -> float | None:
 def _markers(panel: ET.Element, shape: str = "C") -> list[tuple[float, float, str]]:
     """(x, y, fill) of every marker drawn with a marker path containing `shape` (C: curves, a
     dot), legends excepted."""
-    dots = {p.get("id") for p in panel.iter(SVG + "path") if p.get("id") and shape in p.get("d", "")}
+    dots = {p.get("id") for p in panel.iter(SVG + "path") if p.get("id")
+            and shape in p.get("d", "")}
     legend = {id(u) for g in panel.iter(SVG + "g") if (g.get("id") or "").startswith("legend_")
               for u in g.iter(SVG + "use")}
     out = []
@@ -1284,7 +1330,8 @@ def _markers(panel: ET.Element, shape: str = "C") -> list[tuple[float, float, st
         ref = use.get("{http://www.w3.org/1999/xlink}href", "")[1:]
         if ref in dots and id(use) not in legend:
             fill = re.search(r"fill: (#[0-9a-fA-F]{6})", use.get("style", ""))
-            out.append((float(use.get("x")), float(use.get("y")), fill.group(1).lower() if fill else ""))
+            out.append((float(use.get("x")), float(use.get("y")),
+                        fill.group(1).lower() if fill else ""))
     return out
 
 
@@ -1292,7 +1339,8 @@ def read_interval_plot(path: Path) -> list[tuple[str, str | None, float]]:
     """(row label, series label or None, value) of every dot of a dot-and-interval chart: the
     dot's x read on the x axis (a line through the labelled ticks), its row the nearest y tick,
     its series the legend entry of its colour."""
-    panel = next(g for g in read_svg(path).find(SVG + "g").findall(SVG + "g")
+    root = read_svg(path)
+    panel = next(g for g in root.find(SVG + "g").findall(SVG + "g")
                  if (g.get("id") or "").startswith("axes_"))
     xs = [(v, x) for label, x in _ticks(panel, "x") if (v := _value(label)) is not None]
     rows = _ticks(panel, "y")
@@ -1300,7 +1348,7 @@ def read_interval_plot(path: Path) -> list[tuple[str, str | None, float]]:
         return []
     slope, intercept = np.polyfit([x for _, x in xs], [v for v, _ in xs], 1)
     series = {}
-    for g in panel.iter(SVG + "g"):
+    for g in root.iter(SVG + "g"):  # in the panel, or outside it under the figure
         if (g.get("id") or "").startswith("legend_"):
             colours = [m[2] for m in _legend_markers(g)]
             labels = [t[0] for t in svg_texts(g)]
@@ -1371,7 +1419,8 @@ def pairs_block(runs: list[Run], instrument: Instrument):
         overall = est[est["group_type"].eq("all")].set_index("metric")
         answered = float(overall.at[ids[0], "n"])
         model.equal(everyone, answered, f"{run.name}: answered {question}")
-        counts = {i: float(overall.at[m, "count"]) for i, m in enumerate(ids) if pd.notna(overall.at[m, "count"])}
+        counts = {i: float(overall.at[m, "count"]) for i, m in enumerate(ids)
+                  if pd.notna(overall.at[m, "count"])}
         for i, count in counts.items():
             model.equal(having(i), count, f"{run.name}: {ids[i]} all")
         none = next((o["metric"] for o in q["options"] if o["label"] == exclusive), None)
@@ -1393,11 +1442,13 @@ def pairs_block(runs: list[Run], instrument: Instrument):
                 model.within(having(i, j), (value - HALF_UNIT) * scale, (value + HALF_UNIT) * scale,
                              name + " (lift)")
             if pd.isna(value) and (i, j) not in shown:
-                targets.append(Target(name, having(i, j), having(i, j), "pair", (run.name,), run.thresholds))
+                targets.append(Target(name, having(i, j), having(i, j), "pair", (run.name,),
+                                      run.thresholds))
         listed = set()
         combinations = run.tables.get("barrier_combinations")
         for r in (combinations.itertuples() if combinations is not None else []):
-            code = 0 if r.combination == "(none)" else sum(2 ** position[p] for p in r.combination.split(" + "))
+            code = 0 if r.combination == "(none)" else sum(2 ** position[p]
+                                                           for p in r.combination.split(" + "))
             listed.add(code)
             model.equal({z[code]: 1}, float(r.count), f"{run.name}: combination {r.combination}")
         for code in range(1, 2 ** k):
@@ -1514,8 +1565,9 @@ def apriori(t: Target) -> float:
 
 def required(t: Target, width: int) -> int:
     """How wide a count's interval must be: `width`, or as wide as the whole sample's answers
-    leave it (`apriori`); nothing where a shown group holding it has none or all of them (a fact about everyone there: `Target.told`); no wider than the runs published before
-    its own leave it (`Target.before`)."""
+    leave it (`apriori`); nothing where a shown group holding it has none or all of them (a fact
+    about everyone there: `Target.told`); no wider than the runs published before its own leave
+    it (`Target.before`)."""
     if t.told:
         return 0
     if t.before is not None:
@@ -1591,7 +1643,8 @@ def _told(t: Target, facts: list[Fact], instrument: Instrument, empty) -> bool:
     for f in facts:
         if f.metric != t.metric or not all(empty(c) for c in t.cells - f.cells):
             continue
-        if (at_zero and not f.full and answers <= f.answers) or (at_n and f.full and f.answers <= answers):
+        if (at_zero and not f.full and answers <= f.answers) or (at_n and f.full
+                                                                 and f.answers <= answers):
             return True
     return False
 
@@ -1660,7 +1713,8 @@ def survey_block(runs: list[Run], instrument: Instrument, external: Path):
     """The model of the respondents' cells with every run's released equations, the hidden
     counts to attack, and how to place a respondent of the truth in it."""
     schemes, atoms = geography(runs, external / "region_schemes.csv")
-    survey = Survey(instrument, schemes, atoms, runs[0].respondents, situation_dims(runs, instrument))
+    survey = Survey(instrument, schemes, atoms, runs[0].respondents,
+                    situation_dims(runs, instrument))
     targets, findings, facts, shown = [], [], [], []
     for run in runs:
         release = Release(survey, run)
@@ -1670,8 +1724,10 @@ def survey_block(runs: list[Run], instrument: Instrument, external: Path):
         facts += release.facts
         shown += release.shown
         weighted = run.tables.get("weighted_estimates")
-        if weighted is not None and "weighted_pct" in weighted and weighted["weighted_pct"].notna().any():
-            findings.append(f"{run.name}: weighted shares are released and NOT modelled by this attack")
+        if weighted is not None and "weighted_pct" in weighted and weighted[
+            "weighted_pct"].notna().any():
+            findings.append(
+                f"{run.name}: weighted shares are released and NOT modelled by this attack")
     if len(runs) > 1:  # every atom of the schemes together: the groups two runs give
         thresholds = tuple(max(r.thresholds[i] for r in runs) for i in range(2))
         for g, atom in enumerate(atoms):
@@ -1778,7 +1834,8 @@ def summary(result: Result) -> dict:
             "0": int((widths == 0).sum()), "1-2": int(((widths > 0) & (widths <= 2)).sum()),
             "3-5": int(((widths > 2) & (widths <= 5)).sum()),
             "6-10": int(((widths > 5) & (widths <= 10)).sum()), ">10": int((widths > 10).sum())},
-        "narrow intervals proven by the integer programme": sum(t.exact_integer for t in result.targets),
+        "narrow intervals proven by the integer programme": sum(t.exact_integer
+                                                                for t in result.targets),
         "intervals not solved (seen wide enough)": sum(not t.solved for t in result.targets),
         "figure findings": len(result.findings),
         "equations violated by the truth": len(result.violated),
@@ -1813,7 +1870,8 @@ def main(argv=None) -> int:
     for title, items in (("exact pins", result.exact()), ("near pins", result.near()),
                          ("hidden answers exact", result.exact("answer")),
                          ("hidden answers near", result.near("answer")),
-                         ("hidden n exact", result.exact("n")), ("hidden n near", result.near("n"))):
+                         ("hidden n exact", result.exact("n")), ("hidden n near",
+                                                                 result.near("n"))):
         print(f"\n{title} ({len(items)}):")
         for t in sorted(items, key=lambda t: t.name)[: args.show]:
             print("  " + describe(t))
@@ -1830,11 +1888,11 @@ def main(argv=None) -> int:
         for t in result.wrong[:50]:
             print("  " + describe(t))
     if args.json:
-        args.json.write_text(json.dumps({"summary": summary(result), "targets": [
-            {"name": t.name, "kind": t.kind, "answer": t.answer, "solved": t.solved, "lo": t.lo,
-             "hi": t.hi, "truth": t.truth,
-             "n": t.truth_n, "small": t.small, "integer": t.exact_integer} for t in result.targets]},
-            indent=1) + "\n")
+        targets = [{"name": t.name, "kind": t.kind, "answer": t.answer, "solved": t.solved,
+                    "lo": t.lo, "hi": t.hi, "truth": t.truth, "n": t.truth_n, "small": t.small,
+                    "integer": t.exact_integer} for t in result.targets]
+        args.json.write_text(json.dumps({"summary": summary(result), "targets": targets},
+                                        indent=1) + "\n")
     return 1 if result.violated or result.wrong else 0
 
 

@@ -123,13 +123,15 @@ def clean(path: Path, scheme: str = "m49") -> pd.DataFrame:
     export = read_export(path, "leaders")
     resolved = countries.resolve_spellings(export.data["country"])
     kept = validity.apply_rules(export.data, validity.leader_rules(resolved, 1 / 3, "24h")).kept
-    return analysis_data.analysis_frame(kept, codebook.load("leaders"), resolved, scheme, "audit-key")
+    return analysis_data.analysis_frame(kept, codebook.load("leaders"), resolved, scheme,
+                                        "audit-key")
 
 
 def truth(leaders: pd.DataFrame) -> pd.DataFrame:
     """The clean leaders with each respondent's region under every scheme (`region:<scheme>`),
     as the attack places a respondent of the truth."""
-    return leaders.assign(**{f"region:{s}": region_schemes.attach_regions(leaders["iso3"], s)["region"]
+    return leaders.assign(**{f"region:{s}": region_schemes.attach_regions(leaders["iso3"],
+                                                                          s)["region"]
                              for s in region_schemes.REGION_SCHEMES})
 
 

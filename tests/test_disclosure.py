@@ -26,12 +26,14 @@ def test_thresholds_below_the_floor_are_refused_naming_the_parameter(name, value
 
 
 def test_parameters_file_with_min_group_size_zero_stops_before_anything_runs(tmp_path):
-    spec = (paths.ROOT / "params.yaml").read_text().replace("min_group_size: 30", "min_group_size: 0")
+    spec = (paths.ROOT / "params.yaml").read_text().replace("min_group_size: 30",
+                                                            "min_group_size: 0")
     (tmp_path / "p.yaml").write_text(spec)
     with pytest.raises(params.ParameterError, match="min_group_size"):
         params.validate(tmp_path / "p.yaml")
     with pytest.raises(DisclosureError, match="disclosure_control"):
-        Policy.from_params({"min_group_size": 30, "min_institutions": 5, "disclosure_control": True})
+        Policy.from_params({"min_group_size": 30, "min_institutions": 5,
+                            "disclosure_control": True})
 
 
 def test_hide_blanks_every_value_column_but_keys_and_sizes():
@@ -53,7 +55,8 @@ def rows(frame, groups):
     out = []
     for group_type, group in groups:
         members = gate.members(frame, group_type, group)
-        out.append({"metric": "m", "group_type": group_type, "group": group, "n": int(members.sum()),
+        out.append({"metric": "m", "group_type": group_type, "group": group,
+                    "n": int(members.sum()),
                     "count": float(members.sum()), "suppressed": bool(members.sum() < 30)})
     return pd.DataFrame(out)
 
@@ -64,7 +67,8 @@ def test_a_small_residual_group_makes_the_smallest_shown_part_hidden():
                      ["Yes"] * 50 + ["No"] * 42 + [None] * 8 + [None] * 30)
     table = rows(frame, [("all", "All"), ("offers_mc", "Yes"), ("offers_mc", "No"),
                          ("offers_credit", "Yes"), ("offers_credit", "No")])
-    out = gate.protect_families(table, frame, Policy(30, 1), {"m": pd.Series(True, index=frame.index)})
+    out = gate.protect_families(table, frame, Policy(30, 1),
+                                {"m": pd.Series(True, index=frame.index)})
     assert out["suppressed"].tolist() == [False, False, False, False, True]
     assert out["hidden_by"].tolist() == ["", "", "", "", "secondary"]
     assert np.isnan(out.loc[4, "count"]) and out.loc[4, "n"] == 42
@@ -74,7 +78,8 @@ def test_a_hidden_total_made_only_of_shown_parts_hides_a_part():
     # regions A (20, hidden) and B (45) and C (40): A is worked back as All - B - C, so C goes
     frame = frame_of(["A"] * 20 + ["B"] * 45 + ["C"] * 40, ["Yes"] * 105, [None] * 105)
     table = rows(frame, [("all", "All"), ("region", "A"), ("region", "B"), ("region", "C")])
-    out = gate.protect_families(table, frame, Policy(30, 1), {"m": pd.Series(True, index=frame.index)})
+    out = gate.protect_families(table, frame, Policy(30, 1),
+                                {"m": pd.Series(True, index=frame.index)})
     assert out["hidden_by"].tolist() == ["", "primary", "", "secondary"]
 
 
@@ -83,7 +88,8 @@ def test_a_residual_under_the_institution_threshold_is_protected_too():
     frame = frame_of(["R"] * 140, ["Yes"] * 140, ["Yes"] * 50 + ["No"] * 50 + [None] * 40,
                      inst=[f"i{i}" for i in range(100)] + ["x", "y"] * 20)
     table = rows(frame, [("all", "All"), ("offers_credit", "Yes"), ("offers_credit", "No")])
-    out = gate.protect_families(table, frame, Policy(30, 5), {"m": pd.Series(True, index=frame.index)})
+    out = gate.protect_families(table, frame, Policy(30, 5),
+                                {"m": pd.Series(True, index=frame.index)})
     assert out["suppressed"].sum() == 1
 
 
@@ -140,7 +146,8 @@ def test_counting_gate_agrees_with_one_mask_per_cell(seed):
     n = 400
     region = rng.choice(["A", "B", "C", None], n, p=[0.5, 0.3, 0.15, 0.05])
     country = np.where(region == None, None, np.char.add(region.astype(str),  # noqa: E711
-                                                         rng.choice(["1", "2", "3"], n).astype(str)))
+                                                         rng.choice(["1", "2", "3"],
+                                                                    n).astype(str)))
     country[rng.random(n) < 0.02] = "A1"  # a country found in two regions is part of neither
     offers = rng.choice(["Yes", "No", None], n, p=[0.6, 0.3, 0.1])
     credit = np.where(offers == "Yes", rng.choice(["Yes", "No", None], n), None)
@@ -196,7 +203,8 @@ def test_a_remainder_of_none_or_all_is_protected_like_a_small_cell(not_sure, ski
     # all minus the offering and the not offering leaves 35 (enough for the families' rule) but
     # a count of 0, or of all 35: the hidden "Not sure" group's count would be 0, or 20 of 20
     table, frame, answers = offer_groups(not_sure, skipped)
-    assert not gate.protect_families(table, frame, Policy(30, 1), {"m": answers["m"].base})["suppressed"][1:3].any()
+    assert not gate.protect_families(table, frame, Policy(30, 1),
+                                     {"m": answers["m"].base})["suppressed"][1:3].any()
     out = gate.protect(table, frame, Policy(30, 1), answers)
     assert out["hidden_by"].tolist()[1:3] == ["interval", ""]  # the first of two as small parts
     assert gate.hidden_counts(out) == {"primary": 1, "secondary": 0, "interval": 1}
@@ -205,12 +213,14 @@ def test_a_remainder_of_none_or_all_is_protected_like_a_small_cell(not_sure, ski
 def test_a_count_the_whole_sample_leaves_no_room_for_needs_no_protection():
     # nobody in the whole sample is counted: a fact about everyone, hiding nothing more
     table, frame, answers = offer_groups(0, 0, whole_zero=True)
-    assert gate.protect(table, frame, Policy(30, 1), answers)["hidden_by"].tolist() == ["", "", "", "primary"]
+    hidden_by = gate.protect(table, frame, Policy(30, 1), answers)["hidden_by"]
+    assert hidden_by.tolist() == ["", "", "", "primary"]
 
 
 def test_a_wide_enough_remainder_hides_nothing_more():
     table, frame, answers = offer_groups(5, 4)
-    assert gate.protect(table, frame, Policy(30, 1), answers)["hidden_by"].tolist() == ["", "", "", "primary"]
+    hidden_by = gate.protect(table, frame, Policy(30, 1), answers)["hidden_by"]
+    assert hidden_by.tolist() == ["", "", "", "primary"]
 
 
 def test_the_protection_width_is_a_parameter():

@@ -47,8 +47,9 @@ FAMILIES = (("region", "country"), ("offers_mc", "offers_credit"))
 def value_columns(frame: pd.DataFrame) -> list[str]:
     """Every numeric column except the group sizes: what a hidden cell loses. Read from the frame,
     so columns added later (design effects, equivalence tests) are hidden without a list."""
+    types = pd.api.types
     return [c for c in frame.columns if c not in COUNT_COLUMNS and c != "suppressed"
-            and pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])]
+            and types.is_numeric_dtype(frame[c]) and not types.is_bool_dtype(frame[c])]
 
 
 def hide(frame: pd.DataFrame, mask) -> pd.DataFrame:
@@ -73,6 +74,7 @@ def check_released(frame: pd.DataFrame) -> None:
 
 
 def members(frame: pd.DataFrame, group_type: str, group) -> np.ndarray:
+    """Whether each respondent is in the group (everyone for "all")."""
     if group_type == "all":
         return np.ones(len(frame), dtype=bool)
     return frame[group_type].astype(object).eq(group).to_numpy()
@@ -120,7 +122,7 @@ class _Groups:
                 self.lookup[group_type] = {label: k for k, label in enumerate(labels)}
         self.institutions = institution_numbers(frame)
         self.most_per_institution = int(np.bincount(self.institutions).max()) if len(frame) else 1
-        self._joint = {}  # (parent type, part type) -> (key, width): see joint
+        self._joint: dict[tuple[str, str], tuple] = {}  # (parent, part type) -> (key, width)
 
     def code(self, group_type: str, group) -> int | None:
         """The group's code (-1 for `all`), None where no respondent is in it."""
@@ -186,13 +188,15 @@ def protect(table: pd.DataFrame, frame: pd.DataFrame, policy: Policy,
 
 
 def protect_families(table: pd.DataFrame, frame: pd.DataFrame, policy: Policy,
-                     bases: Mapping[str, pd.Series], parents: Mapping[str, str] | None = None) -> pd.DataFrame:
+                     bases: Mapping[str, pd.Series],
+                     parents: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The families' rule alone (secondary suppression over every family the table shows, for
     each metric, repeated until no family changes): `bases` the metric's base (a boolean per
     respondent), `parents` the metric whose answer a conditional base counts. Adds `hidden_by`."""
     table = table.reset_index(drop=True)
     parents = {m: p for m, p in (parents or {}).items() if p in set(table["metric"])}
-    hidden, why = _families(table, _Groups(frame, table["group_type"].unique()), policy, bases, parents)
+    hidden, why = _families(table, _Groups(frame, table["group_type"].unique()), policy,
+                            bases, parents)
     return _hidden_table(table, hidden, why, parents)
 
 
@@ -231,7 +235,8 @@ def _families(table: pd.DataFrame, groups: _Groups, policy: Policy, bases, paren
     return hidden, why
 
 
-def _hide_as_before(table: pd.DataFrame, hidden: np.ndarray, why: np.ndarray, earlier: pd.DataFrame) -> None:
+def _hide_as_before(table: pd.DataFrame, hidden: np.ndarray, why: np.ndarray,
+                    earlier: pd.DataFrame) -> None:
     """Cells an earlier release of the same respondents hides stay hidden here: published side
     by side, the two show no cell either hides."""
     before = set(zip(earlier.loc[earlier["suppressed"].astype(bool), "metric"],
@@ -242,7 +247,8 @@ def _hide_as_before(table: pd.DataFrame, hidden: np.ndarray, why: np.ndarray, ea
             hidden[i], why[i] = True, "interval"
 
 
-def _hidden_table(table: pd.DataFrame, hidden: np.ndarray, why: np.ndarray, parents) -> pd.DataFrame:
+def _hidden_table(table: pd.DataFrame, hidden: np.ndarray, why: np.ndarray,
+                  parents) -> pd.DataFrame:
     out = hide(table, hidden)
     out["n"] = out["n"].astype("Int64")  # whole numbers in the CSV, blank where hidden below
     # a hidden conditional cell loses its n: it counts its parent's answer in the group
@@ -263,7 +269,8 @@ class _Cells:
     def __init__(self, rows: pd.DataFrame, groups: _Groups, base: np.ndarray):
         self.rows, self.groups, self.base = rows, groups, base
         self.type = dict(zip(rows.index, rows["group_type"]))
-        self.code = {i: groups.code(t, g) for i, t, g in zip(rows.index, rows["group_type"], rows["group"])}
+        self.code = {i: groups.code(t, g)
+                     for i, t, g in zip(rows.index, rows["group_type"], rows["group"])}
         counts = {t: groups.sizes(t, base) for t in set(self.type.values()) if t != "all"}
         self.size = {i: int(base.sum()) if t == "all" else
                      (int(counts[t][self.code[i]]) if self.code[i] is not None else 0)
@@ -272,7 +279,8 @@ class _Cells:
     def families(self) -> list[tuple[int, list[int]]]:
         """(total, parts) pairs: `all` and each group type; each region and its countries,
         offering institutions and their credit groups (parts contained in the total)."""
-        by_type = {t: list(idx) for t, idx in self.rows.groupby("group_type", sort=False).groups.items()}
+        by_type = {t: list(idx) for t, idx in self.rows.groupby("group_type", sort=False)
+                   .groups.items()}
         out = [(p, by_type[t]) for p in by_type.get("all", []) for t in by_type if t != "all"]
         for parent_type, part_type in FAMILIES:
             if parent_type not in by_type or part_type not in by_type:

@@ -28,8 +28,9 @@ answer distribution first, then a child metric's cell, then a cell, the smallest
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -56,12 +57,14 @@ class Answers:
 
     @property
     def base(self) -> np.ndarray:
+        """Whether each respondent is in the metric's base."""
         return self.codes >= 0
 
 
 def answers(frame: pd.DataFrame, cb: Codebook) -> dict[str, Answers]:
     """Every metric's answers, by the labels of its question."""
-    return {m.id: answers_of(frame, m, None if m.multi else cb.labels(m.column)) for m in cb.metrics}
+    return {m.id: answers_of(frame, m, None if m.multi else cb.labels(m.column))
+            for m in cb.metrics}
 
 
 def answers_of(frame: pd.DataFrame, metric: Metric, labels: list[str] | None = None) -> Answers:
@@ -129,7 +132,8 @@ class _AtomIndex:
             joint = np.zeros(self.groups.n, dtype=np.int64)
             codes = {}
             for t in types:
-                codes[t] = np.where(np.isin(self.groups.codes[t], list(listed[t])), self.groups.codes[t], -1)
+                codes[t] = np.where(np.isin(self.groups.codes[t], list(listed[t])),
+                                    self.groups.codes[t], -1)
                 joint = joint * (len(self.groups.lookup[t]) + 1) + codes[t] + 1
             atoms, every = np.unique(joint, return_inverse=True)
             component = {}
@@ -145,11 +149,11 @@ class Reader:
     atoms; `protect` hides cells until every protected count is uncertain enough."""
 
     def __init__(self, metric_id: str, answers: Answers, groups, cells: list[Cell], policy: Policy,
-                 children: list[tuple[str, int, list[tuple[Cell, int]]]] = (),
+                 children: Sequence[tuple[str, int, list[tuple[Cell, int]]]] = (),
                  other_regions: tuple[str, ...] = (), index: _AtomIndex | None = None):
         self.metric, self.policy, self.cells = metric_id, policy, cells
         self.labels, self.groups, self.lookup = answers.labels, groups, groups.lookup
-        listed = {}
+        listed: dict[str, set] = {}
         for cell in [*cells, *(c for _, _, rows in children for c, _ in rows)]:
             code = self._code(cell.group_type, cell.group)
             if code is not None:
@@ -184,15 +188,15 @@ class Reader:
         self.n_atoms = int(present.sum())
         self.atom_component = {t: component[t][present] for t in self.main}
         size = np.bincount(self.atom_of * L + self.answer, minlength=self.n_atoms * L)
-        self.offset, self.truth = {}, [size]
+        self.offset, parts = {}, [size]
         start = self.n_atoms * L
         for t in self.alone:
             width = len(self.lookup[t]) + 1
             self.offset[t] = start
             codes = self.groups.codes[t][self.base]
-            self.truth.append(np.bincount((codes + 1) * L + self.answer, minlength=width * L))
+            parts.append(np.bincount((codes + 1) * L + self.answer, minlength=width * L))
             start += width * L
-        self.truth = np.concatenate(self.truth).astype(float)
+        self.truth = np.concatenate(parts).astype(float)
         self.n_vars = start
 
     def _children(self, children) -> None:
@@ -200,12 +204,14 @@ class Reader:
         parent's answer and answered it: one more unknown per atom (at most those who gave the
         answer there), shared by children whose cells and n are alike (the options of one
         question)."""
-        blocks = {}
+        blocks: dict[tuple, tuple] = {}
         for _, label, rows in children:
-            cells = [(c, n) for c, n in rows if c.shown and n and self._code(c.group_type, c.group) is not None]
+            cells = [(c, n) for c, n in rows if c.shown and n
+                     and self._code(c.group_type, c.group) is not None]
             key = (label, tuple((c.group_type, str(c.group), n, c.row is None) for c, n in cells))
             blocks.setdefault(key, (label, cells, []))[2].append([c.row for c, _ in cells])
-        self.blocks = []  # (offset of its unknowns, parent's answer, [(group type, group, n, rows)])
+        # (offset of its unknowns, parent's answer, [(group type, group, n, rows)])
+        self.blocks = []
         for label, cells, rows in blocks.values():
             groups = [(c.group_type, c.group, n, tuple(r[k] for r in rows if r[k] is not None))
                       for k, (c, n) in enumerate(cells)]
@@ -225,6 +231,7 @@ class Reader:
         return self.atom_columns(inside, labels)
 
     def atom_columns(self, inside: np.ndarray, labels) -> np.ndarray:
+        """The unknowns of these answers (positions in the labels) in the atoms `inside`."""
         L = len(self.labels)
         return (np.flatnonzero(inside)[:, None] * L + np.asarray(labels)[None, :]).ravel()
 
@@ -252,10 +259,11 @@ class Reader:
                 r += 1
         matrix = sparse.csr_array((values, (rows, cols)), shape=(r, self.n_vars))
         atoms = np.arange(self.n_atoms)
+        # a child's answers in an atom: at most the parent's
         below = [sparse.csr_array((np.r_[np.ones(self.n_atoms), -np.ones(self.n_atoms)],
                                    (np.r_[atoms, atoms], np.r_[offset + atoms, atoms * L + label])),
                                   shape=(self.n_atoms, self.n_vars))
-                 for offset, label, _ in self.blocks]  # a child's answers in an atom: at most the parent's
+                 for offset, label, _ in self.blocks]
         upper = sparse.vstack(below).tocsr() if below else None
         return matrix, matrix @ self.truth, upper
 
@@ -270,7 +278,7 @@ class Reader:
             code = self._code(cell.group_type, cell.group)
             if code is None or not cell.shown:
                 continue
-            owner = None if cell.row is None else ("cell", cell.row)
+            owner: tuple | None = None if cell.row is None else ("cell", cell.row)
             columns = self.columns(cell.group_type, code, self.counted)
             out.append(_Statement(owner, columns, self.truth[columns].sum()))
             if cell.answers_shown:
@@ -290,18 +298,21 @@ class Reader:
     # ----- what is protected
     def _targets(self) -> list[_Target]:
         """The counts of every hidden cell and of every small group left over."""
-        self._seen = set()
+        self._seen: set = set()
         out = []
         for cell in self.cells:
             if not cell.shown:
                 out += self.cell_targets(cell)
         for what, inside in self._residuals():
-            out += self._counts(f"{self.metric} {what}", lambda labels, i=inside: self.atom_columns(i, labels))
+            columns = partial(self.atom_columns, inside)
+            out += self._counts(f"{self.metric} {what}", columns)
         for t in self.alone:
             listed = {self._code(c.group_type, c.group) for c in self.cells if c.group_type == t}
             for code in range(-1, len(self.lookup[t])):
-                if code not in listed and self._small(self._size(t, code),
-                                                      lambda t=t, c=code: self.groups.codes[t][self.base] == c):
+                def members(t=t, c=code):
+                    return self.groups.codes[t][self.base] == c
+
+                if code not in listed and self._small(self._size(t, code), members):
                     out += self._counts(f"{self.metric} {t} {self._name(t, code)} (not listed)",
                                         lambda labels, t=t, c=code: self.columns(t, c, labels))
         return out
@@ -312,13 +323,15 @@ class Reader:
         code = self._code(cell.group_type, cell.group)
         if code is None or not self._size(cell.group_type, code):
             return []
-        same = [c for c in self.cells if c is not cell and (c.group_type, c.group) == (cell.group_type, cell.group)]
+        key = (cell.group_type, cell.group)
+        same = [c for c in self.cells if c is not cell and (c.group_type, c.group) == key]
         return self._counts(f"{self.metric} {cell.group_type} {cell.group}",
                             lambda labels: self.columns(cell.group_type, code, labels), cell.row,
                             count_alone=any(c.shown for c in same),
                             answers_alone=any(c.answers_shown for c in same))
 
-    def _counts(self, what: str, columns_of, row=None, count_alone=False, answers_alone=False) -> list[_Target]:
+    def _counts(self, what: str, columns_of, row=None, count_alone=False,
+                answers_alone=False) -> list[_Target]:
         """The count a cell or group shows, and each answer's where a question has more than two;
         a count already protected under another name once."""
         each = [[label] for label in range(len(self.labels))] if len(self.labels) > 2 else []
@@ -375,7 +388,8 @@ class Reader:
                     inside = inside & (c[t] == code)
                 names = " & ".join(self._name(t, code) for t, code in zip(regions, codes))
                 found.append((f"other countries of {names}", inside))
-        sizes = self.truth[: self.n_atoms * len(self.labels)].reshape(self.n_atoms, len(self.labels)).sum(axis=1)
+        shape = (self.n_atoms, len(self.labels))
+        sizes = self.truth[: shape[0] * shape[1]].reshape(shape).sum(axis=1)
         return [(what, inside) for what, inside in found
                 if self._small(int(sizes[inside].sum()), lambda i=inside: i[self.atom_of])]
 
@@ -393,7 +407,8 @@ class Reader:
         def switched_on(target) -> list[bool]:
             if not target.alone:
                 return active
-            return [on and (s.owner is not None or s.whole) for s, on in zip(self.statements, active)]
+            return [on and (s.owner is not None or s.whole)
+                    for s, on in zip(self.statements, active)]
 
         def narrower(programme, target) -> list[int] | None:
             """The statements bounding a target too narrow; None where it is wide enough."""
@@ -402,12 +417,13 @@ class Reader:
 
         pending = list(self.targets)
         while pending:
-            found = []
+            found: list[tuple[_Target, list[int] | None]] = []
             for alone in (False, True):
                 mine = [t for t in pending if t.alone == alone]
                 if mine:
                     programme = _Programme(base, self.statements, switched_on(mine[0]), self.n_vars)
-                    found += programme.narrow(mine, lambda t: self._required(t, width, switched_on(t)))
+                    found += programme.narrow(mine,
+                                              lambda t: self._required(t, width, switched_on(t)))
             pending, hid = [], False
             for target, binding in found:
                 outcome.narrow.append(target.what)
@@ -419,7 +435,8 @@ class Reader:
                     if owner is None:  # what the releases beside it show is theirs to protect
                         lo, hi, _ = programme.interval(target)
                         if hi - lo < self._fixed_width(target, base):
-                            raise RuntimeError(f"{target.what}: no shown number can be hidden to protect it")
+                            raise RuntimeError(
+                                f"{target.what}: no shown number can be hidden to protect it")
                         break
                     hid = True
                     for k, s in enumerate(self.statements):
@@ -427,7 +444,8 @@ class Reader:
                     if owner[0] == "child":
                         outcome.children_hidden += list(owner[1])
                     else:
-                        (outcome.hidden if owner[0] == "cell" else outcome.answers_hidden).append(owner[1])
+                        (outcome.hidden if owner[0] == "cell"
+                         else outcome.answers_hidden).append(owner[1])
                     if owner[0] == "cell":
                         pending += self.cell_targets(self._cell(owner[1]))
                     programme = _Programme(base, self.statements, switched_on(target), self.n_vars)
@@ -458,7 +476,8 @@ class Reader:
             return 0
         if target.required is None:
             size, counted, everyone = self._sizes(target.columns)
-            target.required = int(min(width, min(size, counted) - max(0, size + counted - everyone)))
+            target.required = int(min(width,
+                                      min(size, counted) - max(0, size + counted - everyone)))
         return target.required
 
     def _fixed_width(self, target: _Target, base) -> int:
@@ -497,15 +516,17 @@ class Reader:
     def _choose(self, binding: list[int], programme, target, active) -> tuple | None:
         """The shown number to hide: among those bounding the count (nonzero dual values), a
         group's answer distribution, then a child's n, then a cell, the smallest group first;
-        never the whole sample's. Where the duals name none (a degenerate optimum), the first in that order
-        whose hiding widens the interval."""
+        never the whole sample's. Where the duals name none (a degenerate optimum), the first in
+        that order whose hiding widens the interval."""
         owners = self._by_size({self.statements[k].owner for k in binding if active[k]})
         if owners:
             return owners[0]
         lo, hi, _ = programme.interval(target)
         for owner in self._by_size({s.owner for s, on in zip(self.statements, active) if on}):
-            trial = [on and not self._goes_with(s.owner, owner) for s, on in zip(self.statements, active)]
-            low, high, _ = _Programme(programme.base, self.statements, trial, self.n_vars).interval(target)
+            trial = [on and not self._goes_with(s.owner, owner)
+                     for s, on in zip(self.statements, active)]
+            low, high, _ = _Programme(programme.base, self.statements, trial,
+                                      self.n_vars).interval(target)
             if high - low > hi - lo:
                 return owner
         return None
@@ -534,7 +555,8 @@ class _Programme:
         self.base, self.n_vars = base, n_vars
         self.kept = [k for k, on in enumerate(active) if on]
         matrix, values, self.a_ub = base
-        self.a_eq = sparse.vstack([matrix, _rows([statements[k] for k in self.kept], n_vars)]).tocsr()
+        self.a_eq = sparse.vstack([matrix,
+                                   _rows([statements[k] for k in self.kept], n_vars)]).tocsr()
         self.b_eq = np.concatenate([values, [statements[k].value for k in self.kept]])
         self.b_ub = None if self.a_ub is None else np.zeros(self.a_ub.shape[0])
         self.n_base = matrix.shape[0]
@@ -621,9 +643,9 @@ def widen(table: pd.DataFrame, hidden: np.ndarray, why: np.ndarray, groups,
          for m, part in earlier.groupby("metric", sort=False)}
     for metric in sorted(rows, key=lambda m: m in conditions):
         if metric in conditions:  # hidden where the parent's cell of the same group is
-            parent = {key[i] for i in rows[conditions[metric][0]] if hidden[i]}
+            parent_hidden = {key[i] for i in rows[conditions[metric][0]] if hidden[i]}
             for i in rows[metric]:
-                if key[i] in parent and not hidden[i]:
+                if key[i] in parent_hidden and not hidden[i]:
                     hidden[i], why[i] = True, "interval"
         if not answers[metric].base.any():
             continue  # nobody answered: nothing to work back
@@ -635,7 +657,8 @@ def widen(table: pd.DataFrame, hidden: np.ndarray, why: np.ndarray, groups,
                 label = answers[metric].labels.index(value)
                 mine = [Cell(i, table.at[i, "group_type"], table.at[i, "group"], not hidden[i])
                         for i in rows[child]] + fixed.get(child, [])
-                children.append((child, label, [(c, _size(groups, answers[child], c)) for c in mine]))
+                children.append((child, label,
+                                 [(c, _size(groups, answers[child], c)) for c in mine]))
         outcome = Reader(metric, answers[metric], groups, cells, policy, children, other_regions,
                          index).protect(policy.protection_width)
         for i in outcome.hidden + outcome.children_hidden:
@@ -649,4 +672,5 @@ def _size(groups, answers: Answers, cell: Cell) -> int:
     if cell.group_type == "all":
         return int(answers.base.sum())
     code = groups.lookup[cell.group_type].get(cell.group)
-    return 0 if code is None else int((answers.base & (groups.codes[cell.group_type] == code)).sum())
+    return 0 if code is None else int((answers.base
+                                       & (groups.codes[cell.group_type] == code)).sum())

@@ -65,7 +65,7 @@ def release_table(design: SurveyDesign, cb: Codebook, region_order: list[str], p
         [*[partial(estimate.metric_weights, frame, m) for m in metrics],
          partial(grouped.keys, groupings), partial(intervals.answers, frame, cb)])
     indicators = {m.id: w for m, w in zip(metrics, weights)}
-    kw = dict(policy=policy, indicators=indicators)
+    share = partial(shares, policy=policy, indicators=indicators)
     present = set(keys["country"].dropna())
     countries = sorted(set(planned_countries(frame, policy)) | (set(named) & present))
     open_base = [m for m in metrics if "offers_mc" not in dict(m.among) and m.id != "offers_mc"]
@@ -75,15 +75,15 @@ def release_table(design: SurveyDesign, cb: Codebook, region_order: list[str], p
     def estimates(keys: pd.DataFrame, regions: list[str]) -> pd.DataFrame:
         view = design.over(keys)  # the same respondents, grouped by these keys
         parts = in_parallel([
-            partial(shares, view, metrics, **kw),
-            partial(shares, view, metrics, "region", "region", groups=regions, **kw),
-            partial(shares, view, metrics, "country", "country", groups=countries, **kw),
-            partial(shares, view, open_base, "offers_mc", "offers_mc",
-                    groups=cb.labels("offers_mc"), **kw),
-            *[partial(shares, view, barrier_metrics, column, column, **kw,
+            partial(share, view, metrics),
+            partial(share, view, metrics, "region", "region", groups=regions),
+            partial(share, view, metrics, "country", "country", groups=countries),
+            partial(share, view, open_base, "offers_mc", "offers_mc",
+                    groups=cb.labels("offers_mc")),
+            *[partial(share, view, barrier_metrics, column, column,
                       groups=estimate.ordered_groups(keys[column], cb.labels(column)))
               for column in SITUATIONS if column != "offers_mc"],
-            *([partial(shares, view, open_base, CROSSED, CROSSED, groups=crossed, **kw)]
+            *([partial(share, view, open_base, CROSSED, CROSSED, groups=crossed)]
               if crossed else []),
         ])
         return pd.concat(parts, ignore_index=True)
@@ -264,14 +264,16 @@ def answer_distributions(frame: pd.DataFrame, metrics: list[Metric], labels: lis
     for metric in metrics:
         counts = pd.concat([estimate.answer_distribution(frame, metric, labels),
                             estimate.answer_distribution(frame, metric, labels, "region")])
-        cells = released[released["metric"].eq(metric.id) & released["group_type"].isin(["all", "region"])]
+        cells = released[released["metric"].eq(metric.id) & released["group_type"]
+                         .isin(["all", "region"])]
         for cell in cells.itertuples():
             if cell.group_type == "region" and cell.group not in regions:
                 continue
             why = cell.hidden_by or ("" if cell.answers_shown else "interval")
             for answer in labels:
                 count = int(counts.at[cell.group, answer]) if cell.group in counts.index else 0
-                rows.append({"metric": metric.id, "group_type": cell.group_type, "group": cell.group,
+                rows.append({"metric": metric.id, "group_type": cell.group_type,
+                             "group": cell.group,
                              "answer": answer, "n": cell.n, "count": count,
                              "pct": 100 * count / cell.n if pd.notna(cell.n) and cell.n else np.nan,
                              "suppressed": bool(why), "hidden_by": why})

@@ -49,7 +49,8 @@ def with_regions(frame: pd.DataFrame, scheme: str, schemes: list[str]) -> pd.Dat
     if not schemes or "iso3" not in frame:
         return frame
     placed = region_schemes.attach_regions(frame["iso3"], scheme)["region"]
-    if not placed.fillna("").astype(str).equals(frame["region"].astype(object).fillna("").astype(str)):
+    if not placed.fillna("").astype(str).equals(frame["region"].astype(object).fillna("")
+                                                .astype(str)):
         raise ValueError(f"the data's regions are not those of the region scheme {scheme!r}")
     return frame.assign(**{column(s): region_schemes.attach_regions(frame["iso3"], s)["region"]
                            for s in schemes})

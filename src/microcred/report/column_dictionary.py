@@ -30,8 +30,8 @@ TABLES = {
                     "survey.",
     "estimates": "Every metric for all leaders, by region, by country and by whether the "
                  "institution offers micro-credentials (shares of leaders).",
-    "benefit_answers": "Each five-point answer to the agreement items, overall and by region, where "
-                       "the disclosure gate shows the group's whole distribution; what "
+    "benefit_answers": "Each five-point answer to the agreement items, overall and by region, "
+                       "where the disclosure gate shows the group's whole distribution; what "
                        "figures/benefits_likert draws.",
     "focus_region_vs_rest": "The focus region's leaders against all other leaders on the headline "
                             "metrics (a family of planned comparisons, Holm).",

@@ -34,10 +34,12 @@ class Context(NamedTuple):
 
 def load(confidence_level: float, min_group_size: int, min_institutions: int,
          disclosure_control: str, protection_width: int = Policy.protection_width) -> Context:
+    """Everything the analysis notebooks start from, for these parameters."""
     cb = codebook.load("leaders")
     leaders = dataset.read_clean("leaders")
     source = read_provenance()
-    regions = [r for r in region_schemes.regions(source["region_scheme"]) if r in set(leaders["region"])]
+    regions = [r for r in region_schemes.regions(source["region_scheme"])
+               if r in set(leaders["region"])]
     policy = Policy.from_params({"min_group_size": min_group_size,
                                  "min_institutions": min_institutions,
                                  "disclosure_control": disclosure_control,

@@ -31,6 +31,7 @@ EQUIVALENCE_COLUMNS = ["figure_id", "metric", "label", "group", "n_group", "pct_
 
 
 def load(path=paths.PUBLISHED_FIGURES) -> pd.DataFrame:
+    """The published figures (data/external/published_figures.csv), every value as text."""
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
