@@ -9,11 +9,12 @@ implies is a fact about that group. Each failure names the cells.
 Run on the committed outputs (figures included), on held-out-style exports made by the
 project's generator with seeds it never uses (120, 300 and 1,500 responses, one with a Middle
 East and North Africa of 24) at several thresholds, and on releases users make together (the two
-region schemes; two thresholds). The exports' tables are made by the notebooks' package calls
-(tests/disclosure_audit.py), checked once against the committed tables; the figures are checked
-to draw nothing their tables do not show. And the attack must find leaks where they are: in the
-release the gate made before protection intervals, and in a second region scheme not protected
-together with the first."""
+region schemes; two thresholds): `make test` attacks the smaller exports, `make audit`
+(MICROCRED_AUDIT=full) every export and pair. The exports' tables are made by the notebooks'
+package calls (tests/disclosure_audit.py), checked once against the committed tables; the
+figures are checked to draw nothing their tables do not show. And the attack must find leaks
+where they are: in the release the gate made before protection intervals, and in a second region
+scheme not protected together with the first."""
 
 from __future__ import annotations
 
@@ -61,9 +62,16 @@ def default(clean_default):
 
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("exports")
-    return {name: audit.clean(audit.write(folder / f"{k}.csv", make()))
-            for k, (name, make) in enumerate(audit.EXPORTS.items())}
+    """Each held-out export's clean leaders, made the first time a test asks for it."""
+    folder, made = tmp_path_factory.mktemp("exports"), {}
+
+    def export(name: str) -> pd.DataFrame:
+        if name not in made:
+            path = audit.write(folder / f"{len(made)}.csv", audit.EXPORTS[name]())
+            made[name] = audit.clean(path)
+        return made[name]
+
+    return export
 
 
 @pytest.fixture(scope="module")
@@ -88,14 +96,18 @@ def test_the_release_attacked_is_what_the_notebooks_write(default):
     assert not differ
 
 
-HELD_OUT = [("120 responses", 30, 5), ("300 responses", 20, 3), ("1,500 responses", 30, 5),
-            ("1,500 responses", 20, 3), ("Middle East and North Africa of 24", 30, 5)]
+# `make test` attacks the smaller exports; `make audit` every one (a minute more on two cores)
+FULL = pytest.mark.audit_full
+HELD_OUT = [("120 responses", 30, 5), ("300 responses", 20, 3),
+            pytest.param("1,500 responses", 30, 5, marks=FULL),
+            pytest.param("1,500 responses", 20, 3, marks=FULL),
+            ("Middle East and North Africa of 24", 30, 5)]
 
 
 @pytest.mark.parametrize("export,min_group_size,min_institutions", HELD_OUT)
 def test_no_hidden_count_comes_back_from_a_held_out_export(exports, default, export,
                                                           min_group_size, min_institutions):
-    leaders = exports[export]
+    leaders = exports(export)
     policy = Policy(min_group_size, min_institutions)
     release = run(export, leaders, default[1], policy)
     assert release.tables["estimates"]["suppressed"].any()  # it does hide something
@@ -115,8 +127,9 @@ def test_the_two_region_schemes_published_together_give_nothing_back(committed, 
     protected(attacked([continent], leaders))  # published alone, it holds too
 
 
+@FULL
 def test_two_thresholds_published_together_give_nothing_back(exports, default):
-    leaders = exports["120 responses"]
+    leaders = exports("120 responses")
     pair = [run(f"{g} / 3", leaders, default[1], Policy(g, 3)) for g in (20, 21)]
     protected(attacked(pair, leaders))
 
@@ -190,12 +203,13 @@ def test_the_attack_finds_the_leaks_of_the_release_before_protection_intervals(d
     assert any(name.endswith("= Strongly disagree") for name in failures)
 
 
+@FULL
 def test_the_attack_finds_a_second_scheme_not_protected_with_the_first(exports, default,
                                                                        monkeypatch):
     """A continent release made alone (as before), published beside the m49 one of the same
     respondents, gives back cells of the m49 one: the groups only the two together form."""
     monkeypatch.setattr(variants, "earlier", lambda scheme: [])
-    leaders = exports["120 responses"]
+    leaders = exports("120 responses")
     pair = [run(s, under(leaders, s), default[1], Policy(20, 3), s)
             for s in region_schemes.REGION_SCHEMES]
     failures = [t.name for t in attacked(pair, leaders).failures(WIDTH)]
