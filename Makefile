@@ -22,7 +22,7 @@ override TIMEOUT  := $(value TIMEOUT)
 override LAB_ARGS := $(value LAB_ARGS)
 export RAW PARAMS RUN JOBS TIMEOUT LAB_ARGS
 
-.PHONY: help setup data report test test-unit test-notebooks test-end-to-end lint mutate lab clean lock bench browser
+.PHONY: help setup data report test test-unit test-notebooks test-end-to-end audit lint mutate lab clean lock bench browser
 
 help: ## list the targets (default)
 	@grep -E '^[a-z-]+:.*## ' Makefile | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -81,6 +81,10 @@ test-notebooks: | $(SETUP) ## nbval: re-run the executed notebooks, compare thei
 
 test-end-to-end: browser | $(SETUP) ## byte-for-byte rebuild, bad exports, your-own-data example, browser
 	$(PY) -m microcred test --part end-to-end
+
+audit: | $(SETUP) ## the disclosure audit on every held-out export and pair (`make test` runs part)
+	MICROCRED_AUDIT=full $(PY) -m pytest --numprocesses=auto --maxprocesses=4 -p no:cacheprovider \
+	  tests/test_disclosure_audit.py
 
 lint: | $(SETUP) ## ruff over src, tests and notebooks; mypy over statistics and release
 	$(PY) -m microcred lint

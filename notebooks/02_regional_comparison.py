@@ -33,6 +33,7 @@ confidence_level = 0.95
 min_group_size = 30
 min_institutions = 5
 disclosure_control = "on"
+protection_width = 3
 focus_region = "North America"
 population_frame = ""  # CSV of population counts to rake to; empty: unweighted
 
@@ -42,14 +43,15 @@ import pandas as pd
 from microcred.release import gate, tables, writer
 from microcred.release.policy import NOT_SHOWN
 from microcred.report import claims, context, plots, published, transparency
-from microcred.statistics import composition, estimate, ranking
+from microcred.statistics import composition, ranking
 from microcred.statistics.compare import family
 from microcred.statistics.design import SurveyDesign
 from microcred.survey import codebook, dataset
 
 # the data, the regions cleaning fixed, the disclosure policy, the figures' captions and every
 # estimate released (the same cells hidden as in the barriers notebook)
-analysis = context.load(confidence_level, min_group_size, min_institutions, disclosure_control)
+analysis = context.load(confidence_level, min_group_size, min_institutions, disclosure_control,
+                        protection_width)
 cb, leaders, source, regions = analysis.cb, analysis.leaders, analysis.source, analysis.regions
 policy, figures, released, design = analysis.policy, analysis.figures, analysis.released, analysis.design
 level_pct = analysis.level_pct
@@ -127,17 +129,17 @@ def agree(metric):
     return NOT_SHOWN if pd.isna(pct) else f"{pct:.0f}% agree"
 
 
-items = [m for m in cb.metrics if m.column.startswith("benefit_") or m.id == "career_outcomes"]
+items = [cb.metric(m) for m in tables.distributions(cb)]
 items = sorted(items, key=lambda m: -headline.at[m.id, "pct"])
 scale = cb.scales["agreement"]
+# each group's five-point answers where the gate shows them: the figure draws this table only
+answers = tables.answer_distributions(leaders, items, scale, released, regions)
+writer.write_table(answers, "benefit_answers", "Five-point answers, overall and by region")
 fig, axes = plots.new_figure(height=10, width=12, nrows=4, ncols=2, sharex=True, sharey=True)
 for ax, metric in zip(axes.flat, items):
-    overall = estimate.answer_distribution(leaders, metric, scale)
-    counts = pd.concat([overall, estimate.answer_distribution(leaders, metric, scale, "region")])
-    counts = counts.reindex(["All", *regions], fill_value=0)
-    # only the groups the protected estimates show are drawn
-    shown = tables.shown_rows(released, [metric.id], ["all", "region"])
-    counts[~counts.index.isin(shown["group"])] = 0
+    counts = answers[answers["metric"].eq(metric.id)].pivot_table(
+        index="group", columns="answer", values="count", sort=False).reindex(
+        index=["All", *regions], columns=scale).fillna(0)
     plots.diverging_likert(ax, counts, scale)
     ax.set_title(f"{metric.label}: {agree(metric)}", loc="left")
     ax.get_legend().remove()
@@ -156,7 +158,8 @@ figures.save(fig, "benefits_likert",
     f"Five-point answers of leaders by region, percent of those who answered (n={len(leaders):,} "
     "leaders; n of each group on its bar); the benefit items were asked of leaders at offering "
     "institutions, career outcomes of all; bars left of zero disagree, right agree; groups under "
-    f"{min_group_size} not shown. Probabilities of being highest or lowest: design-based, "
+    f"{min_group_size}, and groups whose answers would narrow a hidden count, not shown "
+    "(tables/benefit_answers.csv). Probabilities of being highest or lowest: design-based, "
     "institutions as clusters.")
 
 # %% [markdown]

@@ -28,6 +28,7 @@ confidence_level = 0.95
 min_group_size = 30
 min_institutions = 5
 disclosure_control = "on"
+protection_width = 3
 top_combinations = 10
 
 # %%
@@ -41,7 +42,8 @@ from microcred.statistics.compare import family
 
 # the data, the regions cleaning fixed, the disclosure policy, the figures' captions and every
 # estimate released (the same cells hidden as in the regional notebook)
-analysis = context.load(confidence_level, min_group_size, min_institutions, disclosure_control)
+analysis = context.load(confidence_level, min_group_size, min_institutions, disclosure_control,
+                        protection_width)
 cb, leaders, regions = analysis.cb, analysis.leaders, analysis.regions
 policy, figures, released, design = analysis.policy, analysis.figures, analysis.released, analysis.design
 level_pct = analysis.level_pct
@@ -131,11 +133,13 @@ figures.save(fig, "barriers_focus_forest",
      if more else f"Barriers named per leader, {focus_country} against other leaders, no clear difference: ")
     + f"{named_test['mean_group']:.1f} vs {named_test['mean_rest']:.1f} per leader (p {formatting.p_in_words(named_test['p_value'])})"
     if pd.notna(named_test["mean_group"]) else policy.cannot_show(f"Barriers of {focus_country} against the rest"),
-    f"Leaders in {focus_country} (n={int(in_focus[answered.astype(bool)].sum()):,}) against all other leaders "
-    f"(n={int((~in_focus)[answered.astype(bool)].sum()):,}) who answered the barrier question. Each "
+    f"Leaders in {focus_country} (n={int(focus['n_group'].iat[0]):,}) against all other leaders "
+    f"(n={int(focus['n_rest'].iat[0]):,}) who answered the barrier question. Each "
     f"interval is drawn at the level its Holm-adjusted p-value implies (1 - {alpha:g} x p / p adjusted): "
     "a point is filled exactly when its interval excludes 0; the unadjusted intervals are in "
-    "tables/barriers_focus_vs_rest.csv.")
+    "tables/barriers_focus_vs_rest.csv." if len(focus) else
+    f"Leaders in {focus_country} against all other leaders who answered the barrier question: not "
+    f"compared, as the estimates do not list it (fewer than {min_group_size} leaders).")
 
 # %% [markdown]
 # ## 3.3 Barriers by the institution's situation

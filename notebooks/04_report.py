@@ -25,6 +25,7 @@ confidence_level = 0.95
 min_group_size = 30
 min_institutions = 5
 disclosure_control = "on"
+protection_width = 3
 
 # %%
 from microcred.core import paths
@@ -32,7 +33,8 @@ from microcred.report import as_docx, as_html, as_pdf, content
 from microcred.survey.provenance import read_provenance
 
 params = {"confidence_level": confidence_level, "min_group_size": min_group_size,
-          "min_institutions": min_institutions, "disclosure_control": disclosure_control}
+          "min_institutions": min_institutions, "disclosure_control": disclosure_control,
+          "protection_width": protection_width}
 page = as_html.build(params)
 print(f"wrote {paths.relative(paths.REPORT_HTML)}: {len(page.encode()) / 1e6:.1f} MB")
 for finding in content.summary(read_provenance()):

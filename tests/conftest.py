@@ -3,6 +3,7 @@ which the end-to-end tests run the pipeline without touching the committed outpu
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +15,17 @@ from microcred.synthetic import generator as synth
 from microcred.tooling.sandbox import make, make_sandbox
 
 ROOT = paths.ROOT
+FULL_AUDIT = os.environ.get("MICROCRED_AUDIT") == "full"  # `make audit`: every export and pair
+
+
+def pytest_collection_modifyitems(config, items):
+    """The audit's larger exports and pairs (marked `audit_full`) run under `make audit` only."""
+    if FULL_AUDIT:
+        return
+    skip = pytest.mark.skip(reason="the disclosure audit's larger cases: `make audit`")
+    for item in items:
+        if "audit_full" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from microcred.core import paths
+from microcred.release.policy import NOT_SHOWN
 from microcred.report import claims, content
 from microcred.report.formatting import p_in_words
 from microcred.statistics.ranking import Ranking
@@ -51,7 +52,7 @@ def summary() -> list[str]:
 def test_every_figure_title_names_its_unit_and_ranks_only_with_a_probability():
     for name, title in titles().items():
         assert UNITS.search(title), f"{name}: no unit in {title!r}"
-        if RANKING_WORDS.search(title):
+        if RANKING_WORDS.search(title) and "nothing can be shown" not in title:
             assert "probability" in title or "interval" in title, \
                 f"{name}: a ranking without its uncertainty"
         for p in re.findall(r"probability (\d\.\d\d) of being", title):
@@ -65,10 +66,13 @@ def test_the_titles_numbers_are_those_of_their_tables():
     k, n = map(int, re.search(r"on (\d+) of (\d+) headline", t["focus_region_forest"]).groups())
     assert (k, n) == (int((focus["p_adjusted"] < 0.05).sum()), len(focus))
     named = table("barriers_named_per_respondent").set_index("group")
-    means = [float(v) for v in re.findall(r"(\d+\.\d) vs (\d+\.\d)", t["barriers_focus_forest"])[0]]
-    assert means == pytest.approx(named["mean"].round(1).tolist())
-    more = "name more barriers" in t["barriers_focus_forest"]
-    assert more == names_more(named)
+    if named["mean"].isna().all():  # hidden (the sum of the group's barrier counts): no number
+        assert "nothing can be shown" in t["barriers_focus_forest"]
+    else:
+        found = re.findall(r"(\d+\.\d) vs (\d+\.\d)", t["barriers_focus_forest"])[0]
+        assert [float(v) for v in found] == pytest.approx(named["mean"].round(1).tolist())
+        more = "name more barriers" in t["barriers_focus_forest"]
+        assert more == names_more(named)
     estimates = table("estimates").query("metric == 'offers_mc' and group_type == 'region'")
     estimates = estimates.set_index("group")
     highest = re.search(r"highest (.+?)(?: in this sample)? \((\d+)%", t["adoption_by_region"])
@@ -94,7 +98,9 @@ def test_every_barrier_finding_names_its_unit_and_test_and_holds_as_its_test_say
     focus = table("barriers_focus_vs_rest").set_index("metric")
     named = table("barriers_named_per_respondent")
     for r in findings.itertuples():
-        if "probability" in r.evidence:  # a ranking: supported only at the level
+        if r.evidence == NOT_SHOWN:  # its numbers hidden: no verdict
+            assert pd.isna(r.holds), r.claim
+        elif "probability" in r.evidence:  # a ranking: supported only at the level
             p = float(re.search(r"probability [a-z ]+ (\d\.\d\d)", r.evidence).group(1))
             assert not r.holds or p >= LEVEL, r.claim
         elif "per leader" in r.evidence:
@@ -126,7 +132,8 @@ def test_the_summary_verdicts_are_the_tests(summary):
     findings = table("barrier_findings")
     for r in findings.itertuples():
         sentence = next(s for s in summary if s.startswith(r.claim))
-        verdict = "supported by its test" if r.holds else "not supported by its test"
+        verdict = ("not shown" if pd.isna(r.holds) else
+                   "supported by its test" if r.holds else "not supported by its test")
         assert sentence.startswith(f"{r.claim} ({r.unit}): {verdict}; ")
     focus = table("focus_region_vs_rest").set_index("metric").loc["offers_mc"]
     sentence = next(s for s in summary if "against all other leaders" in s)

@@ -13,7 +13,7 @@ import pytest
 from microcred.core import paths
 from microcred.release import tables
 from microcred.release.policy import Policy
-from microcred.report import published
+from microcred.report import context, published
 from microcred.statistics import compare, estimate
 from microcred.statistics.design import SurveyDesign
 from microcred.survey import analysis_data, codebook, region_schemes, synthetic_design
@@ -64,7 +64,8 @@ def compare_on_every_group(figures, leaders, employers, regions):
     cb, cb_employers = codebook.load("leaders"), codebook.load("employers")
     everything = Policy(0, 0, off=True)
     design, employers_design = SurveyDesign.of(leaders), SurveyDesign.of(employers)
-    released = tables.release_table(design, cb, regions, everything)
+    released = tables.release_table(design, cb, regions, everything, "m49",
+                                    context.named_countries())
     released_employers = tables.release_groups(employers_design, cb_employers.metrics, "country",
                                                ["United States"], everything)
     return published.compare(figures, design, employers_design, cb, cb_employers, regions, released,

@@ -12,6 +12,12 @@ is hidden as well (secondary suppression), across all tables at once, until ever
 Derived numbers (comparisons, region-balanced shares, lift, means per group, claims) are made from
 shown cells only or hidden with them.
 
+Then protection intervals (`release.intervals`): a reader also knows that a count lies between 0
+and its n and is a whole number, so every hidden count, and every small group's, must stay
+uncertain over the policy's protection width given everything shown; where it does not, a shown
+number bounding it is hidden too. A release under a region scheme is protected together with the
+releases of the same respondents under the schemes before it (`release.variants`).
+
 A metric whose base is another metric's answer (the benefits among offering institutions, the plans
 among the others) has an n that counts that answer in the group: its cell is hidden wherever the
 parent metric's cell of the same group is hidden, and a hidden cell of such a metric hides its n
@@ -28,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from microcred.core.parallel import in_parallel
+from microcred.release import intervals
 from microcred.release.policy import DisclosureError, Policy
 
 COUNT_COLUMNS = ("n", "n_group", "n_rest")  # sizes of the groups, shown for hidden cells too
@@ -40,8 +47,9 @@ FAMILIES = (("region", "country"), ("offers_mc", "offers_credit"))
 def value_columns(frame: pd.DataFrame) -> list[str]:
     """Every numeric column except the group sizes: what a hidden cell loses. Read from the frame,
     so columns added later (design effects, equivalence tests) are hidden without a list."""
+    types = pd.api.types
     return [c for c in frame.columns if c not in COUNT_COLUMNS and c != "suppressed"
-            and pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])]
+            and types.is_numeric_dtype(frame[c]) and not types.is_bool_dtype(frame[c])]
 
 
 def hide(frame: pd.DataFrame, mask) -> pd.DataFrame:
@@ -66,6 +74,7 @@ def check_released(frame: pd.DataFrame) -> None:
 
 
 def members(frame: pd.DataFrame, group_type: str, group) -> np.ndarray:
+    """Whether each respondent is in the group (everyone for "all")."""
     if group_type == "all":
         return np.ones(len(frame), dtype=bool)
     return frame[group_type].astype(object).eq(group).to_numpy()
@@ -113,7 +122,7 @@ class _Groups:
                 self.lookup[group_type] = {label: k for k, label in enumerate(labels)}
         self.institutions = institution_numbers(frame)
         self.most_per_institution = int(np.bincount(self.institutions).max()) if len(frame) else 1
-        self._joint = {}  # (parent type, part type) -> (key, width): see joint
+        self._joint: dict[tuple[str, str], tuple] = {}  # (parent, part type) -> (key, width)
 
     def code(self, group_type: str, group) -> int | None:
         """The group's code (-1 for `all`), None where no respondent is in it."""
@@ -145,21 +154,61 @@ def _count(keys: np.ndarray, base: np.ndarray, length: int) -> np.ndarray:
 
 
 def protect(table: pd.DataFrame, frame: pd.DataFrame, policy: Policy,
-            bases: Mapping[str, pd.Series], parents: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """Secondary suppression over every family the table shows, for each metric, repeated until
-    no family changes. `table` holds estimate rows (metric, group_type, group, n, suppressed, ...)
-    of every group type released anywhere; `bases` the metric's base (a boolean per respondent);
-    `parents` the metric whose answer a conditional base counts (e.g. offers_credit: offers_mc):
-    such a metric's cell is hidden where its parent's is, and loses its n when hidden.
-    Adds `hidden_by` ('primary', 'secondary' or '')."""
+            answers: Mapping[str, intervals.Answers],
+            conditions: Mapping[str, tuple[str, str]] | None = None,
+            earlier: pd.DataFrame | None = None, distributions=None,
+            other_regions: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Every rule after the primary one, over all the cells of `table` (estimate rows: metric,
+    group_type, group, n, suppressed, ...; `answers`: each metric's answers, see
+    `intervals.answers_of`; `conditions`: the parent metric and answer a conditional metric's
+    base counts, e.g. offers_credit: (offers_mc, Yes)): the families' remainders
+    (`protect_families`), then the protection intervals (`intervals.widen`) over these cells,
+    the cells of `earlier` (a release of the same respondents under an earlier region scheme,
+    its region column named `region:<scheme>`: hidden cells it hides are hidden here too) and,
+    where `distributions` marks cells whose whole answer distribution would be shown, those
+    distributions (column `answers_shown`: which are). `other_regions`: frame columns of the
+    other region schemes' regions, whose small groups are protected too. Adds `hidden_by`
+    ('primary', 'secondary', 'interval' or '')."""
+    table = table.reset_index(drop=True)
+    metrics = set(table["metric"])
+    conditions = {m: c for m, c in (conditions or {}).items() if c[0] in metrics}
+    parents = {m: p for m, (p, _) in conditions.items()}
+    types = set(table["group_type"]) | set(other_regions) | \
+        (set(earlier["group_type"]) if earlier is not None else set())
+    groups = _Groups(frame, types)
+    hidden, why = _families(table, groups, policy, {m: a.base for m, a in answers.items()}, parents)
+    if earlier is not None:
+        _hide_as_before(table, hidden, why, earlier)
+    shown_answers = intervals.widen(table, hidden, why, groups, answers, conditions, policy,
+                                    earlier, distributions, tuple(other_regions))
+    out = _hidden_table(table, hidden, why, parents)
+    if distributions is not None:
+        out["answers_shown"] = shown_answers
+    return out
+
+
+def protect_families(table: pd.DataFrame, frame: pd.DataFrame, policy: Policy,
+                     bases: Mapping[str, pd.Series],
+                     parents: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The families' rule alone (secondary suppression over every family the table shows, for
+    each metric, repeated until no family changes): `bases` the metric's base (a boolean per
+    respondent), `parents` the metric whose answer a conditional base counts. Adds `hidden_by`."""
     table = table.reset_index(drop=True)
     parents = {m: p for m, p in (parents or {}).items() if p in set(table["metric"])}
+    hidden, why = _families(table, _Groups(frame, table["group_type"].unique()), policy,
+                            bases, parents)
+    return _hidden_table(table, hidden, why, parents)
+
+
+def _families(table: pd.DataFrame, groups: _Groups, policy: Policy, bases, parents):
+    """Which cells the primary rule and the families' rule hide, and why: a shown total with a
+    small remainder, or a hidden total with nothing left beyond its shown parts, gives a small
+    group back, so its smallest shown part is hidden too; a conditional metric's cell is hidden
+    where its parent's is (parents first, so that a child inherits its parent's final hiding)."""
     hidden = table["suppressed"].astype(bool).to_numpy().copy()
     why = np.where(hidden, "primary", "").astype(object)
-    groups = _Groups(frame, table["group_type"].unique())
     key = table["group_type"].astype(str) + "\x1f" + table["group"].astype(str)
     by_metric = dict(list(table.groupby("metric", sort=False)))
-    # parents first, so that a child inherits its parent's final hiding
     order = sorted(by_metric, key=lambda m: m in parents)
     sized = in_parallel([partial(_Cells, by_metric[m], groups, np.asarray(bases[m], dtype=bool))
                          for m in order])
@@ -179,23 +228,39 @@ def protect(table: pd.DataFrame, frame: pd.DataFrame, policy: Policy,
                                                   {cells.code[i]: i for i in shown}.values())
                 small = n_left > 0 and policy.too_small(n_left, cells.institutions_left(
                     parent, shown, n_left, policy.min_institutions))
-                # a shown total with a small remainder, or a hidden total with nothing left
-                # beyond its shown parts, gives a small group back: hide the smallest shown part
                 if shown and ((not hidden[parent] and small) or (hidden[parent] and n_left == 0)):
                     smallest = min(shown, key=lambda i: (cells.size[i], i))
                     hidden[smallest], why[smallest] = True, "secondary"
                     changed = True
+    return hidden, why
+
+
+def _hide_as_before(table: pd.DataFrame, hidden: np.ndarray, why: np.ndarray,
+                    earlier: pd.DataFrame) -> None:
+    """Cells an earlier release of the same respondents hides stay hidden here: published side
+    by side, the two show no cell either hides."""
+    before = set(zip(earlier.loc[earlier["suppressed"].astype(bool), "metric"],
+                     earlier.loc[earlier["suppressed"].astype(bool), "group_type"],
+                     earlier.loc[earlier["suppressed"].astype(bool), "group"].astype(str)))
+    for i, key in enumerate(zip(table["metric"], table["group_type"], table["group"].astype(str))):
+        if key in before and not hidden[i]:
+            hidden[i], why[i] = True, "interval"
+
+
+def _hidden_table(table: pd.DataFrame, hidden: np.ndarray, why: np.ndarray,
+                  parents) -> pd.DataFrame:
     out = hide(table, hidden)
     out["n"] = out["n"].astype("Int64")  # whole numbers in the CSV, blank where hidden below
+    # a hidden conditional cell loses its n: it counts its parent's answer in the group
     out.loc[hidden & out["metric"].isin(list(parents)).to_numpy(), "n"] = pd.NA
     out["hidden_by"] = why
     return out
 
 
-def conditional_parents(metrics) -> dict[str, str]:
-    """Metric id -> the metric whose answer its base is conditioned on (its `among` column)."""
+def conditions(metrics) -> dict[str, tuple[str, str]]:
+    """Metric id -> the metric whose answer its base counts and that answer (its `among`)."""
     ids = {m.id for m in metrics}
-    return {m.id: column for m in metrics for column, _ in m.among if column in ids}
+    return {m.id: (column, value) for m in metrics for column, value in m.among if column in ids}
 
 
 class _Cells:
@@ -204,7 +269,8 @@ class _Cells:
     def __init__(self, rows: pd.DataFrame, groups: _Groups, base: np.ndarray):
         self.rows, self.groups, self.base = rows, groups, base
         self.type = dict(zip(rows.index, rows["group_type"]))
-        self.code = {i: groups.code(t, g) for i, t, g in zip(rows.index, rows["group_type"], rows["group"])}
+        self.code = {i: groups.code(t, g)
+                     for i, t, g in zip(rows.index, rows["group_type"], rows["group"])}
         counts = {t: groups.sizes(t, base) for t in set(self.type.values()) if t != "all"}
         self.size = {i: int(base.sum()) if t == "all" else
                      (int(counts[t][self.code[i]]) if self.code[i] is not None else 0)
@@ -213,7 +279,8 @@ class _Cells:
     def families(self) -> list[tuple[int, list[int]]]:
         """(total, parts) pairs: `all` and each group type; each region and its countries,
         offering institutions and their credit groups (parts contained in the total)."""
-        by_type = {t: list(idx) for t, idx in self.rows.groupby("group_type", sort=False).groups.items()}
+        by_type = {t: list(idx) for t, idx in self.rows.groupby("group_type", sort=False)
+                   .groups.items()}
         out = [(p, by_type[t]) for p in by_type.get("all", []) for t in by_type if t != "all"]
         for parent_type, part_type in FAMILIES:
             if parent_type not in by_type or part_type not in by_type:
@@ -291,24 +358,42 @@ def primary(table: pd.DataFrame, frame: pd.DataFrame, by: str | None, policy: Po
     return hide(table, hidden)
 
 
+HIDDEN_BY = ("primary", "secondary", "interval")  # why a cell is hidden: each rule
+
+
 def hidden_counts(table: pd.DataFrame) -> dict:
-    """Cells hidden as primary and as secondary suppression, for the methods section."""
+    """Cells hidden by each rule (the primary rule, the families' rule, the protection
+    intervals: cells hidden beyond the first two), for the methods section."""
     if "hidden_by" not in table:
         if "suppressed" not in table:  # lift pairs, unlisted combinations: counted where made
-            return dict(table.attrs.get("hidden", {"primary": 0, "secondary": 0}))
-        return {"primary": int(table["suppressed"].sum()), "secondary": 0}
-    return {k: int(table["hidden_by"].eq(k).sum()) for k in ("primary", "secondary")}
+            counted = table.attrs.get("hidden", {})
+            return {k: int(counted.get(k, 0)) for k in HIDDEN_BY}
+        return {"primary": int(table["suppressed"].sum()), "secondary": 0, "interval": 0}
+    return {k: int(table["hidden_by"].eq(k).sum()) for k in HIDDEN_BY}
+
+
+def listed(table: pd.DataFrame, released: pd.DataFrame, group_type: str) -> np.ndarray:
+    """Which rows of a comparison table name a group the released estimates list, or an empty
+    one: a group with respondents that the estimates do not list is not named at all."""
+    keys = released[released["group_type"].eq(group_type)]
+    known = set(zip(keys["metric"], keys["group"].astype(str)))
+    return np.array([(m, str(g)) in known or n == 0
+                     for m, g, n in zip(table["metric"], table["group"], table["n_group"])],
+                    dtype=bool)
 
 
 def comparisons(table: pd.DataFrame, released: pd.DataFrame, group_type: str,
                 rest_too_small=None) -> pd.DataFrame:
     """A group against the rest, shown only where the group's cell is shown in the protected
     estimates of the same metric (so the rest is the shown total minus a shown part) and the rest
-    itself is large enough. Marks `hidden_by` for the methods section."""
+    itself is large enough. A group with respondents that the estimates do not list is not named
+    at all (its rows are left out): its counts would be hidden cells the gate never protected.
+    Marks `hidden_by` for the methods section."""
     keys = released[released["group_type"].eq(group_type)]
     status = {(m, str(g)): (s, w, pd.isna(n)) for m, g, s, w, n in
               zip(keys["metric"], keys["group"], keys["suppressed"],
                   keys.get("hidden_by", pd.Series("", index=keys.index)), keys["n"])}
+    table = table[listed(table, released, group_type)].reset_index(drop=True)
     hidden, why, no_n = [], [], []
     for m, g in zip(table["metric"], table["group"]):
         s, w, n_hidden = status.get((m, str(g)), (True, "primary", False))
@@ -328,7 +413,7 @@ def comparisons(table: pd.DataFrame, released: pd.DataFrame, group_type: str,
 def drop_internal(frame: pd.DataFrame) -> pd.DataFrame:
     """The table as written: without the gate's bookkeeping; counts stay whole numbers where
     nothing in the table is hidden."""
-    out = frame.drop(columns=[c for c in ("hidden_by",) if c in frame])
+    out = frame.drop(columns=[c for c in ("hidden_by", "answers_shown") if c in frame])
     if "count" in out and pd.api.types.is_float_dtype(out["count"]) and out["count"].notna().all() \
             and (out["count"] % 1 == 0).all():
         out["count"] = out["count"].astype("int64")

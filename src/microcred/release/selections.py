@@ -27,6 +27,7 @@ class Released:
     hidden: dict[str, dict[str, int]]
 
     def shows_pair(self, i: int, j: int) -> bool:
+        """Whether the pair of options i and j is shown."""
         return (min(i, j), max(i, j)) in self.pairs
 
 
@@ -53,7 +54,8 @@ def release_selections(x: pd.DataFrame, institutions, policy: Policy, top: int) 
             secret.append(vector)
     counts = np.bincount(atom_of, minlength=len(atoms))
     spread = pd.Series(inst).groupby(atom_of).nunique().reindex(range(len(atoms)), fill_value=0)
-    by_count = sorted(np.flatnonzero(counts).tolist(), key=lambda k: (-counts[k], atoms[k]))  # ties: by code
+    # ties: by code
+    by_count = sorted(np.flatnonzero(counts).tolist(), key=lambda k: (-counts[k], atoms[k]))
     small = [k for k in by_count if policy.too_small(int(counts[k]), int(spread[k]))]
     listed = [k for k in by_count if k not in small][:top]
     primary = {"pairs": len(pairs) - len(shown), "combinations": len(small)}

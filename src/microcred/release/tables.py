@@ -15,7 +15,7 @@ import pandas as pd
 
 from microcred.core import paths
 from microcred.core.parallel import in_parallel
-from microcred.release import gate
+from microcred.release import gate, intervals, variants
 from microcred.release.policy import CLASS_NOT_SHOWN, Policy
 from microcred.statistics import compare, composition, estimate, multiselect, weighting
 from microcred.statistics.compare import Family
@@ -40,37 +40,81 @@ def shares(design: SurveyDesign, metrics: list[Metric], by: str | None = None,
     return gate.primary(table, design.keys([by] if by else []), by, policy, bases)
 
 
-def release_table(design: SurveyDesign, cb: Codebook, region_order: list[str],
-                  policy: Policy) -> pd.DataFrame:
+def release_table(design: SurveyDesign, cb: Codebook, region_order: list[str], policy: Policy,
+                  scheme: str = "m49", named: tuple[str, ...] | list[str] = ()) -> pd.DataFrame:
     """Every estimate any notebook releases, protected together (primary and secondary
-    suppression across all the families they show): every metric for all, by region, by country
-    (countries with at least `min_group_size` respondents) and by the institution's offer (where
-    the base allows); the barriers also by the credit question, institution type and role.
-    tables/estimates.csv is its first four group types."""
+    suppression across all the families they show, then the protection intervals): every metric
+    for all, by region, by country (countries with at least `min_group_size` respondents, and
+    those of `named`, which other outputs name) and by the institution's offer (where the base
+    allows); the barriers also by the credit question, institution type and role; the groups
+    "country|offer" of `named` (`CROSSED`). tables/estimates.csv is its first four group types.
+    Column `answers_shown`: the cells whose whole answer distribution may be shown
+    (`distributions`). The design's regions are those of `scheme`; the release is protected
+    together with those the same respondents give under the schemes before it
+    (`release.variants`)."""
     metrics, frame = cb.metrics, design.data
-    groupings = [c for c in ["region", "country", *SITUATIONS] if c in frame]
+    others = variants.others(scheme)
+    crossed = [g for g in named if "|" in g]
+    grouped = design.over(_with_crossed(variants.with_regions(frame, scheme, others), crossed))
+    groupings = [c for c in ["region", "country", *SITUATIONS, *variants.columns(others), CROSSED]
+                 if c in grouped.data]
     # 0, 1 or missing: exact in float32, at half the memory of a million float64 per metric;
-    # as weights, found once for all groupings (with the groupings' keys, on every core)
-    *weights, keys = in_parallel([*[partial(estimate.metric_weights, frame, m) for m in metrics],
-                                  partial(design.keys, groupings)])
+    # as weights, found once for all groupings (with the groupings' keys and every metric's
+    # answers, on every core)
+    *weights, keys, answers = in_parallel(
+        [*[partial(estimate.metric_weights, frame, m) for m in metrics],
+         partial(grouped.keys, groupings), partial(intervals.answers, frame, cb)])
     indicators = {m.id: w for m, w in zip(metrics, weights)}
-    kw = dict(policy=policy, indicators=indicators)
-    countries = planned_countries(frame, policy)
+    share = partial(shares, policy=policy, indicators=indicators)
+    present = set(keys["country"].dropna())
+    countries = sorted(set(planned_countries(frame, policy)) | (set(named) & present))
     open_base = [m for m in metrics if "offers_mc" not in dict(m.among) and m.id != "offers_mc"]
     barrier_metrics = cb.metrics_of("barriers")
-    parts = in_parallel([
-        partial(shares, design, metrics, **kw),
-        partial(shares, design, metrics, "region", "region", groups=region_order, **kw),
-        partial(shares, design, metrics, "country", "country", groups=countries, **kw),
-        partial(shares, design, open_base, "offers_mc", "offers_mc",
-                groups=cb.labels("offers_mc"), **kw),
-        *[partial(shares, design, barrier_metrics, column, column, **kw,
-                  groups=estimate.ordered_groups(frame[column], cb.labels(column)))
-          for column in SITUATIONS if column != "offers_mc"],
-    ])
-    bases = {k: v.base for k, v in indicators.items()}
-    return gate.protect(pd.concat(parts, ignore_index=True), keys, policy, bases,
-                        gate.conditional_parents(metrics))
+    likert = distributions(cb)
+
+    def estimates(keys: pd.DataFrame, regions: list[str]) -> pd.DataFrame:
+        view = design.over(keys)  # the same respondents, grouped by these keys
+        parts = in_parallel([
+            partial(share, view, metrics),
+            partial(share, view, metrics, "region", "region", groups=regions),
+            partial(share, view, metrics, "country", "country", groups=countries),
+            partial(share, view, open_base, "offers_mc", "offers_mc",
+                    groups=cb.labels("offers_mc")),
+            *[partial(share, view, barrier_metrics, column, column,
+                      groups=estimate.ordered_groups(keys[column], cb.labels(column)))
+              for column in SITUATIONS if column != "offers_mc"],
+            *([partial(share, view, open_base, CROSSED, CROSSED, groups=crossed)]
+              if crossed else []),
+        ])
+        return pd.concat(parts, ignore_index=True)
+
+    def protected(keys: pd.DataFrame, table: pd.DataFrame, before,
+                  other_regions) -> pd.DataFrame:
+        shown = table["metric"].isin(likert) & table["group_type"].isin(["all", "region"])
+        return gate.protect(table, keys, policy, answers, gate.conditions(metrics), before,
+                            shown, other_regions)
+
+    return variants.protect_in_turn(estimates, protected, keys, scheme, region_order)
+
+
+DISTRIBUTIONS = ("agreement",)  # scales whose answer distributions are shown, overall and by region
+
+
+def distributions(cb: Codebook) -> list[str]:
+    """The metrics whose whole answer distribution is shown (benefits_likert)."""
+    return [m.id for m in cb.metrics if not m.multi
+            and cb.question(m.column).get("scale") in DISTRIBUTIONS]
+
+
+CROSSED = "country_offers_mc"  # a country's leaders with one answer on offering micro-credentials
+
+
+def _with_crossed(frame: pd.DataFrame, groups: list[str]) -> pd.DataFrame:
+    """`frame` with each respondent's country|offer group, where such groups are released."""
+    if not groups:
+        return frame
+    crossed = frame["country"].astype(object) + "|" + frame["offers_mc"].astype(object)
+    return frame.assign(**{CROSSED: crossed})
 
 
 def planned_countries(frame: pd.DataFrame, policy: Policy) -> list[str]:
@@ -117,9 +161,11 @@ def compare_family(design: SurveyDesign, family: Family, groups: list[str],
         rest = base[metric_id] & ~frame[family.group_type].astype(object).eq(group).to_numpy()
         return policy.too_small(int(rest.sum()), len(np.unique(institutions[rest])))
 
+    listed_rows = gate.listed(table, released, family.group_type)
     table = gate.comparisons(table, released, family.group_type, rest_too_small)
-    hidden = table["hidden_by"].ne("").to_numpy()
-    set_by_hidden = (source >= 0) & hidden[np.clip(source, 0, None)]
+    hidden = np.ones(len(listed_rows), dtype=bool)  # an unlisted group's rows are left out
+    hidden[listed_rows] = table["hidden_by"].ne("").to_numpy()
+    set_by_hidden = ((source >= 0) & hidden[np.clip(source, 0, None)])[listed_rows]
     table.loc[set_by_hidden, ["p_adjusted", "adjusted_low", "adjusted_high"]] = np.nan
     return table
 
@@ -129,9 +175,9 @@ def release_groups(design: SurveyDesign, metrics: list[Metric], by: str, groups:
     """Protected estimates of all and a few groups of one type (e.g. the employer survey)."""
     parts = [shares(design, metrics, policy=policy),
              shares(design, metrics, by, by, groups=groups, policy=policy)]
-    bases = {m.id: indicator(design.data, m).notna() for m in metrics}
-    return gate.protect(pd.concat(parts, ignore_index=True), design.keys([by]), policy, bases,
-                        gate.conditional_parents(metrics))
+    answers = {m.id: intervals.answers_of(design.data, m) for m in metrics}
+    return gate.protect(pd.concat(parts, ignore_index=True), design.keys([by]), policy, answers,
+                        gate.conditions(metrics))
 
 
 def shown_regions(released: pd.DataFrame, metric: Metric, regions: list[str]) -> list[str]:
@@ -178,7 +224,9 @@ def named_per_respondent(design: SurveyDesign, in_group, group: str,
     its n is the sum of its counts over the options, so it is shown only where the comparison
     of every option is."""
     named, test = multiselect.named_per_respondent(design, "barriers_count", in_group, group)
-    if comparisons.empty or comparisons["pct_group"].isna().any():
+    if comparisons.empty:  # a group the estimates do not list is not named (gate.comparisons)
+        return named.iloc[:0], {k: np.nan for k in test}
+    if comparisons["pct_group"].isna().any():
         named = gate.hide(named, [True, True])
         test = {k: (v if k.startswith("n_") else np.nan) for k, v in test.items()}
     return named, test
@@ -205,3 +253,30 @@ def not_sure_sensitivity(design: SurveyDesign, metrics: list[Metric], policy: Po
                 table.loc[table.index[i], columns] = np.nan
     table["difference"] = table["pct_not_sure_out"] - table["pct_not_sure_in"]
     return table
+
+
+def answer_distributions(frame: pd.DataFrame, metrics: list[Metric], labels: list[str],
+                         released: pd.DataFrame, regions: list[str]) -> pd.DataFrame:
+    """Each answer's count among the metrics' base, overall and by region, where the gate shows
+    the group's whole distribution (`release_table`'s `answers_shown`): one row per metric, group
+    and answer, with the group's n as released; blank (suppressed) where not shown."""
+    rows = []
+    for metric in metrics:
+        counts = pd.concat([estimate.answer_distribution(frame, metric, labels),
+                            estimate.answer_distribution(frame, metric, labels, "region")])
+        cells = released[released["metric"].eq(metric.id) & released["group_type"]
+                         .isin(["all", "region"])]
+        for cell in cells.itertuples():
+            if cell.group_type == "region" and cell.group not in regions:
+                continue
+            why = cell.hidden_by or ("" if cell.answers_shown else "interval")
+            for answer in labels:
+                count = int(counts.at[cell.group, answer]) if cell.group in counts.index else 0
+                rows.append({"metric": metric.id, "group_type": cell.group_type,
+                             "group": cell.group,
+                             "answer": answer, "n": cell.n, "count": count,
+                             "pct": 100 * count / cell.n if pd.notna(cell.n) and cell.n else np.nan,
+                             "suppressed": bool(why), "hidden_by": why})
+    table = pd.DataFrame(rows, columns=["metric", "group_type", "group", "answer", "n", "count",
+                                        "pct", "suppressed", "hidden_by"])
+    return gate.hide(table, table["suppressed"])

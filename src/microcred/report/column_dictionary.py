@@ -30,6 +30,9 @@ TABLES = {
                     "survey.",
     "estimates": "Every metric for all leaders, by region, by country and by whether the "
                  "institution offers micro-credentials (shares of leaders).",
+    "benefit_answers": "Each five-point answer to the agreement items, overall and by region, "
+                       "where the disclosure gate shows the group's whole distribution; what "
+                       "figures/benefits_likert draws.",
     "focus_region_vs_rest": "The focus region's leaders against all other leaders on the headline "
                             "metrics (a family of planned comparisons, Holm).",
     "countries_vs_rest": "The leaders of each country with at least min_group_size of them against "
@@ -227,6 +230,10 @@ COLUMNS = {
 
 # Where a column means something more specific in one table.
 IN_TABLE = {
+    ("benefit_answers", "answer"): "One answer of the five-point scale.",
+    ("benefit_answers", "count"): "Leaders of the group in the metric's base who gave this "
+                                  "answer.",
+    ("benefit_answers", "pct"): "count as a percentage of n.",
     ("barrier_combinations", "count"): "Respondents who named exactly this combination.",
     ("barrier_combinations", "pct"): "count as a percentage of respondents who answered the "
                                      "barrier question.",

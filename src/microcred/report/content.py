@@ -14,6 +14,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader
 
 from microcred.core import manifest, paths
+from microcred.release.gate import HIDDEN_BY
 from microcred.release.policy import NOT_SHOWN, Policy
 from microcred.report import transparency
 from microcred.report.formatting import p_in_words
@@ -207,13 +208,16 @@ def statement_table(provenance: dict, params: dict) -> pd.DataFrame:
 
 
 def hidden_counts() -> pd.DataFrame:
-    """How many cells each table hides, as primary and as secondary suppression."""
+    """How many cells each table hides, by the rule that hid them: primary suppression, the
+    families' secondary suppression, and the protection intervals (cells hidden beyond the
+    other two)."""
+    rules = list(HIDDEN_BY)
     rows = []
     for path in sorted(paths.REPORT_TABLES.glob("*.hidden.json")):
         name = path.name.removesuffix(".hidden.json")
         if (paths.TABLES / f"{name}.csv").exists():
             counts = json.loads(path.read_text(encoding="utf-8"))
-            if counts["primary"] or counts["secondary"]:
-                rows.append({"output": f"tables/{name}.csv", "primary": counts["primary"],
-                             "secondary": counts["secondary"]})
-    return pd.DataFrame(rows, columns=["output", "primary", "secondary"])
+            if any(counts.get(rule, 0) for rule in rules):
+                rows.append({"output": f"tables/{name}.csv",
+                             **{rule: counts.get(rule, 0) for rule in rules}})
+    return pd.DataFrame(rows, columns=["output", *rules])

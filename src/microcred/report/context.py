@@ -2,7 +2,8 @@
 place: the clean leaders and their survey design (built once: institutions as clusters, the
 confidence level), the regions cleaning fixed (read from its provenance, never chosen again), the
 disclosure policy, how figures are saved, and every estimate they release, protected together
-(primary and secondary suppression), so both notebooks hide the same cells."""
+(primary and secondary suppression, then the protection intervals), so both notebooks hide the
+same cells."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pandas as pd
 from microcred.core.choices import check_choice
 from microcred.release import tables
 from microcred.release.policy import Policy
-from microcred.report import plots
+from microcred.report import plots, published
 from microcred.statistics.design import SurveyDesign
 from microcred.survey import codebook, dataset, region_schemes
 from microcred.survey.provenance import read_provenance
@@ -32,18 +33,32 @@ class Context(NamedTuple):
 
 
 def load(confidence_level: float, min_group_size: int, min_institutions: int,
-         disclosure_control: str) -> Context:
+         disclosure_control: str, protection_width: int = Policy.protection_width) -> Context:
+    """Everything the analysis notebooks start from, for these parameters."""
     cb = codebook.load("leaders")
     leaders = dataset.read_clean("leaders")
     source = read_provenance()
-    regions = [r for r in region_schemes.regions(source["region_scheme"]) if r in set(leaders["region"])]
+    regions = [r for r in region_schemes.regions(source["region_scheme"])
+               if r in set(leaders["region"])]
     policy = Policy.from_params({"min_group_size": min_group_size,
                                  "min_institutions": min_institutions,
-                                 "disclosure_control": disclosure_control})
+                                 "disclosure_control": disclosure_control,
+                                 "protection_width": protection_width})
     design = SurveyDesign.of(leaders, confidence_level)
-    released = tables.release_table(design, cb, regions, policy)
+    released = tables.release_table(design, cb, regions, policy, source["region_scheme"],
+                                    named_countries())
     return Context(cb, leaders, source, regions, policy, plots.setup(source["synthetic"]),
                    f"{confidence_level:.0%}", released, design)
+
+
+def named_countries() -> list[str]:
+    """The countries (and country|offer groups) the published figures name: the comparison names
+    them whatever their size, so the released estimates list them and the disclosure rules
+    protect their cells."""
+    figures = published.load()
+    rows = figures[figures["survey"].str.startswith("leaders")
+                   & figures["group_type"].isin(["country", "country_offers_mc"])]
+    return sorted(set(rows["group"]) | {group.split("|")[0] for group in rows["group"]})
 
 
 def check_focus(policy: Policy, leaders: pd.DataFrame, name: str, value: str,

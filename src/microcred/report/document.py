@@ -176,7 +176,9 @@ def hidden_table(why: str, synthetic: bool) -> ReaderTable:
     counts = content.hidden_counts()
     columns = [formatting.col_text("output", "Table"),
                formatting.col_int("primary", "Cells hidden: group under the thresholds"),
-               formatting.col_int("secondary", "Cells hidden: would give a hidden one away")]
+               formatting.col_int("secondary", "Cells hidden: would give a hidden one away"),
+               formatting.col_int("interval", "Cells hidden: would narrow a hidden count "
+                                  "below the protection width")]
     return formatting.reader_table("hidden_cells", counts, columns,
                                    "Cells the disclosure control hid, by table", why,
                                    source="report/tables/*.hidden.json", synthetic=synthetic)

@@ -10,7 +10,7 @@ import pandas as pd
 
 from microcred.core import paths
 from microcred.release import tables
-from microcred.release.gate import is_shown, number_institutions
+from microcred.release.gate import is_shown
 from microcred.release.policy import NOT_SHOWN, Policy
 from microcred.statistics import estimate, intervals, ranking
 from microcred.statistics.design import SurveyDesign, difference
@@ -31,6 +31,7 @@ EQUIVALENCE_COLUMNS = ["figure_id", "metric", "label", "group", "n_group", "pct_
 
 
 def load(path=paths.PUBLISHED_FIGURES) -> pd.DataFrame:
+    """The published figures (data/external/published_figures.csv), every value as text."""
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
@@ -99,8 +100,6 @@ def _share(r, context):
         return _wider_share(r, context)
     if r.metric not in {m.id for m in cb.metrics}:
         return None
-    if r.group_type == "country_offers_mc":
-        return _cross_share(r, context)
     hit = released[released["metric"].eq(r.metric) & released["group_type"].eq(r.group_type)
                    & released["group"].astype(str).eq(r.group)]
     if len(hit):
@@ -113,31 +112,6 @@ def _share(r, context):
     # a group the released estimates do not list is shown only when small groups cannot be
     # worked back from it: below the size at which its group type is listed, it stays hidden
     return {**table.iloc[0].to_dict(), "suppressed": True}
-
-
-def _cross_share(r, context):
-    """A country's leaders with one offer answer, a subpopulation of the leaders' design: shown
-    only if it, and what it leaves of the country and of the offer group, are empty or large
-    enough."""
-    leaders, policy = context["leaders"], context["policy"]
-    country, offers = r.group.split("|")
-    metric = context["cb"].metric(r.metric)
-    parent = context["released"]
-    if not (is_shown(parent, r.metric, "country", country)
-            and is_shown(parent, r.metric, "offers_mc", offers)):
-        return None
-    frame, institutions = leaders.data, number_institutions(leaders.institutions)
-    base = estimate.indicator(frame, metric).notna().to_numpy()
-    in_country = frame["country"].eq(country).to_numpy()
-    in_offer = frame["offers_mc"].eq(offers).fillna(False).to_numpy(bool)
-    for group in (in_country & in_offer, in_country & ~in_offer, ~in_country & in_offer):
-        members = base & group
-        n = int(members.sum())
-        if n and policy.too_small(n, len(np.unique(institutions[members]))):
-            return None
-    table = tables.shares(leaders.subset(in_offer), [metric], "country", "country", policy=policy,
-                          groups=[country])
-    return table.iloc[0].to_dict()
 
 
 def _wider_share(r, context):

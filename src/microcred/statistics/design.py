@@ -65,6 +65,13 @@ class SurveyDesign:
         return replace(self, weights=None if weights is None else np.asarray(weights, dtype=float),
                        _groupings=self._groupings)
 
+    def over(self, data: pd.DataFrame) -> SurveyDesign:
+        """The same respondents and design with other columns: `data` row for row (e.g. their
+        group keys only, or with groupings added); its groupings are found anew."""
+        if len(data) != len(self.data):
+            raise ValueError(f"{len(data)} rows for a design of {len(self.data)} respondents")
+        return replace(self, data=data, _groupings={})
+
     def __len__(self) -> int:
         return len(self.data)
 

@@ -23,6 +23,7 @@ RANGES = {  # name: (low, high, closed); open intervals exclude their bounds
     "speeder_fraction": (0, 1, False),
     "min_group_size": (0, None, True),
     "min_institutions": (0, None, True),
+    "protection_width": (0, None, True),
     "repeat_window_hours": (0, 24 * 365 * 10, True),  # ten years: any survey's whole fieldwork
     "top_combinations": (1, None, True),
 }
