@@ -15,6 +15,7 @@ import pytest
 
 from microcred.core import paths
 from microcred.release.policy import NOT_SHOWN
+from microcred.release.policy import NOT_SHOWN
 from microcred.report import claims, content
 from microcred.report.formatting import p_in_words
 from microcred.statistics.ranking import Ranking
@@ -132,9 +133,10 @@ def test_the_summary_verdicts_are_the_tests(summary):
     findings = table("barrier_findings")
     for r in findings.itertuples():
         sentence = next(s for s in summary if s.startswith(r.claim))
-        verdict = ("not shown" if pd.isna(r.holds) else
-                   "supported by its test" if r.holds else "not supported by its test")
-        assert sentence.startswith(f"{r.claim} ({r.unit}): {verdict}; ")
+        verdict = (f"{NOT_SHOWN}." if pd.isna(r.holds) else
+                   "supported by its test; " if r.holds else "not supported by its test; ")
+        assert sentence.startswith(f"{r.claim} ({r.unit}): {verdict}")
+        assert sentence.count("not shown") <= 1, "said once"
     focus = table("focus_region_vs_rest").set_index("metric").loc["offers_mc"]
     sentence = next(s for s in summary if "against all other leaders" in s)
     assert ("no clear difference" in sentence) == bool(focus["p_adjusted"] >= 0.05)

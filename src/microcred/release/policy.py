@@ -20,7 +20,8 @@ PROTECTION_WIDTH = 3
 
 OFF = "off for internal use"  # the only value of `disclosure_control` that lifts the floors
 
-NOT_SHOWN = "not shown: group under the threshold"
+# a group under the thresholds, or a cell hidden so that no hidden count can be worked back
+NOT_SHOWN = "not shown (disclosure control)"
 
 CLASS_NOT_SHOWN = "not shown: a weighting class is under the threshold"
 

@@ -76,7 +76,7 @@ def summary(provenance: dict) -> list[Finding]:
                 if pd.notna(f.diff_pp) and pd.notna(f.p_adjusted)
                 else f"{f.group}'s leaders against all other leaders: {NOT_SHOWN}.",
                 ("focus_region_forest",), ("focus_region_vs_rest",)),
-        *[Finding(f"{r.claim} ({r.unit}): {_verdict(r.holds)}; {r.evidence}.",
+        *[Finding(f"{r.claim} ({r.unit}): {_verdict(r.holds)}{r.evidence}.",
                   tables=("barrier_findings",)) for r in findings.itertuples()],
         *[Finding(text, ("adoption_by_region",), ("published_vs_reproduced",))
           for text in _rankings(comparison)],
@@ -151,9 +151,12 @@ def _equivalence() -> list[str]:
 
 
 def _verdict(holds) -> str:
+    """What the test says of a finding, before its evidence; nothing where it is not shown (the
+    evidence then says so)."""
     if pd.isna(holds) or holds == "":
-        return "not shown"
-    return "supported by its test" if holds in (True, "True") else "not supported by its test"
+        return ""
+    verdict = "supported" if holds in (True, "True") else "not supported"
+    return f"{verdict} by its test; "
 
 
 def subtitle(provenance: dict, params: dict) -> str:
