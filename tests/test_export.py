@@ -290,6 +290,17 @@ def test_a_record_of_another_length_is_set_aside_with_its_row(tmp_path, export_f
     assert export.row_of(len(export.data) - 1) == len(records) - 1 - (which == "last")
 
 
+def test_a_first_record_with_a_field_added_is_a_damaged_record_not_a_header_row(
+        tmp_path, export_file, raw_leaders):
+    """One header row, then a record with an extra field in front: shifted, its ResponseId and
+    StartDate cells read as question text would, but a header row is as wide as the ids."""
+    records = _records(export_file(raw_leaders.head(2), three_headers=False))
+    records[1] = _csv_line(["x", *next(csv.reader([records[1]]))])
+    export = read_export(_write(tmp_path / "shifted.csv", records))
+    assert export.malformed["row"].tolist() == [2]
+    assert export.data["ResponseId"].tolist() == [raw_leaders["ResponseId"].iat[1]]
+
+
 def test_a_download_cut_after_a_field_is_not_kept(tmp_path, export_file, raw_leaders):
     records = _records(export_file())
     last = next(csv.reader([records[-2]]))  # records[-1] is the empty text after the final newline

@@ -136,7 +136,9 @@ def _read_csv(path: Path, cb, mapping=None) -> Table:
     header = _first_records(path, _head(path))
     width = len(header[0])
     named = _named_width(header)
-    n_header = header_row_count(path, [row[:named] for row in header], cb)
+    # a row of another width than the ids is a (damaged) record, never a header row
+    n_header = header_row_count(path, [row[:named] if len(row) == width else []
+                                       for row in header], cb)
     for number in range(1, n_header):
         if len(header[number]) != width:
             raise ExportError(path, f"header row {number + 1} has {len(header[number])} fields, "
