@@ -75,6 +75,8 @@ ELSEWHERE = {
 NOT_RUN = {
     "make mutate": "a full mutation run takes the better part of an hour; test_mutate.py checks "
                    "how its results are judged and the list of equivalent mutants",
+    "make audit": "about two minutes more; `make test` runs its cases but the 1,500-response "
+                  "exports, a pair of thresholds and an unprotected second scheme (audit_full)",
     "make lock": "it rewrites requirements.lock from the package index; test_environment.py "
                  "checks the lock",
     "conda env create -f environment.yml && conda activate microcred":
