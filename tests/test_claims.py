@@ -15,7 +15,6 @@ import pytest
 
 from microcred.core import paths
 from microcred.release.policy import NOT_SHOWN
-from microcred.release.policy import NOT_SHOWN
 from microcred.report import claims, content
 from microcred.report.formatting import p_in_words
 from microcred.statistics.ranking import Ranking

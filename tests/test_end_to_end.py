@@ -133,6 +133,23 @@ def test_a_bad_parameters_file_stops_make_even_when_everything_is_up_to_date(bui
 
 
 @on_the_build
+def test_another_schemes_run_of_the_export_with_another_width_is_refused_before_the_analysis(
+        built):
+    """The default run publishes m49 at width 3; a continent run beside it at width 4 would be
+    protected against an m49 release nobody published (tooling.release_family)."""
+    before = files_under(built, EVERY_OUTPUT)
+    (built / "cont4.yaml").write_text((ROOT / "params.yaml").read_text()
+                                      .replace("region_scheme: m49", "region_scheme: continent")
+                                      .replace("protection_width: 3", "protection_width: 4"))
+    result = make(built, "report", "PARAMS=cont4.yaml", "RUN=cont4", check=False)
+    assert result.returncode != 0
+    assert ("the default run publishes the same export under the 'm49' region scheme with other "
+            "disclosure parameters (protection_width 3 there, 4 here)") in result.stderr
+    assert "02_regional_comparison" not in result.stdout  # refused before the analysis
+    assert files_under(built, EVERY_OUTPUT) == before and not (built / "runs" / "cont4").exists()
+
+
+@on_the_build
 def test_changing_one_notebooks_parameter_reruns_only_it(built):
     params = built / "params.yaml"
     original = params.read_text()

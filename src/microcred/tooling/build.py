@@ -151,7 +151,7 @@ class Attempt:
         self.running: dict[str, tuple[subprocess.Popen, float, str]] = {}
         self.spares: list[subprocess.Popen] = []  # runners started ahead for what may follow
         self.ran = self.restored = 0
-        self.checked = self.data_checked = False  # every parameter; values against the data
+        self.checked = self.data_checked = self.family_checked = False  # see _check_data
 
     @property
     def view(self) -> Path:
@@ -193,18 +193,23 @@ class Attempt:
         if len(self.running) < self.jobs:
             self._launch(notebook, self.waiting.pop(notebook))
 
-    def _check_data(self, notebook: str) -> None:
-        """Before the first notebook that takes a value found in the data, run or restored:
-        cleaning is done, so the values and the runs published beside this one are checked."""
-        if manifest.notebook(notebook).in_data and not self.data_checked:
-            data_check.check_clean(self.values, self.view / CLEAN_LEADERS)
+    def _check_data(self, notebook: str, restoring: bool = False) -> None:
+        """Before the first notebook that takes a value found in the data: cleaning is done, so
+        the runs published beside this one are checked (run or restored) and the values (run
+        only: a restored result was computed from values checked then)."""
+        if not manifest.notebook(notebook).in_data:
+            return
+        if not self.family_checked:
             for note in release_family.check_run(self.values, self.view / PROVENANCE, self.run):
                 print(note, flush=True)
+            self.family_checked = True
+        if not restoring and not self.data_checked:
+            data_check.check_clean(self.values, self.view / CLEAN_LEADERS)
             self.data_checked = True
 
     def _restore(self, notebook: str, current: dict, reason: str) -> bool:
         start = time.perf_counter()
-        self._check_data(notebook)
+        self._check_data(notebook, restoring=True)
         kept = cache.lookup(notebook, current)
         if kept is None:
             return False

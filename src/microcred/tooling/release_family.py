@@ -25,7 +25,7 @@ from microcred.tooling.runs import DEFAULT, Run
 
 DISCLOSURE = ("min_group_size", "min_institutions", "protection_width", "disclosure_control")
 CLEANING = ("speeder_fraction", "repeat_window_hours", "response_statuses")
-PROVENANCE = paths.PROVENANCE.relative_to(paths.ROOT)
+PROVENANCE = paths.PROVENANCE.relative_to(paths.OUTPUT_ROOT)  # within a run's folder
 
 
 @dataclass(frozen=True)
