@@ -47,6 +47,7 @@ def run(clean_default):
 def test_the_families_are_declared_once_in_the_codebook():
     cb, cbe = codebook.load("leaders"), codebook.load("employers")
     focus = compare.family(cb, "focus_region_vs_rest")
+    assert focus.name == "focus_region_vs_rest"
     assert [m.id for m in focus.metrics] == cb.headline_metrics
     assert (focus.group_type, focus.correction) == ("region", "holm")
     assert compare.family(cb, "countries_vs_rest").correction == "fdr_bh"
@@ -166,3 +167,18 @@ def test_the_adjusted_interval_excludes_zero_exactly_where_the_adjusted_p_is_bel
     adjusted = planned["adjusted_high"] - planned["adjusted_low"]
     wider = adjusted >= planned["diff_high"] - planned["diff_low"] - 1e-9
     assert wider.all()
+
+
+def test_adjust_is_holm_by_default_and_keeps_the_p_values_index():
+    p = pd.Series([0.01, 0.04, np.nan, 0.03], index=["a", "b", "c", "d"])
+    expected = pd.Series([0.03, 0.06, np.nan, 0.06], index=p.index)
+    pd.testing.assert_series_equal(compare.adjust(p), expected)
+    assert compare.adjust([0.01, 0.04]).tolist() == pytest.approx([0.02, 0.04])  # a plain list
+
+
+def test_the_planned_table_labels_every_comparison_with_its_metric(run):
+    _, cb, design, _ = run
+    family = compare.family(cb, "focus_region_vs_rest")
+    planned = compare.compare_planned(design, family, ["North America", "Europe"])
+    assert planned["label"].tolist() == [m.label for m in family.metrics] * 2
+    assert list(planned.columns) == [*compare.COMPARISON_COLUMNS, "adjusted_by"]
