@@ -69,3 +69,29 @@ def test_mean_with_interval_is_at_the_design_s_level_over_the_answered_rows_give
     half = stats.t.ppf(0.95, mean.df) * np.sqrt(mean.variance)
     assert out == pytest.approx({"n": 5, "mean": 1.4, "ci_low": 1.4 - half,
                                  "ci_high": 1.4 + half})
+
+
+OFFERS = ["Yes", "No", "Yes", "Yes", None, "No", "Yes", "No", "No", "Yes"]
+REST_KEYS = ("metric", "n_group", "pct_group", "n_rest", "pct_rest", "diff_pp", "diff_low",
+             "diff_high", "diff_se", "df", "p_value", "cohens_h")
+
+
+def offers_design() -> SurveyDesign:
+    offers = pd.Categorical(OFFERS, categories=["Yes", "No", "Not sure"])
+    return design_of(offers_mc=offers)
+
+
+def test_a_group_against_the_rest_with_membership_as_a_0_1_column_missing_as_outside(cb):
+    membership = pd.Series([1.0, 1.0, 0.0, 1.0, 1.0, 0.0, np.nan, 0.0, 1.0, 0.0])
+    out = compare.compare_with_rest(offers_design(), cb.metric("offers_mc"), membership)
+    assert tuple(out) == REST_KEYS
+    assert (out["n_group"], out["n_rest"]) == (4, 5)  # the leader of unknown membership: rest
+    assert (out["pct_group"], out["pct_rest"]) == pytest.approx((50.0, 60.0))
+
+
+def test_a_group_without_answers_against_the_rest_gives_only_the_ns(cb):
+    alone = np.arange(10) == 4  # the one leader who did not answer
+    out = compare.compare_with_rest(offers_design(), cb.metric("offers_mc"), alone)
+    assert tuple(out) == REST_KEYS and out["metric"] == "offers_mc"
+    assert (out["n_group"], out["n_rest"]) == (0, 9)
+    assert np.isnan([out[k] for k in REST_KEYS[4:] if k != "n_rest"]).all()

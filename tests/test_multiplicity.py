@@ -5,9 +5,12 @@ where a hidden comparison's p-value sets it, and the interval each adjusted p-va
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from microcred.release import tables
@@ -182,3 +185,14 @@ def test_the_planned_table_labels_every_comparison_with_its_metric(run):
     planned = compare.compare_planned(design, family, ["North America", "Europe"])
     assert planned["label"].tolist() == [m.label for m in family.metrics] * 2
     assert list(planned.columns) == [*compare.COMPARISON_COLUMNS, "adjusted_by"]
+
+
+def test_adjusted_intervals_of_a_certain_difference_and_of_one_degree_of_freedom():
+    """p = 0 (a difference known exactly) keeps its point; one degree of freedom is enough."""
+    table = pd.DataFrame({"p_value": [0.0, 0.02], "p_adjusted": [0.0, 0.04],
+                          "diff_pp": [5.0, 3.0], "diff_se": [0.0, 1.0], "df": [4, 1]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        low, high = compare.adjusted_intervals(table, 0.05)
+    half = stats.t.ppf(0.5 + (1 - 0.05 * 0.02 / 0.04) / 2, 1)
+    assert low == pytest.approx([5.0, 3.0 - half]) and high == pytest.approx([5.0, 3.0 + half])
