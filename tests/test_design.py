@@ -546,3 +546,40 @@ def test_kish_design_effect_of_large_integer_weights_and_of_no_weights():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert np.isnan(design.kish_deff([]))
+
+
+def test_weights_of_a_float32_indicator_stay_float32():
+    y = np.array([1.0, np.nan, 0.0], dtype=np.float32)
+    weights = design.Weights.of(y)
+    assert weights.hits.dtype == np.float32 and weights.hits.tolist() == [1.0, 0.0, 0.0]
+
+
+def test_institutions_of_a_categorical_without_missing_values_skip_unused_categories():
+    ids = pd.Series(pd.Categorical(["y", "x"], categories=["w", "x", "y", "z"]))
+    assert SurveyDesign.of(pd.DataFrame({"inst_id": ids})).institutions.tolist() == [1, 0]
+
+
+def test_leaders_without_any_institution_are_psus_numbered_from_zero():
+    assert design.psu_codes(np.array([-1, -1])).tolist() == [0, 1]
+    assert design.psu_codes(np.array([0, -1, 1])).tolist() == [0, 2, 1]
+    alone = SurveyDesign.of(pd.DataFrame({"inst_id": [None, None]}))
+    assert alone.n_psu == 2 and alone.keys([])["inst_id"].cat.categories.tolist() == []
+
+
+def test_an_empty_design_has_no_psu_and_no_institution():
+    empty = SurveyDesign.of(pd.DataFrame({"inst_id": pd.Series([], dtype=object)}))
+    assert empty.n_psu == 0 and empty.keys([])["inst_id"].cat.categories.tolist() == []
+
+
+def test_the_gate_s_keys_carry_the_data_s_index_and_one_category_per_institution():
+    frame = pd.DataFrame({"inst_id": ["a", "a"], "g": ["x", "y"]}, index=[5, 9])
+    keys = SurveyDesign.of(frame).keys(["g"])
+    assert keys.index.tolist() == [5, 9] and keys["inst_id"].cat.categories.tolist() == [0]
+
+
+def test_a_difference_takes_its_domains_as_0_1_indicators():
+    y, codes, groups = clustered(17)
+    whole = of_codes(codes)
+    as_bool = difference(whole, y, groups == 0, groups == 1)
+    as_float = difference(whole, y, (groups == 0).astype(float), (groups == 1).astype(float))
+    assert as_float == as_bool

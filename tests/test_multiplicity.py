@@ -196,3 +196,18 @@ def test_adjusted_intervals_of_a_certain_difference_and_of_one_degree_of_freedom
         low, high = compare.adjusted_intervals(table, 0.05)
     half = stats.t.ppf(0.5 + (1 - 0.05 * 0.02 / 0.04) / 2, 1)
     assert low == pytest.approx([5.0, 3.0 - half]) and high == pytest.approx([5.0, 3.0 + half])
+
+
+def test_a_capped_adjusted_p_value_names_itself_where_its_own_term_reaches_the_cap():
+    """Holm of 0.5, 0.55, 0.6: terms 1.5, 1.1, 0.6, all adjusted to 1; the second's own term
+    reaches 1, the third's does not (the first's sets it)."""
+    adjusted, source = compare.adjust_with_sources([0.5, 0.55, 0.6], "holm")
+    assert adjusted.tolist() == [1.0, 1.0, 1.0] and source.tolist() == [0, 1, 0]
+
+
+def test_tied_p_values_are_set_by_the_first_of_them_and_missing_ones_stay_out():
+    adjusted, source = compare.adjust_with_sources([0.01] * 20 + [None], "holm")
+    assert adjusted[:20] == pytest.approx([0.2] * 20) and np.isnan(adjusted[20])
+    assert source.tolist() == [0] * 20 + [-1]
+    with pytest.raises(ValueError, match="^unknown correction 'bonferroni': holm or fdr_bh$"):
+        compare.adjust_with_sources([0.01], "bonferroni")
