@@ -218,3 +218,13 @@ def test_a_single_choice_base_is_those_among_who_answered(cb):
                           "offers_credit": ["Yes", "Yes", None, "No"]})
     in_base, hit = estimate.base_and_hit(frame, metric)
     assert in_base.tolist() == [True, False, False, False] and hit.tolist()[0]
+
+
+def test_every_among_condition_narrows_the_base_and_a_missing_answer_is_outside(cb):
+    from microcred.survey.codebook import Metric
+
+    metric = Metric("credit_in_a", "offers_credit", (("offers_mc", "Yes"), ("region", "A")),
+                    ("Yes",), "Awards credit, region A")
+    frame = pd.DataFrame({"offers_mc": pd.array(["Yes", "Yes", None, "No"], dtype="string"),
+                          "region": ["A", "B", "A", "A"], "offers_credit": ["Yes"] * 4})
+    assert estimate.base_and_hit(frame, metric)[0].tolist() == [True, False, False, False]

@@ -211,3 +211,9 @@ def test_tied_p_values_are_set_by_the_first_of_them_and_missing_ones_stay_out():
     assert source.tolist() == [0] * 20 + [-1]
     with pytest.raises(ValueError, match="^unknown correction 'bonferroni': holm or fdr_bh$"):
         compare.adjust_with_sources([0.01], "bonferroni")
+
+
+def test_interleaved_ties_are_set_by_the_first_of_their_value_in_the_family_s_order():
+    adjusted, source = compare.adjust_with_sources([0.02, 0.01] * 10, "holm")
+    assert adjusted == pytest.approx([0.2] * 20)  # 20 x 0.01, then 10 x 0.02
+    assert source.tolist() == [0, 1] * 10
