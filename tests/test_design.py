@@ -495,3 +495,91 @@ def test_weighted_and_unweighted_shares_come_from_one_estimator(cb):
     overall = estimate.shares(SurveyDesign.of(frame, weights=w), [metric]).iloc[0]
     assert table["weighted_pct"].iat[0] == overall["pct"]
     assert table["ci_low"].iat[0] == overall["ci_low"]
+
+
+def test_a_subset_keeps_its_rows_institutions_weights_and_groupings_of_its_own():
+    frame = pd.DataFrame({"inst_id": ["a", "b", "a", "c", "b"], "g": ["x", "y", "y", "x", "y"]})
+    whole = SurveyDesign.of(frame, weights=[1.0, 2.0, 3.0, 4.0, 5.0])
+    whole.grouping("g")  # found once for the whole design: not for the subset
+    part = whole.subset([0, 1, 1, 0, 1])  # the rows as a 0/1 indicator
+    assert part.data.index.tolist() == [1, 2, 4] and part.weights.tolist() == [2.0, 3.0, 5.0]
+    assert part.institutions.tolist() == [1, 0, 1] and part.clusters.tolist() == [1, 0, 1]
+    assert part.grouping("g")[0].tolist() == [0, 0, 0] and part.grouping("g")[1] == ["y"]
+    assert part.keys(["g"])["inst_id"].tolist() == [1, 0, 1]
+    assert whole.weighted(None).subset([True] * 5).weights is None
+
+
+def test_a_design_reweighted_keeps_its_groupings_and_drops_its_weights_with_none():
+    frame = pd.DataFrame({"inst_id": ["a", "b", "a", "c"], "g": ["x", "y", "y", "x"]})
+    whole = SurveyDesign.of(frame)
+    grouping = whole.grouping("g")
+    weighted = whole.weighted([1, 2, 3, 4])
+    assert weighted.grouping("g") is grouping and weighted.weights.tolist() == [1, 2, 3, 4]
+    assert weighted.weighted(None).weights is None
+    assert weighted.weighted(None).mean(np.array([1.0, 0, 0, 1]), np.ones(4, bool)).estimate == 0.5
+
+
+def test_weighted_counts_have_one_entry_per_group_even_an_empty_last_one():
+    groups, codes = np.array([0, 1, 0, 1]), np.array([0, 1, 2, 3])
+    shares = design.GroupedShares(groups, codes, 3, weights=np.array([1.0, 2.0, 1.0, 2.0]))
+    est = shares.shares(np.array([1.0, 1.0, 0.0, 0.0]), np.ones(4, bool))
+    assert est["count"].tolist() == [1.0, 1.0, 0.0] and est["n"].tolist() == [2, 2, 0]
+
+
+def test_a_post_stratified_share_weighs_each_stratum_s_share_by_its_weight_in_any_unit():
+    y = np.array([1.0, 0.0, 1.0, 1.0, np.nan, 0.0, 1.0])
+    rows = np.array([True, True, True, True, False, True, False])
+    strata = np.array(["a", "a", "b", "b", "b", "c", "d"])  # d: no row in the domain
+    weights = np.array([10.0, 10.0, 30.0, 30.0, 99.0, 20.0, 99.0])  # population counts
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a stratum without rows is no error
+        p, z = design.stratified_influence(y, rows, strata, weights)
+    assert p == pytest.approx((20 * 0.5 + 60 * 1.0 + 20 * 0.0) / 100)
+    p_h = np.array([0.5, 0.5, 1.0, 1.0, 1.0, 0.0, 0.0])
+    np.testing.assert_allclose(z, np.where(rows, weights * (y - p_h) / 100, 0.0))
+    assert z[~rows].tolist() == [0.0, 0.0]
+
+
+def test_kish_design_effect_of_large_integer_weights_and_of_no_weights():
+    expansion = [3_000_000_000, 1_000_000_000]  # integers whose sum squared passes 2 ** 63
+    assert design.kish_deff(expansion) == pytest.approx(2 * (9 + 1) / 16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(design.kish_deff([]))
+
+
+def test_weights_of_a_float32_indicator_stay_float32():
+    y = np.array([1.0, np.nan, 0.0], dtype=np.float32)
+    weights = design.Weights.of(y)
+    assert weights.hits.dtype == np.float32 and weights.hits.tolist() == [1.0, 0.0, 0.0]
+
+
+def test_institutions_of_a_categorical_without_missing_values_skip_unused_categories():
+    ids = pd.Series(pd.Categorical(["y", "x"], categories=["w", "x", "y", "z"]))
+    assert SurveyDesign.of(pd.DataFrame({"inst_id": ids})).institutions.tolist() == [1, 0]
+
+
+def test_leaders_without_any_institution_are_psus_numbered_from_zero():
+    assert design.psu_codes(np.array([-1, -1])).tolist() == [0, 1]
+    assert design.psu_codes(np.array([0, -1, 1])).tolist() == [0, 2, 1]
+    alone = SurveyDesign.of(pd.DataFrame({"inst_id": [None, None]}))
+    assert alone.n_psu == 2 and alone.keys([])["inst_id"].cat.categories.tolist() == []
+
+
+def test_an_empty_design_has_no_psu_and_no_institution():
+    empty = SurveyDesign.of(pd.DataFrame({"inst_id": pd.Series([], dtype=object)}))
+    assert empty.n_psu == 0 and empty.keys([])["inst_id"].cat.categories.tolist() == []
+
+
+def test_the_gate_s_keys_carry_the_data_s_index_and_one_category_per_institution():
+    frame = pd.DataFrame({"inst_id": ["a", "a"], "g": ["x", "y"]}, index=[5, 9])
+    keys = SurveyDesign.of(frame).keys(["g"])
+    assert keys.index.tolist() == [5, 9] and keys["inst_id"].cat.categories.tolist() == [0]
+
+
+def test_a_difference_takes_its_domains_as_0_1_indicators():
+    y, codes, groups = clustered(17)
+    whole = of_codes(codes)
+    as_bool = difference(whole, y, groups == 0, groups == 1)
+    as_float = difference(whole, y, (groups == 0).astype(float), (groups == 1).astype(float))
+    assert as_float == as_bool

@@ -195,3 +195,36 @@ def test_release_table_computed_on_several_cores_is_the_one_of_a_single_core(cle
     monkeypatch.setattr(parallel, "cores", lambda: 3)
     pd.testing.assert_frame_equal(tables.release_table(*args), alone)
     assert alone["suppressed"].any() and not alone["suppressed"].all()
+
+
+def test_a_multi_select_option_s_base_is_those_among_who_answered_it(cb):
+    option = cb.metrics_of("growth_priorities")[0]  # among leaders whose offers_mc is "No"
+    frame = pd.DataFrame({
+        "offers_mc": ["No", "No", "Yes", None, "No"],
+        "growth_priorities_answered": [True, True, True, True, False],
+        option.column: pd.array([True, None, True, True, True], dtype="boolean")},
+        index=[10, 11, 12, 13, 14])
+    in_base, hit = estimate.base_and_hit(frame, option)
+    assert in_base.tolist() == [True, True, False, False, False]
+    assert hit.tolist() == [True, False, True, True, True]  # an option left empty: not chosen
+    y = estimate.indicator(frame, option)
+    assert y.index.tolist() == [10, 11, 12, 13, 14] and y.tolist()[:2] == [1.0, 0.0]
+    assert estimate.metric_weights(frame, option).hits.dtype == np.float32
+
+
+def test_a_single_choice_base_is_those_among_who_answered(cb):
+    metric = cb.metric("offers_credit")  # among leaders whose offers_mc is "Yes"
+    frame = pd.DataFrame({"offers_mc": ["Yes", "No", "Yes", None],
+                          "offers_credit": ["Yes", "Yes", None, "No"]})
+    in_base, hit = estimate.base_and_hit(frame, metric)
+    assert in_base.tolist() == [True, False, False, False] and hit.tolist()[0]
+
+
+def test_every_among_condition_narrows_the_base_and_a_missing_answer_is_outside(cb):
+    from microcred.survey.codebook import Metric
+
+    metric = Metric("credit_in_a", "offers_credit", (("offers_mc", "Yes"), ("region", "A")),
+                    ("Yes",), "Awards credit, region A")
+    frame = pd.DataFrame({"offers_mc": pd.array(["Yes", "Yes", None, "No"], dtype="string"),
+                          "region": ["A", "B", "A", "A"], "offers_credit": ["Yes"] * 4})
+    assert estimate.base_and_hit(frame, metric)[0].tolist() == [True, False, False, False]

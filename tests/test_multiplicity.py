@@ -5,9 +5,12 @@ where a hidden comparison's p-value sets it, and the interval each adjusted p-va
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from microcred.release import tables
@@ -47,6 +50,7 @@ def run(clean_default):
 def test_the_families_are_declared_once_in_the_codebook():
     cb, cbe = codebook.load("leaders"), codebook.load("employers")
     focus = compare.family(cb, "focus_region_vs_rest")
+    assert focus.name == "focus_region_vs_rest"
     assert [m.id for m in focus.metrics] == cb.headline_metrics
     assert (focus.group_type, focus.correction) == ("region", "holm")
     assert compare.family(cb, "countries_vs_rest").correction == "fdr_bh"
@@ -166,3 +170,50 @@ def test_the_adjusted_interval_excludes_zero_exactly_where_the_adjusted_p_is_bel
     adjusted = planned["adjusted_high"] - planned["adjusted_low"]
     wider = adjusted >= planned["diff_high"] - planned["diff_low"] - 1e-9
     assert wider.all()
+
+
+def test_adjust_is_holm_by_default_and_keeps_the_p_values_index():
+    p = pd.Series([0.01, 0.04, np.nan, 0.03], index=["a", "b", "c", "d"])
+    expected = pd.Series([0.03, 0.06, np.nan, 0.06], index=p.index)
+    pd.testing.assert_series_equal(compare.adjust(p), expected)
+    assert compare.adjust([0.01, 0.04]).tolist() == pytest.approx([0.02, 0.04])  # a plain list
+
+
+def test_the_planned_table_labels_every_comparison_with_its_metric(run):
+    _, cb, design, _ = run
+    family = compare.family(cb, "focus_region_vs_rest")
+    planned = compare.compare_planned(design, family, ["North America", "Europe"])
+    assert planned["label"].tolist() == [m.label for m in family.metrics] * 2
+    assert list(planned.columns) == [*compare.COMPARISON_COLUMNS, "adjusted_by"]
+
+
+def test_adjusted_intervals_of_a_certain_difference_and_of_one_degree_of_freedom():
+    """p = 0 (a difference known exactly) keeps its point; one degree of freedom is enough."""
+    table = pd.DataFrame({"p_value": [0.0, 0.02], "p_adjusted": [0.0, 0.04],
+                          "diff_pp": [5.0, 3.0], "diff_se": [0.0, 1.0], "df": [4, 1]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        low, high = compare.adjusted_intervals(table, 0.05)
+    half = stats.t.ppf(0.5 + (1 - 0.05 * 0.02 / 0.04) / 2, 1)
+    assert low == pytest.approx([5.0, 3.0 - half]) and high == pytest.approx([5.0, 3.0 + half])
+
+
+def test_a_capped_adjusted_p_value_names_itself_where_its_own_term_reaches_the_cap():
+    """Holm of 0.5, 0.55, 0.6: terms 1.5, 1.1, 0.6, all adjusted to 1; the second's own term
+    reaches 1, the third's does not (the first's sets it)."""
+    adjusted, source = compare.adjust_with_sources([0.5, 0.55, 0.6], "holm")
+    assert adjusted.tolist() == [1.0, 1.0, 1.0] and source.tolist() == [0, 1, 0]
+
+
+def test_tied_p_values_are_set_by_the_first_of_them_and_missing_ones_stay_out():
+    adjusted, source = compare.adjust_with_sources([0.01] * 20 + [None], "holm")
+    assert adjusted[:20] == pytest.approx([0.2] * 20) and np.isnan(adjusted[20])
+    assert source.tolist() == [0] * 20 + [-1]
+    with pytest.raises(ValueError, match="^unknown correction 'bonferroni': holm or fdr_bh$"):
+        compare.adjust_with_sources([0.01], "bonferroni")
+
+
+def test_interleaved_ties_are_set_by_the_first_of_their_value_in_the_family_s_order():
+    adjusted, source = compare.adjust_with_sources([0.02, 0.01] * 10, "holm")
+    assert adjusted == pytest.approx([0.2] * 20)  # 20 x 0.01, then 10 x 0.02
+    assert source.tolist() == [0, 1] * 10

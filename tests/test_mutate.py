@@ -66,3 +66,27 @@ def test_every_listed_equivalent_mutant_says_what_it_changes_and_why_and_is_of_a
         lines = entry["change"].strip().splitlines()
         assert lines and all(line[:1] in "+-" for line in lines), name
         assert len(entry["why"].split()) >= 5, f"{name}: say why no input tells it apart"
+
+
+def test_mutant_names_restrict_both_the_run_and_the_judgement(monkeypatch, capsys):
+    """`mutate microcred.statistics.*` runs those mutants only, and neither a survivor of another
+    module (the gate, being rewritten) nor a listed mutant of another module fails it."""
+    calls = []
+    monkeypatch.setattr(mutate, "_mutmut", lambda *args, capture=False: calls.append(args))
+    monkeypatch.setattr(mutate, "statuses", lambda: {
+        "microcred.statistics.design.x_f__mutmut_1": "killed",
+        "microcred.release.gate.x_g__mutmut_1": "survived"})
+    monkeypatch.setattr(mutate, "listed", lambda: {"microcred.release.gate.x_h__mutmut_9": {}})
+    monkeypatch.setattr(mutate, "change", change_of)
+    assert mutate.main(["--jobs", "1", "microcred.statistics.*"]) == 0
+    assert calls == [("run", "--max-children", "1", "microcred.statistics.*")]
+    assert "1 of 1 mutants killed" in capsys.readouterr().out
+    assert mutate.main(["--judge-only"]) == 1 and len(calls) == 1
+
+
+def test_the_command_line_passes_its_mutant_names_on():
+    from microcred.tooling.cli import parser
+
+    args = parser().parse_args(["mutate", "--jobs", "1", "microcred.statistics.design.*"])
+    assert (args.jobs, args.judge_only, args.mutants) == (1, False,
+                                                          ["microcred.statistics.design.*"])

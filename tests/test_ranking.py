@@ -50,5 +50,65 @@ def test_equal_groups_are_each_lowest_about_equally_often_and_the_draws_are_the_
 
 def test_a_ranking_needs_two_institutions():
     design = SurveyDesign.of(pd.DataFrame({"inst_id": ["a", "a"]}))
-    with pytest.raises(ValueError, match="two institutions"):
+    with pytest.raises(ValueError, match="^a ranking needs respondents of at least two "
+                       "institutions$"):
         ranking.rank(design, {"x": (np.array([1.0, 0.0]), np.array([True, True]))})
+
+
+def test_each_candidate_s_draws_have_its_design_variance_and_covariance_on_few_institutions():
+    """Four institutions: C / (C - 1) = 4/3 counts (a wrong scale would be off by half)."""
+    inst = np.repeat(np.arange(4), 5)
+    design = SurveyDesign.of(pd.DataFrame({"inst_id": inst}))
+    y = (np.arange(20) % 3 == 0).astype(float)
+    first, second = inst < 3, inst > 0
+    order = ranking.rank(design, {"a": (y, first), "b": (y, second)})
+    a, b = design.mean(y, first), design.mean(y, second)
+    assert order.estimates.tolist() == [a.estimate, b.estimate]
+    assert order.draws.var(axis=0) == pytest.approx([a.variance, b.variance], rel=0.05)
+    spread = np.var(order.draws[:, 0] - order.draws[:, 1])
+    assert spread == pytest.approx(design.variance(a.influence - b.influence), rel=0.05)
+
+
+def test_two_institutions_are_enough_for_a_ranking():
+    design = SurveyDesign.of(pd.DataFrame({"inst_id": ["a", "a", "b", "b"]}))
+    y = np.array([1.0, 0.0, 1.0, 1.0])
+    order = ranking.rank(design, {"x": (y, np.ones(4, bool)), "y": (y, np.arange(4) > 1)})
+    assert order.ordered() == ["y", "x"]
+
+
+def test_the_probability_of_a_top_one_is_the_probability_of_being_highest():
+    design, y, group = clustered_groups(5, [0.5, 0.53])
+    order = ranking.rank(design, {"a": (y, group == 0), "b": (y, group == 1)})
+    assert 0.05 < order.p_highest()["a"] < 0.95
+    assert order.p_top(["a"]) == order.p_highest()["a"]
+    assert order.p_top(["b", "a"]) == 1.0
+
+
+def test_ties_go_to_the_candidate_listed_first_however_many_candidates():
+    labels = [f"c{i}" for i in range(60)]
+    estimates = np.random.default_rng(7).permutation(np.repeat([1.0, 2.0, 3.0], 20))
+    tied = ranking.Ranking(labels, estimates, np.tile(estimates, (5, 1)))
+    by_hand = sorted(range(60), key=lambda i: -estimates[i])  # Python's sort is stable
+    assert tied.ordered() == [labels[i] for i in by_hand]
+    assert tied.p_top([labels[i] for i in by_hand[:3]]) == 1.0
+
+
+def test_the_draws_of_the_fixed_seed_give_the_same_probabilities_in_every_release():
+    """The report states these probabilities: a change of generator, seed or sampling method
+    changes the figures, and must be a decision."""
+    design, y, group = clustered_groups(6, [0.45, 0.5, 0.52])
+    order = ranking.rank(design, {str(g): (y, group == g) for g in range(3)}, draws=2000)
+    assert order.p_highest().tolist() == [0.0165, 0.5715, 0.412]
+
+
+def test_groups_and_metrics_rank_the_shares_over_each_metric_s_base(cb):
+    frame = pd.DataFrame({
+        "offers_mc": pd.Categorical(["Yes", "No", None, "Yes", "Yes", "No", "Not sure", None],
+                                    categories=["Yes", "No", "Not sure"]),
+        "region": ["A", "A", "A", "A", "B", "B", "B", "B"], "inst_id": list("abcdefgh")})
+    design = SurveyDesign.of(frame)
+    offers = cb.metric("offers_mc")
+    by_region = ranking.groups(design, offers, "region", ["B", "A"])
+    assert by_region.labels == ["B", "A"] and by_region.estimates.tolist() == [1 / 3, 2 / 3]
+    over_all = ranking.metrics(design, [offers])
+    assert over_all.labels == ["offers_mc"] and over_all.estimates.tolist() == [3 / 6]

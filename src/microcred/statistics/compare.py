@@ -87,8 +87,8 @@ def compare_planned(design: SurveyDesign, family: Family, groups: list[str]) -> 
 def adjust(p_values, method: str = "holm") -> pd.Series:
     """Holm (family-wise) or Benjamini-Hochberg ('fdr_bh', false discovery rate) adjusted
     p-values; missing ones stay missing and do not count in the family."""
-    return pd.Series(adjust_with_sources(p_values, method)[0],
-                     index=getattr(p_values, "index", None))
+    index = p_values.index if isinstance(p_values, pd.Series) else None  # a list has .index too
+    return pd.Series(adjust_with_sources(p_values, method)[0], index=index)
 
 
 def adjust_with_sources(p_values, method: str) -> tuple[np.ndarray, np.ndarray]:

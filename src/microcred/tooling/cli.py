@@ -8,7 +8,7 @@ environment's: .venv/bin/python, or `python` once the environment is activated):
     python -m microcred params check [--raw FILE]             parameters (against an export)
     python -m microcred test                                  every test
     python -m microcred lint                                  ruff; mypy over statistics, release
-    python -m microcred mutate                                mutation testing (not in `test`)
+    python -m microcred mutate [--jobs N] [NAME...]           mutation testing (not in `test`)
     python -m microcred lab                                   JupyterLab with the project kernel
     python -m microcred bench                                 speed and scale benchmark
     python -m microcred clean [--all]                         remove what is not committed
@@ -26,6 +26,7 @@ import sys
 import time
 
 from microcred.core import paths
+from microcred.tooling import mutate as mutation
 
 
 def report(args) -> int:
@@ -116,9 +117,7 @@ def lint(args) -> int:
 
 def mutate(args) -> int:
     """`mutate`: mutation testing of the statistics and the disclosure gate."""
-    from microcred.tooling import mutate as mutation
-
-    return mutation.main([f"--jobs={args.jobs}"] if args.jobs else [])
+    return mutation.run(args)
 
 
 # The file browser lists each notebook once: its jupytext pair (notebooks/<name>.py, for review)
@@ -253,8 +252,7 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(run=lint)
 
     p = commands.add_parser("mutate", help="mutation testing of the statistics and the gate")
-    p.add_argument("--jobs", type=int, default=0, help="mutants tested side by side (default: "
-                   "every core)")
+    mutation.add_options(p)
     p.set_defaults(run=mutate)
 
     p = commands.add_parser("lab", help="JupyterLab with the project kernel in notebooks/")

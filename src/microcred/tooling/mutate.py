@@ -8,11 +8,17 @@ input tells it from the original. The equivalent ones are listed in
 tests/mutation/equivalent.yaml, each with the change it makes and why nothing can tell it apart.
 The run fails on any other survivor, and on a listed mutant that is killed now or whose change
 is no longer the one written (mutmut numbers the mutants of a function in order, so editing the
-function renumbers them): the list says what is true of the code as it is."""
+function renumbers them): the list says what is true of the code as it is.
+
+Mutant names (globs, as mutmut's: 'microcred.statistics.*', 'microcred.statistics.design.*')
+restrict a run to those mutants: only they are run (each again, whatever an earlier run found)
+and judged, and only the listed ones they match are checked, so one layer or one module can be
+brought to zero survivors while another is still being written."""
 
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import os
 import re
 import subprocess
@@ -42,6 +48,14 @@ def statuses() -> dict[str, str]:
     text = _mutmut("results", "--all", "true", capture=True).stdout
     found = (re.fullmatch(r"\s*(\S+): (.+?)\s*", line) for line in text.splitlines())
     return {m.group(1): m.group(2) for m in found if m}
+
+
+def selected(by_name: dict, patterns: list[str]) -> dict:
+    """The entries whose mutant name matches one of the globs (all of them without a glob)."""
+    if not patterns:
+        return by_name
+    return {name: value for name, value in by_name.items()
+            if any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)}
 
 
 def change(name: str) -> str:
@@ -91,17 +105,30 @@ def score(found: dict[str, str], equivalent: dict[str, dict]) -> str:
             f"({100 * killed / max(real, 1):.1f}%)")
 
 
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """The options of `python -m microcred mutate` (defined once, for the command line too)."""
+    parser.add_argument("--jobs", type=int, default=0,
+                        help="mutants tested side by side (default: every core)")
+    parser.add_argument("--judge-only", action="store_true",
+                        help="judge the results of the last run without running mutmut")
+    parser.add_argument("mutants", nargs="*", metavar="NAME",
+                        help="only the mutants whose names match these globs, e.g. "
+                        "'microcred.statistics.*' (default: every mutant)")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run mutmut (unless --judge-only), print the score, and fail on an unexplained survivor."""
     parser = argparse.ArgumentParser(prog="python -m microcred mutate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--jobs", type=int, default=cores(), help="mutants tested side by side")
-    parser.add_argument("--judge-only", action="store_true",
-                        help="judge the results of the last run without running mutmut")
-    args = parser.parse_args(argv)
+    add_options(parser)
+    return run(parser.parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """`main` on parsed options (`add_options`)."""
     if not args.judge_only:
-        _mutmut("run", "--max-children", str(args.jobs))
-    found, equivalent = statuses(), listed()
+        _mutmut("run", "--max-children", str(args.jobs or cores()), *args.mutants)
+    found, equivalent = selected(statuses(), args.mutants), selected(listed(), args.mutants)
     print(score(found, equivalent))
     wrong = problems(found, equivalent, change)
     for problem in wrong:
