@@ -74,6 +74,22 @@ def test_a_small_residual_group_makes_the_smallest_shown_part_hidden():
     assert np.isnan(out.loc[4, "count"]) and out.loc[4, "n"] == 42
 
 
+def test_families_renumber_the_rows_and_ignore_a_parent_the_table_does_not_hold():
+    """The same table, its rows numbered from 10 and the metric said to be conditional on a
+    metric absent from it: rows numbered 0.., no column added, and the hidden cell keeps its n
+    (only a child of a metric in the table loses it)."""
+    frame = frame_of(["R"] * 130, ["Yes"] * 100 + ["No"] * 30,
+                     ["Yes"] * 50 + ["No"] * 42 + [None] * 8 + [None] * 30)
+    table = rows(frame, [("all", "All"), ("offers_mc", "Yes"), ("offers_mc", "No"),
+                         ("offers_credit", "Yes"), ("offers_credit", "No")])
+    table.index = range(10, 15)
+    out = gate.protect_families(table, frame, Policy(30, 1),
+                                {"m": pd.Series(True, index=frame.index)}, {"m": "absent"})
+    assert list(out.index) == list(range(5))
+    assert list(out.columns) == [*table.columns, "hidden_by"]
+    assert out["hidden_by"].tolist() == ["", "", "", "", "secondary"] and out.loc[4, "n"] == 42
+
+
 def test_a_hidden_total_made_only_of_shown_parts_hides_a_part():
     # regions A (20, hidden) and B (45) and C (40): A is worked back as All - B - C, so C goes
     frame = frame_of(["A"] * 20 + ["B"] * 45 + ["C"] * 40, ["Yes"] * 105, [None] * 105)

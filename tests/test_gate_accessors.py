@@ -4,19 +4,20 @@ that shows a value in a row it marks hidden."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from microcred.release import gate
-from microcred.release.policy import DisclosureError
+from microcred.release.policy import DisclosureError, Policy
 
 
 def released() -> pd.DataFrame:
     return pd.DataFrame({"metric": ["offers_mc", "offers_mc", "offers_mc", "plan"],
                          "group_type": ["all", "region", "country", "region"],
                          "group": ["All", "Europe", 840, "Europe"],
-                         "n": [100, 40, 8, 40], "count": [50.0, 20.0, None, 10.0],
-                         "pct": [50.0, 50.0, None, 25.0],
+                         "n": [100, 40, 8, 40], "count": [51.0, 21.0, None, 11.0],
+                         "pct": [51.0, 52.5, None, 27.5],
                          "suppressed": [False, False, True, False]})
 
 
@@ -56,9 +57,9 @@ def test_the_table_as_written_drops_the_bookkeeping_and_keeps_counts_whole_where
     assert "hidden_by" not in written and "answers_shown" not in written
     assert written["count"].dtype == "float64"  # a hidden count is blank: floats stay
     whole = gate.drop_internal(table[~table["suppressed"]])
-    assert whole["count"].dtype == "int64" and whole["count"].tolist() == [50, 20, 10]
-    halves = table[~table["suppressed"]].assign(count=[50.5, 20.0, 10.0])
-    assert gate.drop_internal(halves)["count"].tolist() == [50.5, 20.0, 10.0]
+    assert whole["count"].dtype == "int64" and whole["count"].tolist() == [51, 21, 11]
+    halves = table[~table["suppressed"]].assign(count=[50.5, 21.0, 11.0])
+    assert gate.drop_internal(halves)["count"].dtype == "float64"
     assert list(gate.drop_internal(released()).columns) == list(released().columns)
 
 
@@ -67,8 +68,63 @@ def test_a_table_showing_a_value_in_a_suppressed_row_is_refused():
     gate.check_released(released().drop(columns="suppressed"))  # nothing marked: nothing to check
     leaking = released()
     leaking.loc[2, "pct"] = 12.5
-    with pytest.raises(DisclosureError, match="shows values in rows marked suppressed"):
+    with pytest.raises(DisclosureError, match="^a table shows values in rows marked suppressed$"):
         gate.check_released(leaking)
     leaking_n_only = released()
     leaking_n_only.loc[2, "n"] = 9  # a hidden group keeps its n: not a value
     gate.check_released(leaking_n_only)
+
+
+def test_a_comparison_names_only_groups_the_estimates_list_or_empty_ones():
+    table = pd.DataFrame({"metric": ["offers_mc"] * 4, "group": ["Europe", 840, "Peru", "Chad"],
+                          "n_group": [40, 8, 0, 1]})
+    listed = gate.listed(table, released(), "region")
+    assert listed.dtype == bool and listed.tolist() == [True, False, True, False]
+    assert gate.listed(table, released(), "country").tolist() == [False, True, True, False]
+
+
+def test_a_count_follows_from_others_exactly_when_it_is_a_combination_of_them():
+    total, part = np.array([1, 1, 1]), np.array([1, 0, 0])
+    assert gate.determined([total, part], np.array([0, 1, 1]))  # the total minus the part
+    assert not gate.determined([total, part], np.array([0, 1, 0]))
+    assert gate.determined([], np.zeros(3))  # nothing known: only the empty count follows
+    assert not gate.determined([], np.array([0, 0, 1]))
+
+
+def comparison() -> pd.DataFrame:
+    """Each region against the rest, before the gate: Europe (shown), Asia (hidden), Peru (a
+    group without respondents that the estimates do not list)."""
+    return pd.DataFrame({"metric": ["offers_mc"] * 3, "group": ["Europe", "Asia", "Peru"],
+                         "n_group": [40, 12, 0], "n_rest": [60, 88, 100],
+                         "diff_pp": [1.5, -2.5, np.nan]}, index=[7, 8, 9])
+
+
+def regions(hidden_by: bool) -> pd.DataFrame:
+    out = pd.DataFrame({"metric": ["offers_mc"] * 2, "group_type": ["region"] * 2,
+                        "group": ["Europe", "Asia"], "n": [40, 12], "count": [21.0, np.nan],
+                        "suppressed": [False, True]})
+    return out.assign(hidden_by=["", "secondary"]) if hidden_by else out
+
+
+@pytest.mark.parametrize("hidden_by, asia", [(True, "secondary"), (False, "primary")])
+def test_a_comparison_is_hidden_as_its_groups_cell_and_says_why(hidden_by, asia):
+    out = gate.comparisons(comparison(), regions(hidden_by), "region")
+    assert list(out.index) == [0, 1, 2] and "index" not in out
+    assert out["hidden_by"].tolist() == ["", asia, "primary"]  # Peru: in no released cell
+    assert out["diff_pp"].iloc[0] == 1.5 and out["diff_pp"].iloc[1:].isna().all()
+    assert out["n_group"].tolist() == [40, 12, 0]  # a hidden group keeps its n
+
+
+def test_a_weighting_class_is_small_by_its_respondents_or_its_institutions():
+    frame = pd.DataFrame({"region": ["A"] * 40 + ["B"] * 40 + [None] * 3,
+                          "inst_id": [f"i{i}" for i in range(83)]}, index=range(100, 183))
+    base = np.ones(len(frame), dtype=int)  # a 0/1 base, as an indicator column gives it
+    policy = Policy(30, 5)
+    assert gate.small_weighting_class(frame, ["region"], base, policy)  # the 3 without a region
+    assert not gate.small_weighting_class(frame.iloc[:80], ["region"], base[:80], policy)
+    few = frame.iloc[:80].assign(inst_id=["x", "y", "z", "w"] * 10 + [f"i{i}" for i in range(40)])
+    assert gate.small_weighting_class(few, ["region"], base[:80], policy)  # A: 4 institutions
+    unused = frame.iloc[:80].assign(region=pd.Categorical(frame["region"].iloc[:80],
+                                                          categories=["A", "B", "C"]))
+    assert not gate.small_weighting_class(unused, ["region"], base[:80], policy)  # no C at all
+    assert gate.small_weighting_class(frame, ["region"], np.zeros(len(frame), dtype=int), policy)
