@@ -128,3 +128,25 @@ def test_a_weighting_class_is_small_by_its_respondents_or_its_institutions():
                                                           categories=["A", "B", "C"]))
     assert not gate.small_weighting_class(unused, ["region"], base[:80], policy)  # no C at all
     assert gate.small_weighting_class(frame, ["region"], np.zeros(len(frame), dtype=int), policy)
+
+
+def test_a_comparison_whose_rest_is_too_small_is_hidden_by_the_families_rule():
+    asked = []
+
+    def rest_too_small(metric, group):
+        asked.append((metric, group))
+        return group == "Europe"
+
+    out = gate.comparisons(comparison(), regions(False), "region", rest_too_small)
+    assert asked == [("offers_mc", "Europe"), ("offers_mc", "Asia"), ("offers_mc", "Peru")]
+    assert out["hidden_by"].tolist() == ["secondary", "primary", "primary"]
+    assert out["diff_pp"].isna().all()
+
+
+def test_a_hidden_conditional_cell_hides_its_n_and_the_rests():
+    released = regions(True).assign(n=[40, np.nan])  # Asia's n hidden with its cell
+    out = gate.comparisons(comparison(), released, "region")
+    assert str(out["n_group"].dtype) == "Int64" and str(out["n_rest"].dtype) == "Int64"
+    assert out["n_group"].isna().tolist() == [False, True, False]
+    assert out["n_rest"].isna().tolist() == [False, True, False]
+    assert out["n_rest"].iloc[0] == 60
