@@ -93,26 +93,33 @@ def test_a_count_follows_from_others_exactly_when_it_is_a_combination_of_them():
 
 def comparison() -> pd.DataFrame:
     """Each region against the rest, before the gate: Europe (shown), Asia (hidden), Peru (a
-    group without respondents that the estimates do not list)."""
-    return pd.DataFrame({"metric": ["offers_mc"] * 3, "group": ["Europe", "Asia", "Peru"],
-                         "n_group": [40, 12, 0], "n_rest": [60, 88, 100],
-                         "diff_pp": [1.5, -2.5, np.nan]}, index=[7, 8, 9])
+    group without respondents that the estimates do not list), Africa (shown)."""
+    return pd.DataFrame({"metric": ["offers_mc"] * 4, "group": ["Europe", "Asia", "Peru", "Africa"],
+                         "n_group": [40, 12, 0, 48], "n_rest": [60, 88, 100, 52],
+                         "diff_pp": [1.5, -2.5, 0.0, 3.5]}, index=[6, 7, 8, 9])
 
 
 def regions(hidden_by: bool) -> pd.DataFrame:
-    out = pd.DataFrame({"metric": ["offers_mc"] * 2, "group_type": ["region"] * 2,
-                        "group": ["Europe", "Asia"], "n": [40, 12], "count": [21.0, np.nan],
-                        "suppressed": [False, True]})
-    return out.assign(hidden_by=["", "secondary"]) if hidden_by else out
+    out = pd.DataFrame({"metric": ["offers_mc"] * 3, "group_type": ["region"] * 3,
+                        "group": ["Europe", "Asia", "Africa"], "n": [40, 12, 48],
+                        "count": [21.0, np.nan, 30.0], "suppressed": [False, True, False]})
+    return out.assign(hidden_by=["", "secondary", ""]) if hidden_by else out
 
 
 @pytest.mark.parametrize("hidden_by, asia", [(True, "secondary"), (False, "primary")])
 def test_a_comparison_is_hidden_as_its_groups_cell_and_says_why(hidden_by, asia):
     out = gate.comparisons(comparison(), regions(hidden_by), "region")
-    assert list(out.index) == [0, 1, 2] and "index" not in out
-    assert out["hidden_by"].tolist() == ["", asia, "primary"]  # Peru: in no released cell
-    assert out["diff_pp"].iloc[0] == 1.5 and out["diff_pp"].iloc[1:].isna().all()
-    assert out["n_group"].tolist() == [40, 12, 0]  # a hidden group keeps its n
+    assert list(out.index) == [0, 1, 2, 3] and "index" not in out
+    assert out["hidden_by"].tolist() == ["", asia, "primary", ""]  # Peru: in no released cell
+    assert out["diff_pp"].isna().tolist() == [False, True, True, False]
+    assert out["n_group"].tolist() == [40, 12, 0, 48]  # a hidden group keeps its n
+
+
+def test_an_empty_comparison_stays_a_table_of_its_columns():
+    empty = comparison().head(0)
+    assert gate.listed(empty, released(), "region").dtype == bool
+    assert list(gate.comparisons(empty, regions(True), "region").columns) == \
+        [*empty.columns, "hidden_by"]
 
 
 def test_a_weighting_class_is_small_by_its_respondents_or_its_institutions():
@@ -138,15 +145,15 @@ def test_a_comparison_whose_rest_is_too_small_is_hidden_by_the_families_rule():
         return group == "Europe"
 
     out = gate.comparisons(comparison(), regions(False), "region", rest_too_small)
-    assert asked == [("offers_mc", "Europe"), ("offers_mc", "Asia"), ("offers_mc", "Peru")]
-    assert out["hidden_by"].tolist() == ["secondary", "primary", "primary"]
-    assert out["diff_pp"].isna().all()
+    assert asked == [("offers_mc", g) for g in ("Europe", "Asia", "Peru", "Africa")]
+    assert out["hidden_by"].tolist() == ["secondary", "primary", "primary", ""]
+    assert out["diff_pp"].isna().tolist() == [True, True, True, False]
 
 
 def test_a_hidden_conditional_cell_hides_its_n_and_the_rests():
-    released = regions(True).assign(n=[40, np.nan])  # Asia's n hidden with its cell
+    released = regions(True).assign(n=[40, np.nan, 48])  # Asia's n hidden with its cell
     out = gate.comparisons(comparison(), released, "region")
     assert str(out["n_group"].dtype) == "Int64" and str(out["n_rest"].dtype) == "Int64"
-    assert out["n_group"].isna().tolist() == [False, True, False]
-    assert out["n_rest"].isna().tolist() == [False, True, False]
+    assert out["n_group"].isna().tolist() == [False, True, False, False]
+    assert out["n_rest"].isna().tolist() == [False, True, False, False]
     assert out["n_rest"].iloc[0] == 60
