@@ -86,7 +86,7 @@ audit: | $(SETUP) ## the disclosure audit on every held-out export and pair (`ma
 	MICROCRED_AUDIT=full $(PY) -m pytest --numprocesses=auto --maxprocesses=4 -p no:cacheprovider \
 	  tests/test_disclosure_audit.py
 
-lint: | $(SETUP) ## ruff over src, tests and notebooks; mypy over statistics and release
+lint: | $(SETUP) ## ruff over the project (= ruff check .); mypy over statistics and release
 	$(PY) -m microcred lint
 
 mutate: | $(SETUP) ## mutation testing of the statistics and the disclosure gate (not in `make test`)

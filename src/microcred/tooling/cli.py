@@ -109,9 +109,9 @@ TYPED = ["src/microcred/statistics", "src/microcred/release"]  # what mypy check
 
 
 def lint(args) -> int:
-    """`lint`: ruff over src, tests and notebooks, mypy over the statistics and release layers."""
-    ruff = _python("-m", "ruff", "check", *(["--fix"] if args.fix else []), "src", "tests",
-                   "notebooks")
+    """`lint`: ruff over the whole project as pyproject.toml configures it (the same as `ruff
+    check .`), mypy over the statistics and release layers."""
+    ruff = _python("-m", "ruff", "check", *(["--fix"] if args.fix else []), ".")
     return _python("-m", "mypy", *TYPED) or ruff
 
 
@@ -246,7 +246,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("pytest_args", nargs="*", help="passed to pytest (after --)")
     p.set_defaults(run=test)
 
-    p = commands.add_parser("lint", help="ruff over src, tests and notebooks; mypy over "
+    p = commands.add_parser("lint", help="ruff over the project; mypy over "
                             "statistics and release")
     p.add_argument("--fix", action="store_true", help="let ruff fix what it can")
     p.set_defaults(run=lint)
