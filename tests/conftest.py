@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -79,3 +80,15 @@ def built(tmp_path_factory):
     folder = make_sandbox(tmp_path_factory.mktemp("fresh"))
     make(folder, "report")
     return folder
+
+
+@pytest.fixture
+def raking_example() -> tuple[pd.DataFrame, dict]:
+    """300 respondents in three regions and two institution types, and margins to rake them to
+    (totals of 600, twice the sample)."""
+    rng = np.random.default_rng(9)
+    sample = pd.DataFrame({"region": rng.choice(["A", "B", "C"], 300, p=[0.6, 0.3, 0.1]),
+                           "inst_type": rng.choice(["x", "y"], 300)})
+    targets = {"region": {"A": 100.0, "B": 200.0, "C": 300.0},
+               "inst_type": {"x": 250.0, "y": 350.0}}
+    return sample, targets

@@ -268,12 +268,8 @@ def ipf_by_hand(levels: dict[str, np.ndarray], targets: dict[str, dict], rounds:
     return w
 
 
-def test_raking_matches_iterative_proportional_fitting_by_hand():
-    rng = np.random.default_rng(9)
-    sample = pd.DataFrame({"region": rng.choice(["A", "B", "C"], 300, p=[0.6, 0.3, 0.1]),
-                           "inst_type": rng.choice(["x", "y"], 300)})
-    targets = {"region": {"A": 100.0, "B": 200.0, "C": 300.0},
-               "inst_type": {"x": 250.0, "y": 350.0}}
+def test_raking_matches_iterative_proportional_fitting_by_hand(raking_example):
+    sample, targets = raking_example
     w = weighting.rake(sample, targets)
     assert w == pytest.approx(ipf_by_hand({k: sample[k].to_numpy() for k in targets}, targets)
                               * 300 / 600, rel=1e-6)  # scaled to average 1

@@ -67,12 +67,8 @@ def test_raking_names_the_column_missing_or_unanswered():
         weighting.rake(sample, {"region": {"A": 1.0}})
 
 
-def test_raked_weights_match_the_margins_to_the_default_tolerance():
-    rng = np.random.default_rng(9)
-    sample = pd.DataFrame({"region": rng.choice(["A", "B", "C"], 300, p=[0.6, 0.3, 0.1]),
-                           "inst_type": rng.choice(["x", "y"], 300)})
-    targets = {"region": {"A": 100.0, "B": 200.0, "C": 300.0},
-               "inst_type": {"x": 250.0, "y": 350.0}}
+def test_raked_weights_match_the_margins_to_the_default_tolerance(raking_example):
+    sample, targets = raking_example
     w = weighting.rake(sample, targets)
     for name, totals in targets.items():
         got = pd.Series(w).groupby(sample[name].to_numpy()).sum().to_numpy()
