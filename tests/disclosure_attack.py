@@ -466,6 +466,7 @@ class Target:
     whole_truth: tuple[int, int] | None = None  # their true values
     told: bool = False  # a released group holding it has none, or all, of its answers
     before: int | None = None  # its width given the runs before its own alone (published first)
+    options_width: float | None = None  # a pair's or combination's, given the options' counts
 
     @property
     def empty(self) -> bool:
@@ -1443,7 +1444,8 @@ def pairs_block(runs: list[Run], instrument: Instrument):
                              name + " (lift)")
             if pd.isna(value) and (i, j) not in shown:
                 targets.append(Target(name, having(i, j), having(i, j), "pair", (run.name,),
-                                      run.thresholds))
+                                      run.thresholds,
+                                      options_width=_within(counts, (i, j), answered)))
         listed = set()
         combinations = run.tables.get("barrier_combinations")
         for r in (combinations.itertuples() if combinations is not None else []):
@@ -1454,9 +1456,22 @@ def pairs_block(runs: list[Run], instrument: Instrument):
         for code in range(1, 2 ** k):
             if code not in listed:
                 name = " + ".join(ids[i].split("_", 1)[-1] for i in range(k) if code >> i & 1)
+                options = tuple(i for i in range(k) if code >> i & 1)
                 targets.append(Target(f"{run.name}: combination {name}", {z[code]: 1}, {z[code]: 1},
-                                      "combination", (run.name,), run.thresholds))
+                                      "combination", (run.name,), run.thresholds,
+                                      options_width=_within(counts, options, None)))
     return Block(model, targets, combination_keys(ids, question))
+
+
+def _within(counts: dict, options: tuple, answered) -> float:
+    """How wide the whole sample's shown option counts leave those who chose all of `options`:
+    at most the least of their counts; for a pair, at least as many as the two counts overlap
+    among those who answered (`answered`; None: no lower bound). Unknown counts: no limit."""
+    if any(i not in counts for i in options):
+        return math.inf
+    least = min(counts[i] for i in options)
+    overlap = max(0, sum(counts[i] for i in options) - answered) if answered else 0
+    return least - overlap
 
 
 # --------------------------------------------------------------------------- the truth
@@ -1557,6 +1572,8 @@ def apriori(t: Target) -> float:
     """The width the whole sample's answers leave a count (where the truth gives them): a group
     of n, of whom the whole sample's N gave them C times, holds between max(0, n + C - N) and
     min(n, C)."""
+    if t.options_width is not None:
+        return t.options_width
     if t.whole_truth is None or t.truth_n is None:
         return math.inf
     count, everyone = t.whole_truth

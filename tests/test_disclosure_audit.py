@@ -214,3 +214,15 @@ def test_the_attack_finds_a_second_scheme_not_protected_with_the_first(exports, 
             for s in region_schemes.REGION_SCHEMES]
     failures = [t.name for t in attacked(pair, leaders).failures(WIDTH)]
     assert "m49: offers_mc region Middle East and North Africa" in failures
+
+
+def test_a_pair_or_combination_needs_no_wider_interval_than_its_options_counts_leave():
+    """Two leaders of 41 chose "Other": a pair or combination with it holds 0, 1 or 2 whatever
+    is released, which is all the rule asks (a 41-response export flagged such pairs)."""
+    counts = {0: 30.0, 1: 2.0, 2: 25.0}
+    assert attack._within(counts, (0, 1), 41.0) == 2  # at most 2, at least 30 + 2 - 41 < 0
+    assert attack._within(counts, (0, 2), 41.0) == 25 - 14  # 30 + 25 overlap in 14 of 41
+    assert attack._within(counts, (0, 1, 2), None) == 2
+    assert attack._within(counts, (0, 3), 41.0) == float("inf")  # an option's count not shown
+    pair = attack.Target("pair", {}, {}, "pair", ("r",), (30, 5), options_width=2)
+    assert attack.required(pair, 3) == 2
