@@ -246,6 +246,17 @@ def test_the_protection_width_is_a_parameter():
     assert wider["hidden_by"].eq("interval").sum() == 1
 
 
+def test_a_cell_an_earlier_release_hid_stays_hidden_and_keeps_its_own_reason():
+    # published side by side with an earlier release of the same respondents, this one shows
+    # no cell the earlier one hid; a cell the earlier one showed is not hidden for it
+    table, frame, answers = offer_groups(5, 4)  # alone, only "Not sure" is hidden (primary)
+    for hid, expected in [(["No", "Not sure"], ["", "", "interval", "primary"]),
+                          (["Yes"], ["", "interval", "", "primary"])]:
+        earlier = table.assign(suppressed=table["group"].isin(hid))
+        out = gate.protect(table, frame, Policy(30, 1), answers, earlier=earlier)
+        assert out["hidden_by"].tolist() == expected
+
+
 def test_region_schemes_are_protected_in_turn():
     assert variants.earlier("m49") == [] and variants.earlier("continent") == ["m49"]
     assert variants.others("m49") == ["continent"]
