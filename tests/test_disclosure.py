@@ -248,13 +248,16 @@ def test_the_protection_width_is_a_parameter():
 
 def test_a_cell_an_earlier_release_hid_stays_hidden_and_keeps_its_own_reason():
     # published side by side with an earlier release of the same respondents, this one shows
-    # no cell the earlier one hid; a cell the earlier one showed is not hidden for it
-    table, frame, answers = offer_groups(5, 4)  # alone, only "Not sure" is hidden (primary)
+    # no cell the earlier one hid; a cell the earlier one showed is not hidden for it. Nobody is
+    # counted, so the interval rule alone hides nothing (the whole sample leaves no room): what
+    # hides them here is the earlier release's hiding
+    table, frame, answers = offer_groups(0, 0, whole_zero=True)
     for hid, expected in [(["No", "Not sure"], ["", "", "interval", "primary"]),
                           (["Yes"], ["", "interval", "", "primary"])]:
         earlier = table.assign(suppressed=table["group"].isin(hid))
         out = gate.protect(table, frame, Policy(30, 1), answers, earlier=earlier)
         assert out["hidden_by"].tolist() == expected
+        assert out["suppressed"].tolist() == [bool(why) for why in expected]
 
 
 def test_region_schemes_are_protected_in_turn():
