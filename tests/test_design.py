@@ -163,6 +163,22 @@ def test_satterthwaite_degrees_of_freedom_follow_the_group_with_the_larger_varia
     assert intervals.satterthwaite([0.0, 0.0], [5, 9]) == 5
 
 
+@pytest.mark.parametrize("variances, dfs", [
+    ([np.inf, 0.01], [24, 24]),   # a variance that is not a number
+    ([None, 0.01], [24, 24]),     # or is missing
+    ([0.01, 0.01], [0, 24]),      # a group with no degrees of freedom
+    ([0.01, 0.01], [None, 24]),   # or none known
+])
+def test_satterthwaite_has_no_answer_without_a_finite_variance_and_a_df_of_at_least_one(
+        variances, dfs):
+    assert np.isnan(intervals.satterthwaite(variances, dfs))
+
+
+def test_one_degree_of_freedom_is_enough_for_satterthwaite():
+    assert intervals.satterthwaite([0.01], [1]) == pytest.approx(1)
+    assert intervals.satterthwaite([0.01, 0.01], [1, 1]) == pytest.approx(2)
+
+
 def test_a_small_country_s_comparison_gets_its_own_degrees_of_freedom():
     """A group of 25 institutions against 800 others: about 24 degrees of freedom, not 824."""
     rng = np.random.default_rng(1)
@@ -579,3 +595,72 @@ def test_a_difference_takes_its_domains_as_0_1_indicators():
     as_bool = difference(whole, y, groups == 0, groups == 1)
     as_float = difference(whole, y, (groups == 0).astype(float), (groups == 1).astype(float))
     assert as_float == as_bool
+
+
+# ----------------------------------------------- the design's own estimators, pinned piece by piece
+
+def test_a_design_over_other_columns_reads_them_and_finds_its_groupings_anew():
+    whole = of_codes(["a", "b", "a", "c"], g=["x", "y", "y", "x"])
+    whole.grouping("g")
+    other = pd.DataFrame({"g": ["z", "z", "w", "w"]}, index=whole.data.index)
+    over = whole.over(other)
+    assert over.data is other and over.clusters is whole.clusters
+    assert over.grouping("g") == (pytest.approx([1, 1, 0, 0]), ["w", "z"])
+    with pytest.raises(ValueError, match="^3 rows for a design of 4 respondents$"):
+        whole.over(other.head(3))
+
+
+def test_the_variance_is_the_spread_of_the_psu_totals_around_their_mean():
+    two = of_codes([0, 1])
+    assert two.variance(np.array([0.25, -0.25])) == pytest.approx(2 * (0.25 ** 2 + 0.25 ** 2))
+    assert two.variance(np.array([1.0, 1.0])) == 0  # equal totals: nothing varies
+    assert np.isnan(of_codes([0, 0]).variance(np.array([0.5, -0.5])))  # one PSU: no variance
+
+
+def test_a_subset_without_the_last_psus_still_divides_by_every_psu_of_the_design():
+    y, codes = np.array([1.0, 0, 1, 0, 1, 1]), np.array([0, 0, 1, 1, 2, 3])
+    whole, rows = of_codes(codes), codes < 2  # the domain lacks PSUs 2 and 3
+    expected = whole.mean(y, rows).variance
+    part = whole.subset(rows)
+    assert part.n_psu == 4
+    assert part.mean(y[rows], np.ones(rows.sum(), bool)).variance == pytest.approx(expected)
+    # the PSUs it lacks count as totals of 0, as in the whole design
+    assert part.variance(np.ones(4)) == pytest.approx(whole.variance(rows.astype(float)))
+
+
+def test_a_domain_may_be_given_as_a_list_or_a_0_1_indicator():
+    y, codes = np.array([1.0, 0, 1, 0, 1]), np.array([0, 0, 1, 2, 3])
+    whole = of_codes(codes)
+    as_bool = whole.mean(y, codes < 2)
+    as_list = whole.mean(y, [True, True, True, False, False])
+    assert (as_list.estimate, as_list.n, as_list.variance, as_list.df) == \
+        (as_bool.estimate, as_bool.n, as_bool.variance, as_bool.df)
+    assert whole.degrees_of_freedom(np.array([1, 1, 1, 0, 0])) == as_bool.df == 1
+    assert whole.degrees_of_freedom([0, 0, 0, 0, 1]) == 0
+
+
+def test_an_indicator_may_be_a_nullable_boolean_column_missing_outside_its_domain():
+    y = pd.Series([True, None, False, True], dtype="boolean")
+    got = of_codes([0, 1, 2, 3]).mean(y, [True, False, True, True])
+    assert (got.estimate, got.n) == (pytest.approx(2 / 3), 3)
+
+
+def test_a_weighted_mean_weighs_each_respondent():
+    y, weights = np.array([1.0, 0, 0]), np.array([3.0, 1.0, 2.0])
+    got = of_codes([0, 1, 2]).weighted(weights).mean(y, [True, True, False])
+    assert got.estimate == pytest.approx(0.75) and got.n == 2
+    assert got.influence == pytest.approx([3 * 0.25 / 4, 1 * -0.75 / 4, 0])
+
+
+def test_a_domain_of_one_respondent_has_that_answer_and_no_spread_of_its_own():
+    got = of_codes([0, 1, 2]).mean(np.array([1.0, 0, 0]), [True, False, False])
+    assert (got.estimate, got.n, got.df) == (1.0, 1, 0)
+    assert got.influence.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_an_empty_domain_has_no_mean_and_warns_of_nothing():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = of_codes([0, 1, 2]).mean(np.array([1.0, 0, 0]), [False, False, False])
+    assert np.isnan(got.estimate) and (got.n, got.df) == (0, -1)
+    assert got.influence.tolist() == [0.0, 0.0, 0.0]
