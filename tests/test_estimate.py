@@ -13,7 +13,7 @@ from scipy import stats
 from microcred.core import parallel
 from microcred.release import tables
 from microcred.release.policy import Policy
-from microcred.statistics import compare, composition, estimate, intervals
+from microcred.statistics import compare, composition, design, estimate, intervals
 from microcred.statistics.compare import Family
 from microcred.statistics.design import SurveyDesign
 from microcred.survey import codebook, region_schemes
@@ -228,3 +228,29 @@ def test_every_among_condition_narrows_the_base_and_a_missing_answer_is_outside(
     frame = pd.DataFrame({"offers_mc": pd.array(["Yes", "Yes", None, "No"], dtype="string"),
                           "region": ["A", "B", "A", "A"], "offers_credit": ["Yes"] * 4})
     assert estimate.base_and_hit(frame, metric)[0].tolist() == [True, False, False, False]
+
+
+def test_shares_of_everyone_are_one_group_all_by_default(cb):
+    frame = sample(["Yes"] * 7 + ["No"] * 3, ["Strongly agree"] * 10)
+    table = estimate.shares(SurveyDesign.of(frame), [cb.metric("offers_mc")])
+    assert table[["group_type", "group"]].values.tolist() == [["all", "All"]]
+
+
+def test_share_intervals_are_at_the_level_asked_for():
+    p, variance, n, df = np.array([0.4]), np.array([0.004]), np.array([60.0]), np.array([30])
+    at_90 = design.share_intervals(p, variance, n, df, 0.9)
+    n_eff, low, high = intervals.korn_graubard(p, variance, n, df, 0.9)
+    assert (at_90["ci_low"], at_90["ci_high"]) == (pytest.approx(low), pytest.approx(high))
+    assert (at_90["srs_ci_low"], at_90["srs_ci_high"]) == pytest.approx(
+        intervals.clopper_pearson(24.0, 60.0, 0.9))
+    at_95 = design.share_intervals(p, variance, n, df, 0.95)
+    assert at_95["ci_low"] < at_90["ci_low"] and at_95["srs_ci_high"] > at_90["srs_ci_high"]
+
+
+def test_share_intervals_take_plain_lists_with_a_missing_group():
+    # a group nobody answered in has no share and no n: None in a list is read as NaN
+    listed = design.share_intervals([0.4, None], [0.004, np.nan], [60, None], [30, np.nan], 0.95)
+    arrays = design.share_intervals(np.array([0.4]), np.array([0.004]), np.array([60.0]),
+                                    np.array([30]), 0.95)
+    for key, values in listed.items():
+        assert values[0] == pytest.approx(arrays[key][0]) and np.isnan(values[1])
