@@ -254,3 +254,12 @@ def test_share_intervals_take_plain_lists_with_a_missing_group():
                                     np.array([30]), 0.95)
     for key, values in listed.items():
         assert values[0] == pytest.approx(arrays[key][0]) and np.isnan(values[1])
+
+
+def test_a_group_asked_for_that_nobody_is_in_gets_a_row_without_estimates(cb):
+    frame = sample(["Yes"] * 7 + ["No"] * 3, ["Strongly agree"] * 10, region=["A"] * 5 + ["B"] * 5)
+    table = estimate.shares(SurveyDesign.of(frame), [cb.metric("offers_mc")], "region", "region",
+                            groups=["B", "Z"])
+    assert table["group"].tolist() == ["B", "Z"] and table["n"].tolist() == [5, 0]
+    assert table["count"].tolist()[0] == 2
+    assert table.iloc[1][["count", "pct", "ci_low"]].isna().all()

@@ -58,7 +58,7 @@ def shares(design: SurveyDesign, metrics: list[Metric], by: str | None = None,
     grouped = design.grouped_shares(by)
     wanted = groups if groups is not None else [labels[i] for i in np.unique(codes[codes >= 0])]
     position = {g: i for i, g in enumerate(labels)}
-    keys = ("metric", "base", "n", "count", "p", "variance", "df")
+    keys = ("metric", "n", "count", "p", "variance", "df")
     columns: dict[str, list] = {k: [] for k in keys}
     for metric in metrics:
         est = grouped.shares_of(weights(design.data, metric, indicators))
