@@ -664,3 +664,19 @@ def test_an_empty_domain_has_no_mean_and_warns_of_nothing():
         got = of_codes([0, 1, 2]).mean(np.array([1.0, 0, 0]), [False, False, False])
     assert np.isnan(got.estimate) and (got.n, got.df) == (0, -1)
     assert got.influence.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_korn_graubard_takes_plain_lists_with_a_missing_group():
+    # an empty group has no share, variance, n or degrees of freedom: None is read as NaN
+    n_eff, low, high = intervals.korn_graubard([0.4, None], [0.004, None], [60, None], [30, None])
+    alone = intervals.korn_graubard(0.4, 0.004, 60, 30)
+    assert (n_eff[0], low[0], high[0]) == pytest.approx(alone)
+    assert np.isnan([n_eff[1], low[1], high[1]]).all()
+
+
+def test_korn_graubard_of_unanimous_groups_warns_of_nothing():
+    # a variance of 0 (p(1 - p) / 0 and 0 / 0 computed, then not used) is no numpy warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        n_eff, low, high = intervals.korn_graubard([1.0, 0.5], [0.0, 0.0], [12, 12], [11, 11])
+    assert n_eff.tolist() == [12.0, 12.0] and high[0] == 1.0
