@@ -680,3 +680,9 @@ def test_korn_graubard_of_unanimous_groups_warns_of_nothing():
         warnings.simplefilter("error")
         n_eff, low, high = intervals.korn_graubard([1.0, 0.5], [0.0, 0.0], [12, 12], [11, 11])
     assert n_eff.tolist() == [12.0, 12.0] and high[0] == 1.0
+
+
+def test_two_respondents_in_two_institutions_are_enough_for_korn_graubard():
+    n_eff, low, high = intervals.korn_graubard(0.5, 0.125, 2, 1)  # n - 1 = df = 1
+    assert n_eff == pytest.approx(2.0)  # (t_1 / t_1)^2 = 1: Clopper-Pearson on 1 of 2
+    assert (low, high) == pytest.approx(intervals.clopper_pearson(1, 2))
