@@ -263,3 +263,13 @@ def test_a_group_asked_for_that_nobody_is_in_gets_a_row_without_estimates(cb):
     assert table["group"].tolist() == ["B", "Z"] and table["n"].tolist() == [5, 0]
     assert table["count"].tolist()[0] == 2
     assert table.iloc[1][["count", "pct", "ci_low"]].isna().all()
+
+
+@pytest.mark.parametrize("count, n", [(0, 0), (np.inf, 10), (3, np.nan), (1, -2)])
+def test_clopper_pearson_has_no_interval_without_a_positive_n_and_a_count(count, n):
+    assert np.isnan(intervals.clopper_pearson(count, n)).all()
+
+
+def test_clopper_pearson_of_one_respondent():
+    assert intervals.clopper_pearson(1, 1) == pytest.approx((0.025, 1.0))
+    assert intervals.clopper_pearson(0, 1) == pytest.approx((0.0, 0.975))
