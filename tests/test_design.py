@@ -686,3 +686,8 @@ def test_two_respondents_in_two_institutions_are_enough_for_korn_graubard():
     n_eff, low, high = intervals.korn_graubard(0.5, 0.125, 2, 1)  # n - 1 = df = 1
     assert n_eff == pytest.approx(2.0)  # (t_1 / t_1)^2 = 1: Clopper-Pearson on 1 of 2
     assert (low, high) == pytest.approx(intervals.clopper_pearson(1, 2))
+
+
+def test_the_srs_variance_takes_a_plain_list_with_a_missing_n():
+    variance = design.srs_variance([0.5, 0.5, 0.5], [11, None, 1])
+    assert variance[0] == pytest.approx(0.025) and np.isnan(variance[1:]).all()

@@ -273,3 +273,4 @@ def test_clopper_pearson_has_no_interval_without_a_positive_n_and_a_count(count,
 def test_clopper_pearson_of_one_respondent():
     assert intervals.clopper_pearson(1, 1) == pytest.approx((0.025, 1.0))
     assert intervals.clopper_pearson(0, 1) == pytest.approx((0.0, 0.975))
+    assert all(type(bound) is float for bound in intervals.clopper_pearson(1, 1))  # a scalar in

@@ -53,9 +53,10 @@ def value_columns(frame: pd.DataFrame) -> list[str]:
 
 
 def hide(frame: pd.DataFrame, mask) -> pd.DataFrame:
-    """`frame` with every value of the rows in `mask` blanked (and marked suppressed)."""
+    """`frame` with every value of the rows in `mask` blanked (and marked suppressed); a row
+    whose mark is missing is hidden too (the gate fails closed)."""
     out = frame.copy()
-    mask = pd.Series(mask, index=out.index).fillna(False).astype(bool)
+    mask = pd.Series(mask, index=out.index).fillna(True).astype(bool)
     columns = value_columns(out)
     if mask.any():  # (integer columns become float only where something is hidden)
         out[columns] = out[columns].astype(float)
