@@ -691,3 +691,9 @@ def test_two_respondents_in_two_institutions_are_enough_for_korn_graubard():
 def test_the_srs_variance_takes_a_plain_list_with_a_missing_n():
     variance = design.srs_variance([0.5, 0.5, 0.5], [11, None, 1])
     assert variance[0] == pytest.approx(0.025) and np.isnan(variance[1:]).all()
+
+
+def test_the_srs_variance_of_one_respondent_is_undefined_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 0.25 / 0 and 0 / 0 are computed, then not used
+        assert np.isnan(design.srs_variance([0.5, 1.0], [1, 1])).all()
