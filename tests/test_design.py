@@ -691,6 +691,7 @@ def test_two_respondents_in_two_institutions_are_enough_for_korn_graubard():
 def test_the_srs_variance_takes_a_plain_list_with_a_missing_n():
     variance = design.srs_variance([0.5, 0.5, 0.5], [11, None, 1])
     assert variance[0] == pytest.approx(0.025) and np.isnan(variance[1:]).all()
+    assert design.srs_variance(0.5, 2) == pytest.approx(0.25)  # two respondents are enough
 
 
 def test_the_srs_variance_of_one_respondent_is_undefined_without_a_warning():

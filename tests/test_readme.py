@@ -73,8 +73,9 @@ ELSEWHERE = {
 
 # Run by no test, and why.
 NOT_RUN = {
-    "make mutate": "a full mutation run takes about 100 minutes on one core; test_mutate.py "
-                   "checks how its results are judged and the list of equivalent mutants",
+    "make mutate": "a full mutation run takes about two and a half hours on two cores; "
+                   "test_mutate.py checks how its results are judged and the list of equivalent "
+                   "mutants",
     "make audit": "about two minutes more; `make test` runs its cases but the 1,500-response "
                   "exports, a pair of thresholds and an unprotected second scheme (audit_full)",
     "python -m microcred mutate 'microcred.statistics.*'": "part of `make mutate`, as long as "
