@@ -698,3 +698,9 @@ def test_the_srs_variance_of_one_respondent_is_undefined_without_a_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # 0.25 / 0 and 0 / 0 are computed, then not used
         assert np.isnan(design.srs_variance([0.5, 1.0], [1, 1])).all()
+
+
+def test_the_design_effect_of_a_unanimous_group_is_undefined_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 0 / 0 and 0.01 / 0 are computed, then not used
+        assert np.isnan(design.design_effect([0.0, 0.01], [1.0, 0.0], [10, 10])).all()
