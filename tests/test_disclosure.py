@@ -258,6 +258,11 @@ def test_a_cell_an_earlier_release_hid_stays_hidden_and_keeps_its_own_reason():
         out = gate.protect(table, frame, Policy(30, 1), answers, earlier=earlier)
         assert out["hidden_by"].tolist() == expected
         assert out["suppressed"].tolist() == [bool(why) for why in expected]
+    # a cell the earlier release hid for another metric hides nothing of this one
+    other = table.assign(metric="other", suppressed=table["group"].eq("No"))
+    earlier = pd.concat([table.assign(suppressed=False), other], ignore_index=True)
+    out = gate.protect(table, frame, Policy(30, 1), answers, earlier=earlier)
+    assert out["hidden_by"].tolist() == ["", "", "", "primary"]
 
 
 def test_region_schemes_are_protected_in_turn():
