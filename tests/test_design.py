@@ -704,3 +704,9 @@ def test_the_design_effect_of_a_unanimous_group_is_undefined_without_a_warning()
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # 0 / 0 and 0.01 / 0 are computed, then not used
         assert np.isnan(design.design_effect([0.0, 0.01], [1.0, 0.0], [10, 10])).all()
+
+
+def test_shares_of_nobody_are_empty_groups():
+    grouped = design.GroupedShares(np.array([], np.int64), np.array([], np.int64), 2)
+    est = grouped.shares(np.array([]), np.array([], bool))
+    assert est["n"].tolist() == [0, 0] and np.isnan(est["p"]).all()
