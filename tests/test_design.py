@@ -710,3 +710,16 @@ def test_shares_of_nobody_are_empty_groups():
     grouped = design.GroupedShares(np.array([], np.int64), np.array([], np.int64), 2)
     est = grouped.shares(np.array([]), np.array([], bool))
     assert est["n"].tolist() == [0, 0] and np.isnan(est["p"]).all()
+
+
+def test_grouped_shares_of_a_subset_divide_by_every_psu_of_the_design():
+    y, codes = np.array([1.0, 1, 1, 0, 1, 1]), np.array([0, 0, 1, 1, 2, 3])
+    whole, rows = of_codes(codes), codes < 2
+    part = whole.subset(rows).grouped_shares(None).shares(y[rows], np.ones(rows.sum(), bool))
+    assert part["variance"][0] == pytest.approx(whole.mean(y, rows).variance) != 0
+
+
+def test_rows_in_no_group_add_no_group_of_their_own():
+    grouped = design.GroupedShares(np.array([0, 0, -1]), np.array([0, 1, 2]), 1)
+    est = grouped.shares(np.array([1.0, 0.0, 1.0]), np.ones(3, bool))
+    assert est["n"].tolist() == [2] and est["p"].tolist() == [0.5] and est["df"].tolist() == [1]
