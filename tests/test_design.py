@@ -706,10 +706,30 @@ def test_the_design_effect_of_a_unanimous_group_is_undefined_without_a_warning()
         assert np.isnan(design.design_effect([0.0, 0.01], [1.0, 0.0], [10, 10])).all()
 
 
-def test_shares_of_nobody_are_empty_groups():
-    grouped = design.GroupedShares(np.array([], np.int64), np.array([], np.int64), 2)
-    est = grouped.shares(np.array([]), np.array([], bool))
+def test_shares_of_nobody_are_empty_groups_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 0 / 0 is computed for each empty group, then kept as NaN
+        grouped = design.GroupedShares(np.array([], np.int64), np.array([], np.int64), 2)
+        est = grouped.shares(np.array([]), np.array([], bool))
     assert est["n"].tolist() == [0, 0] and np.isnan(est["p"]).all()
+
+
+@pytest.mark.parametrize("psus, finite", [(1, False), (2, True)])
+def test_grouped_shares_need_two_psus_for_a_variance(psus, finite):
+    grouped = design.GroupedShares(np.zeros(4, np.int64), np.arange(4) % psus, 1)
+    variance = grouped.shares(np.array([1.0, 0, 0, 0]), np.ones(4, bool))["variance"][0]
+    assert np.isfinite(variance) == finite
+
+
+def test_a_new_base_is_counted_anew():
+    groups, codes = np.array([0, 0, 1, 1]), np.arange(4)
+    y, first, second = np.array([1.0, 0, 1, 1]), np.ones(4, bool), np.array([1, 0, 1, 0], bool)
+    grouped = design.GroupedShares(groups, codes, 2)
+    grouped.shares(y, first)
+    again = grouped.shares(y, second)
+    fresh = design.GroupedShares(groups, codes, 2).shares(y, second)
+    assert again["n"].tolist() == fresh["n"].tolist() == [1, 1]
+    assert again["p"].tolist() == fresh["p"].tolist() == [1.0, 1.0]
 
 
 def test_grouped_shares_of_a_subset_divide_by_every_psu_of_the_design():
