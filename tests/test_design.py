@@ -743,3 +743,8 @@ def test_rows_in_no_group_add_no_group_of_their_own():
     grouped = design.GroupedShares(np.array([0, 0, -1]), np.array([0, 1, 2]), 1)
     est = grouped.shares(np.array([1.0, 0.0, 1.0]), np.ones(3, bool))
     assert est["n"].tolist() == [2] and est["p"].tolist() == [0.5] and est["df"].tolist() == [1]
+
+
+def test_an_empty_last_group_has_degrees_of_freedom_too():
+    grouped = design.GroupedShares(np.array([0, 1, 0, 1]), np.arange(4), 3)
+    assert grouped.shares(np.array([1.0, 0, 1, 1]), np.ones(4, bool))["df"].tolist() == [1, 1, -1]
